@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install the engines the tests run for real (Debian packages). Idempotent; needs root or sudo.
+set -euo pipefail
+need=()
+command -v parallel >/dev/null 2>&1 || need+=(parallel)
+command -v bash >/dev/null 2>&1 || need+=(bash)
+if [ "${#need[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+echo "engines: $(parallel --version | head -n 1), $(bash --version | head -n 1)"

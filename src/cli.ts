@@ -1,0 +1,197 @@
+// The command line: flags only. Each command's module is imported when that command runs, so
+// `--help`, `--version` and run-partition's start-up stay light. The one top-level catch maps
+// errors to exit codes.
+import { Command, CommanderError, Option } from 'commander';
+import { BatchplanError, EXIT_CODES } from './errors.js';
+import { VERSION } from './version.js';
+
+type Action = (...args: never[]) => Promise<number | void>;
+
+/** Wrap a lazily imported command so its exit code becomes the process's. */
+function lazy(load: () => Promise<{ default: Action }>) {
+  return async (...args: unknown[]) => {
+    const mod = await load();
+    const code = await mod.default(...(args as never[]));
+    if (typeof code === 'number') process.exitCode = code;
+  };
+}
+
+const NPROCS_HELP =
+  'tasks at once inside a partition (default: the spec’s nprocs, else the allocation’s CPUs, else this machine’s)';
+
+export function buildProgram(): Command {
+  const program = new Command('batchplan')
+    .description(
+      'Compile many small tasks into a plan, split each stage into N partitions, run them anywhere, and see what failed.',
+    )
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Walkthrough:
+  $ batchplan plan sweep.yaml -o sweep.plan
+  $ batchplan generate-script sweep.plan 4 --runner gnu-parallel | bash
+  $ batchplan status sweep.plan
+  $ batchplan tasks sweep.plan --state failed
+  $ batchplan run sweep.yaml              # plan + run every stage here`,
+    );
+
+  program
+    .command('plan')
+    .description(
+      'compile a spec (YAML/JSON, Saturn batch file, or one command per line) into a plan directory',
+    )
+    .argument('<spec>', "spec file; '-' reads commands from stdin")
+    .requiredOption('-o, --output <dir>', 'plan directory to create')
+    .option('--force', 'replace an existing plan directory')
+    .addOption(
+      new Option('--format <format>', 'input form (default: from the file extension)').choices([
+        'spec',
+        'commands',
+        'saturn',
+      ]),
+    )
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ batchplan plan sweep.yaml -o sweep.plan\n  $ seq 100 | sed "s/^/echo /" | batchplan plan - -o echo.plan',
+    )
+    .action(lazy(() => import('./commands/plan.js')));
+
+  program
+    .command('generate-script')
+    .description('render a script that runs every partition of every stage with the given runner')
+    .argument('<plan>', 'plan directory')
+    .argument('<N>', 'partitions per stage (a stage with fewer tasks gets one per task)')
+    .requiredOption('-r, --runner <name>', 'sequential | gnu-parallel')
+    .option('-o, --output <file>', 'write the script here (default: standard output)')
+    .option('--nprocs <P>', NPROCS_HELP)
+    .option('--jobs <J>', 'gnu-parallel: partitions at once (default: all of a stage’s)')
+    .option(
+      '--batchplan-command <cmd>',
+      'shell code that runs batchplan on the machine that runs the script (default: this batchplan)',
+    )
+    .option('--json', 'print the partition counts (and the script, when there is no -o) as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ batchplan generate-script sweep.plan 4 --runner sequential | bash\n  $ batchplan generate-script sweep.plan 8 --runner gnu-parallel --jobs 4 -o run.sh',
+    )
+    .action(lazy(() => import('./commands/generate-script.js')));
+
+  program
+    .command('run-partition')
+    .description('run partition i of N of one stage: bounded concurrency, retries, timeouts, durable status')
+    .argument('<plan>', 'plan directory')
+    .argument('<stage>', 'stage name')
+    .argument('<N>', 'partitions of the stage')
+    .argument('<i>', "zero-based partition index, or 'auto' to read the scheduler's array index")
+    .option('--nprocs <P>', NPROCS_HELP)
+    .option('--one-based', 'the index (given, or read with --index-var) counts from one')
+    .option('--index-var <name>', "with 'auto': read the index from this environment variable")
+    .option(
+      '--bind-gpus',
+      'give each concurrency slot its own CUDA_VISIBLE_DEVICES from the allocation’s GPUs',
+    )
+    .option('--grace <duration>', 'time between SIGTERM and SIGKILL when stopping tasks', '10s')
+    .option(
+      '--log-limit <bytes>',
+      'bytes of stdout and of stderr kept per task attempt (the tail)',
+      String(8 << 20),
+    )
+    .option('--json', 'print the partition summary as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ batchplan run-partition sweep.plan extract 4 0\n  $ batchplan run-partition /abs/sweep.plan extract 64 auto   # in a Slurm array job',
+    )
+    .action(lazy(() => import('./commands/run-partition.js')));
+
+  program
+    .command('run')
+    .description('plan (if given a spec) and run every stage here, in order, each as one partition')
+    .argument('<spec-or-plan>', 'a spec file or a plan directory')
+    .option(
+      '-o, --output <dir>',
+      'plan directory for a spec (default: <spec name>.plan in the current directory)',
+    )
+    .option('--force', 're-plan even if the plan directory holds a plan of a different spec')
+    .option('--nprocs <P>', NPROCS_HELP)
+    .option('--grace <duration>', 'time between SIGTERM and SIGKILL when stopping tasks', '10s')
+    .option('--json', 'print the final status as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ batchplan run sweep.yaml\n  $ batchplan run sweep.yaml --nprocs 8     # again later: runs only what is left',
+    )
+    .action(lazy(() => import('./commands/run.js')));
+
+  program
+    .command('status')
+    .description('per stage: total, pending, running, lost, interrupted, succeeded, failed')
+    .argument('<plan>', 'plan directory')
+    .option('--json', 'print as JSON')
+    .action(lazy(() => import('./commands/status.js')));
+
+  program
+    .command('tasks')
+    .description('one line per task: state, exit code, attempts, duration, host, command')
+    .argument('<plan>', 'plan directory')
+    .addOption(
+      new Option('--state <state>', 'only tasks in this state').choices([
+        'pending',
+        'running',
+        'lost',
+        'interrupted',
+        'succeeded',
+        'failed',
+      ]),
+    )
+    .option('--stage <name>', 'only tasks of this stage')
+    .option('--tail <lines>', 'also show the last lines of each task’s stderr', '0')
+    .option('--limit <n>', 'show at most n tasks')
+    .option('--json', 'print as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ batchplan tasks sweep.plan --state failed --tail 3\n  $ batchplan tasks sweep.plan --stage merge --json',
+    )
+    .action(lazy(() => import('./commands/tasks.js')));
+
+  program
+    .command('logs')
+    .description('print a task’s stdout and stderr (of its latest attempt)')
+    .argument('<plan>', 'plan directory')
+    .argument('<task-id>', 'task id, as `batchplan tasks` shows it')
+    .option('--stdout', 'only stdout')
+    .option('--stderr', 'only stderr')
+    .option('--attempt <k>', 'a given attempt instead of the latest')
+    .action(lazy(() => import('./commands/logs.js')));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the spec (for editors)')
+    .action(lazy(() => import('./commands/schema.js')));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.exitCode = report(err);
+  }
+}
+
+function report(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Help and version exit through here with code 0; commander already printed its message.
+    return err.exitCode === 0 ? 0 : EXIT_CODES.E_USAGE;
+  }
+  if (err instanceof BatchplanError) {
+    process.stderr.write(`batchplan: error [${err.code}]: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`  ${err.hint.replace(/\n/g, '\n  ')}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`batchplan: internal error [E_INTERNAL]: ${(err as Error)?.stack ?? String(err)}\n`);
+  return EXIT_CODES.E_INTERNAL;
+}

@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { writeSpecPlan } from './compile-spec.js';
+import { loadSpecFile } from '../spec/load.js';
+import { plural, printJson, table } from './output.js';
+import type { SpecFormat } from '../spec/load.js';
+
+interface Options {
+  output: string;
+  force?: boolean;
+  format?: SpecFormat;
+  json?: boolean;
+}
+
+export default async function plan(spec: string, opts: Options): Promise<number> {
+  const file = writeSpecPlan(loadSpecFile(spec, { format: opts.format }), opts.output, opts.force ?? false);
+  const dir = resolve(opts.output);
+  if (opts.json) {
+    printJson({
+      plan: dir,
+      totalTasks: file.totalTasks,
+      stages: file.stages.map((s) => ({ name: s.name, tasks: s.tasks, after: s.after })),
+    });
+  } else {
+    process.stdout.write(
+      `plan ${dir}: ${plural(file.stages.length, 'stage')}, ${plural(file.totalTasks, 'task')}\n`,
+    );
+    process.stdout.write(
+      table(
+        ['stage', 'tasks', 'after'],
+        file.stages.map((s) => [s.name, s.tasks, s.after.join(', ') || '-']),
+      ),
+    );
+  }
+  return 0;
+}

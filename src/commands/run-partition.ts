@@ -1,0 +1,70 @@
+// Kept light on purpose: this starts once per array task on compute nodes. No handlebars, no yaml.
+import { EXIT_CODES } from '../errors.js';
+import { resolvePartitionIndex } from '../exec/partition-index.js';
+import { runPartition, type PartitionResult } from '../exec/run-partition.js';
+import { StopSignal } from '../exec/stop-signal.js';
+import { readPlan } from '../plan/read.js';
+import { durationFlag } from '../spec/duration.js';
+import { optionalPositiveInt, positiveInt } from './args.js';
+import { note, plural, printJson, Progress } from './output.js';
+
+interface Options {
+  nprocs?: string;
+  oneBased?: boolean;
+  indexVar?: string;
+  bindGpus?: boolean;
+  grace: string;
+  logLimit: string;
+  json?: boolean;
+}
+
+export default async function runPartitionCommand(
+  planDir: string,
+  stage: string,
+  nArg: string,
+  iArg: string,
+  opts: Options,
+): Promise<number> {
+  const n = positiveInt('N', nArg);
+  const index = resolvePartitionIndex(iArg, process.env, {
+    indexVar: opts.indexVar,
+    oneBased: opts.oneBased,
+  });
+  const plan = readPlan(planDir);
+  const stop = new StopSignal();
+  const uninstall = stop.installProcessHandlers();
+  const progress = new Progress();
+  let result: PartitionResult;
+  try {
+    result = await runPartition(plan, {
+      stage,
+      n,
+      index,
+      nprocs: optionalPositiveInt('--nprocs', opts.nprocs),
+      bindGpus: opts.bindGpus,
+      grace: durationFlag('--grace', opts.grace),
+      logLimit: positiveInt('--log-limit', opts.logLimit),
+      stop,
+      onProgress: (p) =>
+        progress.update(
+          `${stage} ${index}/${n}: ${p.done}/${p.total} done, ${p.running} running, ${p.failed} failed`,
+        ),
+    });
+  } finally {
+    progress.done();
+    uninstall();
+  }
+  if (opts.json) printJson(result);
+  else note(summary(result));
+  if (result.signal) return stop.exitCode();
+  return result.failed > 0 ? EXIT_CODES.E_TASKS_FAILED : 0;
+}
+
+export function summary(r: PartitionResult): string {
+  const parts = [`${r.succeeded} succeeded`];
+  if (r.skipped) parts.push(`${r.skipped} already done`);
+  if (r.failed) parts.push(`${r.failed} failed`);
+  if (r.interrupted) parts.push(`${r.interrupted} interrupted`);
+  const head = `stage ${r.stage} partition ${r.partition}/${r.partitions} (tasks ${r.start}..${r.end - 1}): ${plural(r.tasks, 'task')}`;
+  return `${head}: ${parts.join(', ')}${r.signal ? `; stopped by ${r.signal}` : ''}`;
+}

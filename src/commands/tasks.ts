@@ -1,0 +1,160 @@
+import { findStage, readPlan, readTasks, type Plan } from '../plan/read.js';
+import type { PlanStage } from '../plan/model.js';
+import type { TaskState } from '../status/aggregate.js';
+import type { EndRecord } from '../status/journal-format.js';
+import type { JournalFile } from '../status/journal-reader.js';
+import { loadStageStatus } from '../status/load.js';
+import { endRecordsOf, readLog } from '../status/task-history.js';
+import { optionalPositiveInt } from './args.js';
+import { printJson, table } from './output.js';
+
+interface Options {
+  state?: TaskState;
+  stage?: string;
+  tail: string;
+  limit?: string;
+  json?: boolean;
+}
+
+export interface TaskRow {
+  id: string;
+  stage: string;
+  state: TaskState;
+  exitCode: number | null;
+  attempts: number;
+  durationMs: number | null;
+  host: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  cmd: string;
+  signal?: string;
+  timedOut?: boolean;
+  stderrTail?: string[];
+}
+
+export default async function tasks(planDir: string, opts: Options): Promise<number> {
+  const plan = readPlan(planDir);
+  const tail = Number(opts.tail) || 0;
+  const limit = optionalPositiveInt('--limit', opts.limit) ?? Infinity;
+  const stages = opts.stage
+    ? [findStage(plan, opts.stage)]
+    : plan.file.stages.map((stage, index) => ({ stage, index }));
+  const rows: TaskRow[] = [];
+  for (const { stage, index } of stages) {
+    if (rows.length >= limit) break;
+    rows.push(...stageRows(plan, stage, index, opts.state, limit - rows.length, tail));
+  }
+  if (opts.json) {
+    printJson(rows);
+    return 0;
+  }
+  const body = table(
+    ['id', 'stage', 'state', 'exit', 'attempts', 'duration', 'host', 'cmd'],
+    rows.map((r) => [
+      r.id,
+      r.stage,
+      r.state,
+      exitText(r),
+      r.attempts,
+      durationText(r.durationMs),
+      r.host ?? '-',
+      r.cmd,
+    ]),
+  );
+  if (tail === 0) process.stdout.write(body);
+  else {
+    const lines = body.split('\n');
+    process.stdout.write(lines[0] + '\n');
+    rows.forEach((r, k) => {
+      process.stdout.write(lines[k + 1] + '\n');
+      for (const l of r.stderrTail ?? []) process.stdout.write(`    | ${l}\n`);
+    });
+  }
+  if (rows.length === 0)
+    process.stderr.write(`batchplan: no tasks${opts.state ? ` in state ${opts.state}` : ''}\n`);
+  return 0;
+}
+
+function stageRows(
+  plan: Plan,
+  stage: PlanStage,
+  stageIndex: number,
+  state: TaskState | undefined,
+  limit: number,
+  tail: number,
+): TaskRow[] {
+  const { status, journals } = loadStageStatus(plan.dir, stageIndex, stage.tasks);
+  const picked: number[] = [];
+  for (let i = 0; i < stage.tasks && picked.length < limit; i++)
+    if (!state || status.stateOf(i) === state) picked.push(i);
+  const records = recordsFor(plan, stage, picked);
+  const ends = new Map<JournalFile, Map<number, EndRecord>>();
+  const endOf = (j: JournalFile, i: number) => {
+    if (!ends.has(j)) ends.set(j, endRecordsOf(j));
+    return ends.get(j)!.get(i);
+  };
+  const now = Date.now();
+  return picked.map((i, k) => {
+    const t = status.task(i, now);
+    const journal = t.journal >= 0 ? journals[t.journal] : undefined;
+    const row: TaskRow = {
+      id: records[k]!.id,
+      stage: stage.name,
+      state: t.state,
+      exitCode: t.exitCode,
+      attempts: t.attempts,
+      durationMs: t.durationMs,
+      host: journal?.host ?? null,
+      startedAt: t.startedAt === null ? null : new Date(t.startedAt).toISOString(),
+      endedAt: t.endedAt === null ? null : new Date(t.endedAt).toISOString(),
+      cmd: records[k]!.cmd,
+    };
+    const end =
+      journal && t.endedAt !== null && (tail > 0 || t.state !== 'succeeded') ? endOf(journal, i) : undefined;
+    if (end?.sig) row.signal = end.sig;
+    if (end?.to) row.timedOut = true;
+    if (end && tail > 0)
+      row.stderrTail = readLog(journal!, end.err)
+        .toString('utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(-tail)
+        .filter(Boolean);
+    return row;
+  });
+}
+
+/** Records for sorted task indices: one read for dense picks, one per contiguous run otherwise. */
+function recordsFor(plan: Plan, stage: PlanStage, picked: number[]) {
+  if (picked.length === 0) return [];
+  const first = picked[0]!;
+  const last = picked[picked.length - 1]!;
+  if (picked.length * 4 >= last - first + 1) {
+    const all = readTasks(plan, stage, first, last + 1);
+    return picked.map((i) => all[i - first]!);
+  }
+  const out = [];
+  for (let k = 0; k < picked.length;) {
+    let end = k;
+    while (end + 1 < picked.length && picked[end + 1] === picked[end]! + 1) end++;
+    out.push(...readTasks(plan, stage, picked[k]!, picked[end]! + 1));
+    k = end + 1;
+  }
+  return out;
+}
+
+function exitText(r: TaskRow): string {
+  if (r.timedOut) return 'timeout';
+  if (r.exitCode !== null) return String(r.exitCode);
+  return r.signal ?? '-';
+}
+
+export function durationText(ms: number | null): string {
+  if (ms === null) return '-';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${Math.round(s % 60)}s`;
+  return `${Math.floor(m / 60)}h${m % 60}m`;
+}

@@ -1,0 +1,93 @@
+// Typed errors: a stable code and one exit code each. The README's exit-code table is built from
+// EXIT_CODES, and the CLI's single top-level catch maps an error to its exit code.
+
+export const EXIT_CODES = {
+  E_TASKS_FAILED: 1,
+  E_USAGE: 2,
+  E_SPEC_PARSE: 3,
+  E_SPEC_INVALID: 4,
+  E_PLAN_CYCLE: 5,
+  E_PLAN_EXISTS: 6,
+  E_PLAN_NOT_FOUND: 7,
+  E_PLAN_VERSION: 8,
+  E_PLAN_CORRUPT: 9,
+  E_PARTITION_RANGE: 10,
+  E_UNKNOWN_STAGE: 11,
+  E_UNKNOWN_RUNNER: 12,
+  E_UNKNOWN_TASK: 13,
+  E_IO: 14,
+  E_SUBMIT_FAILED: 15,
+  E_INTERNAL: 70,
+} as const;
+
+export type ErrorCode = keyof typeof EXIT_CODES;
+
+/** What the README says each code means (kept next to the numbers so the two cannot drift). */
+export const EXIT_CODE_MEANINGS: Record<ErrorCode, string> = {
+  E_TASKS_FAILED: 'one or more tasks failed (run-partition, run, generated scripts)',
+  E_USAGE: 'bad command line: unknown option, missing argument, N = 0, bad number',
+  E_SPEC_PARSE: 'the spec file is not valid YAML/JSON, or cannot be read',
+  E_SPEC_INVALID: 'the spec does not match the schema (unknown key, wrong type, duplicate name or id, …)',
+  E_PLAN_CYCLE: 'the stages’ `after` dependencies form a cycle',
+  E_PLAN_EXISTS: 'the plan directory already exists (use --force to replace it)',
+  E_PLAN_NOT_FOUND: 'no plan directory at the given path',
+  E_PLAN_VERSION: 'the plan or a journal was written by an incompatible batchplan version',
+  E_PLAN_CORRUPT: 'a plan file is damaged or inconsistent',
+  E_PARTITION_RANGE: 'the partition index is outside 0..N-1 for that stage',
+  E_UNKNOWN_STAGE: 'no stage of that name in the plan',
+  E_UNKNOWN_RUNNER: 'no runner of that name',
+  E_UNKNOWN_TASK: 'no task with that id in the plan',
+  E_IO: 'reading or writing a file failed',
+  E_SUBMIT_FAILED: 'the scheduler refused a submission',
+  E_INTERNAL: 'a bug in batchplan: please report it',
+};
+
+export class BatchplanError extends Error {
+  readonly code: ErrorCode;
+  /** Extra lines printed after the message: where, and what to do. */
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, hint?: string) {
+    super(message);
+    this.name = 'BatchplanError';
+    this.code = code;
+    this.hint = hint;
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.code];
+  }
+}
+
+/** Location of a problem inside a spec file: `stages[1].after[0]`, line 12. */
+export interface SpecLocation {
+  file: string;
+  path?: string;
+  line?: number;
+}
+
+export function formatLocation(loc: SpecLocation): string {
+  let s = loc.file;
+  if (loc.line !== undefined) s += `:${loc.line}`;
+  if (loc.path) s += ` (${loc.path})`;
+  return s;
+}
+
+export class SpecError extends BatchplanError {
+  readonly issues: { location: SpecLocation; message: string }[];
+
+  constructor(
+    code: 'E_SPEC_PARSE' | 'E_SPEC_INVALID' | 'E_PLAN_CYCLE',
+    issues: { location: SpecLocation; message: string }[],
+  ) {
+    const lines = issues.map((i) => `${formatLocation(i.location)}: ${i.message}`);
+    const head =
+      issues.length === 1 ? lines[0]! : `${issues.length} problems in the spec:\n  ${lines.join('\n  ')}`;
+    super(code, head, 'Fix the spec and run the command again; nothing was written.');
+    this.issues = issues;
+  }
+}
+
+export function usageError(message: string, hint?: string): BatchplanError {
+  return new BatchplanError('E_USAGE', message, hint);
+}

@@ -1,0 +1,59 @@
+// `run-partition … auto`: the partition index from the scheduler's array variable. The one place
+// where a one-based scheduler index is turned into batchplan's zero-based partition index.
+import { usageError } from '../errors.js';
+
+export interface IndexVariable {
+  name: string;
+  oneBased: boolean;
+  scheduler: string;
+}
+
+/** Checked in this order (Slurm's PBS plugin sets PBS_ARRAY_INDEX too, with the same value). */
+export const INDEX_VARIABLES: readonly IndexVariable[] = [
+  { name: 'SLURM_ARRAY_TASK_ID', oneBased: false, scheduler: 'Slurm' },
+  { name: 'PBS_ARRAY_INDEX', oneBased: false, scheduler: 'PBS Pro' },
+  { name: 'PBS_ARRAYID', oneBased: false, scheduler: 'Torque' },
+  { name: 'SGE_TASK_ID', oneBased: true, scheduler: 'Grid Engine' },
+  { name: 'LSB_JOBINDEX', oneBased: true, scheduler: 'LSF' },
+  { name: 'JOB_COMPLETION_INDEX', oneBased: false, scheduler: 'Kubernetes' },
+  { name: 'AWS_BATCH_JOB_ARRAY_INDEX', oneBased: false, scheduler: 'AWS Batch' },
+];
+
+export interface IndexOptions {
+  /** Read this variable instead of the known ones. */
+  indexVar?: string;
+  /** The index (given or read from --index-var) counts from one. */
+  oneBased?: boolean;
+}
+
+export function resolvePartitionIndex(arg: string, env: NodeJS.ProcessEnv, opts: IndexOptions = {}): number {
+  if (arg !== 'auto') {
+    if (!/^\d+$/.test(arg))
+      throw usageError(`partition index '${arg}' is not a non-negative integer or 'auto'`);
+    return toZeroBased(Number(arg), opts.oneBased ?? false, 'the partition index');
+  }
+  if (opts.indexVar) {
+    const value = env[opts.indexVar];
+    if (value === undefined || !/^\d+$/.test(value))
+      throw usageError(
+        `--index-var ${opts.indexVar} is ${value === undefined ? 'not set' : `'${value}', not an integer`}`,
+      );
+    return toZeroBased(Number(value), opts.oneBased ?? false, opts.indexVar);
+  }
+  for (const v of INDEX_VARIABLES) {
+    const value = env[v.name];
+    // Grid Engine sets SGE_TASK_ID=undefined in a job that is not an array.
+    if (value !== undefined && /^\d+$/.test(value))
+      return toZeroBased(Number(value), v.oneBased || (opts.oneBased ?? false), v.name);
+  }
+  throw usageError(
+    "partition index 'auto', but no scheduler array index is set",
+    `Looked for ${INDEX_VARIABLES.map((v) => v.name).join(', ')}. Pass the index, or --index-var NAME [--one-based].`,
+  );
+}
+
+function toZeroBased(n: number, oneBased: boolean, what: string): number {
+  if (!oneBased) return n;
+  if (n < 1) throw usageError(`${what} is ${n}, but it counts from one`);
+  return n - 1;
+}

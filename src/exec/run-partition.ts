@@ -1,0 +1,224 @@
+// run-partition: run one partition of one stage with at most P tasks at once, skipping tasks that
+// already succeeded, retrying with backoff, and recording every attempt in a durable journal.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import { checkedSlice, actualPartitions } from '../plan/partition.js';
+import { findStage, readTasks, type Plan } from '../plan/read.js';
+import type { PlanStage, TaskRecord } from '../plan/model.js';
+import { loadStageStatus } from '../status/load.js';
+import { JournalWriter } from '../status/journal-writer.js';
+import { startAttempt, type AttemptResult, type RunningAttempt } from './attempt.js';
+import { allocatedCpus, allocatedGpus, gpusPerSlot } from './resources.js';
+import type { StopSignal } from './stop-signal.js';
+import { BatchplanError } from '../errors.js';
+
+export interface RunPartitionOptions {
+  stage: string;
+  /** Partitions asked for, and this one's zero-based index. */
+  n: number;
+  index: number;
+  nprocs?: number;
+  bindGpus?: boolean;
+  /** Seconds between SIGTERM and SIGKILL when stopping tasks. */
+  grace?: number;
+  /** Bytes of stdout and of stderr kept per attempt. */
+  logLimit?: number;
+  env?: NodeJS.ProcessEnv;
+  stop: StopSignal;
+  onProgress?: (p: PartitionProgress) => void;
+}
+
+export interface PartitionProgress {
+  total: number;
+  done: number;
+  running: number;
+  failed: number;
+}
+
+export interface PartitionResult {
+  stage: string;
+  partition: number;
+  partitions: number;
+  /** Stage-relative task range [start, end). */
+  start: number;
+  end: number;
+  tasks: number;
+  /** Succeeded in an earlier run, so not run again. */
+  skipped: number;
+  succeeded: number;
+  failed: number;
+  interrupted: number;
+  nprocs: number;
+  signal?: NodeJS.Signals;
+  journal?: string;
+}
+
+export const DEFAULT_GRACE = 10;
+export const DEFAULT_LOG_LIMIT = 8 << 20;
+const MAX_BACKOFF = 600;
+
+export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promise<PartitionResult> {
+  const { stage, index: stageIndex } = findStage(plan, opts.stage);
+  const env = opts.env ?? process.env;
+  const slice = checkedSlice(stage.name, stage.tasks, opts.n, opts.index);
+  const nprocs = opts.nprocs ?? stage.nprocs ?? allocatedCpus(env);
+  const result: PartitionResult = {
+    stage: stage.name,
+    partition: opts.index,
+    partitions: actualPartitions(stage.tasks, opts.n),
+    ...slice,
+    tasks: slice.end - slice.start,
+    skipped: 0,
+    succeeded: 0,
+    failed: 0,
+    interrupted: 0,
+    nprocs,
+  };
+
+  const prior = loadStageStatus(plan.dir, stageIndex, stage.tasks, slice).status;
+  const records = readTasks(plan, stage, slice.start, slice.end);
+  const todo: number[] = [];
+  records.forEach((_, k) => (prior.isSucceeded(k) ? result.skipped++ : todo.push(k)));
+  if (todo.length === 0 || opts.stop.signal) {
+    if (opts.stop.signal) result.signal = opts.stop.signal;
+    return result;
+  }
+
+  const gpuSets = opts.bindGpus ? slotGpus(env, nprocs) : undefined;
+  const journal = new JournalWriter(plan.dir, stageIndex, stage.name, slice);
+  result.journal = journal.journalPath;
+  const stageResults = join(plan.dir, 'results', `stage-${stageIndex}`);
+  let stageResultsMade = false;
+  const running = new Set<RunningAttempt>();
+  const onStop = () => running.forEach((a) => a.stop());
+  opts.stop.on(onStop);
+  const progress = { total: todo.length, done: 0, running: 0, failed: 0 };
+
+  const runTask = async (k: number, slot: number): Promise<void> => {
+    const rec = records[k]!;
+    const i = slice.start + k;
+    const retries = rec.retries ?? stage.retries;
+    const backoff = rec.backoff ?? stage.backoff;
+    const resultsDir = rec.output ? join(rec.output, 'results') : stageResults;
+    if (rec.output) mkdirSync(resultsDir, { recursive: true });
+    else if (!stageResultsMade) {
+      mkdirSync(stageResults, { recursive: true });
+      stageResultsMade = true;
+    }
+    for (let attempt = 1; ; attempt++) {
+      const a = prior.attemptsOf(k) + attempt;
+      journal.started(i, a);
+      const run = startAttempt({
+        cmd: rec.cmd,
+        shell: stage.shell,
+        cwd: rec.cwd ?? stage.cwd,
+        timeout: rec.timeout ?? stage.timeout,
+        grace: opts.grace ?? DEFAULT_GRACE,
+        logLimit: opts.logLimit ?? DEFAULT_LOG_LIMIT,
+        env: taskEnv(env, stage, rec, {
+          partition: opts.index,
+          attempt: a,
+          slot,
+          resultsDir,
+          gpus: gpuSets?.[slot],
+        }),
+      });
+      running.add(run);
+      progress.running++;
+      const res = await run.done;
+      running.delete(run);
+      progress.running--;
+      journal.ended(endRecord(i, a, res), res);
+      if (rec.output) writeSaturnOutput(rec.output, res);
+      if (res.state === 'succeeded') return void result.succeeded++;
+      if (res.state === 'interrupted' || opts.stop.signal) return void result.interrupted++;
+      if (attempt > retries) return void result.failed++;
+      await opts.stop.sleep(Math.min(backoff * 2 ** (attempt - 1), MAX_BACKOFF) * 1000);
+      if (opts.stop.signal) return void result.interrupted++;
+    }
+  };
+
+  let cursor = 0;
+  const worker = async (slot: number) => {
+    while (cursor < todo.length && !opts.stop.signal) {
+      await runTask(todo[cursor++]!, slot);
+      progress.done++;
+      progress.failed = result.failed;
+      opts.onProgress?.(progress);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(nprocs, todo.length) }, (_, slot) => worker(slot)));
+  } finally {
+    opts.stop.off(onStop);
+    journal.close();
+  }
+  if (opts.stop.signal) result.signal = opts.stop.signal;
+  return result;
+}
+
+interface SlotInfo {
+  partition: number;
+  attempt: number;
+  slot: number;
+  resultsDir: string;
+  gpus: string | undefined;
+}
+
+function taskEnv(base: NodeJS.ProcessEnv, stage: PlanStage, rec: TaskRecord, s: SlotInfo): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    ...stage.env,
+    ...rec.env,
+    BATCHPLAN_TASK_ID: rec.id,
+    BATCHPLAN_STAGE: stage.name,
+    BATCHPLAN_PARTITION: String(s.partition),
+    BATCHPLAN_ATTEMPT: String(s.attempt),
+    BATCHPLAN_LOCAL_RANK: String(s.slot),
+    BATCHPLAN_RESULTS_DIR: s.resultsDir,
+    SATURN_RUN_LOCAL_RANK: String(s.slot),
+    SATURN_RUN_LOCAL_RESULTS_DIR: s.resultsDir,
+  };
+  if (s.gpus !== undefined) env.CUDA_VISIBLE_DEVICES = s.gpus;
+  return env;
+}
+
+function slotGpus(env: NodeJS.ProcessEnv, slots: number): string[] {
+  const gpus = allocatedGpus(env);
+  if (gpus.length === 0)
+    throw new BatchplanError(
+      'E_USAGE',
+      '--bind-gpus: the allocation grants no GPUs (CUDA_VISIBLE_DEVICES, SLURM_STEP_GPUS, SLURM_JOB_GPUS and GPU_DEVICE_ORDINAL are unset)',
+      'Request GPUs from the scheduler (e.g. --gpus-per-task), or drop --bind-gpus.',
+    );
+  return gpusPerSlot(gpus, slots);
+}
+
+function endRecord(i: number, a: number, res: AttemptResult) {
+  return {
+    i,
+    a,
+    st: res.state,
+    rc: res.exitCode,
+    d: Math.round(res.durationMs),
+    ...(res.signal ? { sig: res.signal } : {}),
+    ...(res.timedOut ? { to: 1 as const } : {}),
+  };
+}
+
+/** Saturn layout: stdout, stderr and status_code beside the task's results/. */
+function writeSaturnOutput(dir: string, res: AttemptResult): void {
+  writeFileAtomic(join(dir, 'stdout'), res.stdout);
+  writeFileAtomic(join(dir, 'stderr'), res.stderr);
+  const code = res.exitCode ?? (res.signal ? 128 + signalNumber(res.signal) : 1);
+  writeFileAtomic(join(dir, 'status_code'), `${code}\n`);
+}
+
+function signalNumber(sig: string): number {
+  return (
+    { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGTERM: 15 }[
+      sig
+    ] ?? 0
+  );
+}

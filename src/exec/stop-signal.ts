@@ -1,0 +1,50 @@
+// A stop request shared by everything running in this process: set by SIGTERM/SIGINT/SIGUSR1 (a
+// scheduler's wallclock warning) or by a caller, observed by the task pool and by backoff sleeps.
+import { constants } from 'node:os';
+
+export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGHUP'];
+
+export class StopSignal {
+  signal: NodeJS.Signals | undefined;
+  private readonly listeners = new Set<() => void>();
+
+  trigger(sig: NodeJS.Signals): void {
+    if (this.signal) return;
+    this.signal = sig;
+    for (const l of [...this.listeners]) l();
+  }
+
+  on(listener: () => void): void {
+    this.listeners.add(listener);
+  }
+
+  off(listener: () => void): void {
+    this.listeners.delete(listener);
+  }
+
+  /** Sleep `ms`, waking early when a stop is requested. */
+  sleep(ms: number): Promise<void> {
+    if (this.signal) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.on(done);
+    });
+  }
+
+  /** Route the process's stop signals here. Returns a function that removes the handlers. */
+  installProcessHandlers(): () => void {
+    const handler = (sig: NodeJS.Signals) => this.trigger(sig);
+    for (const s of STOP_SIGNALS) process.on(s, handler);
+    return () => STOP_SIGNALS.forEach((s) => process.off(s, handler));
+  }
+
+  /** The conventional exit status for having been stopped by the signal: 128 + its number. */
+  exitCode(): number {
+    return this.signal ? 128 + (constants.signals[this.signal] ?? 0) : 0;
+  }
+}

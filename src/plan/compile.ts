@@ -1,0 +1,311 @@
+// Compile a validated spec into stages in dependency order and a lazy stream of task records.
+// Pure: no I/O. A 1000 × 1000 matrix stays a few lines of spec until the writer pulls its tasks.
+import { resolve } from 'node:path';
+import { SpecError, type SpecLocation } from '../errors.js';
+import { parseDuration } from '../spec/duration.js';
+import type { LoadedSpec } from '../spec/load.js';
+import type { Defaults, Matrix, StageSpec, TaskSpec } from '../spec/schema.js';
+import type { DocPath } from '../spec/source.js';
+import { BUILTIN_SETTINGS, type StageSettings, type TaskRecord } from './model.js';
+import { compileTaskTemplate } from './template.js';
+import { topologicalOrder } from './toposort.js';
+
+export interface CompiledStage {
+  name: string;
+  after: string[];
+  settings: StageSettings;
+  count: number;
+  /** Task records in run order (priority applied). Iterating twice yields the same records. */
+  records: () => Iterable<TaskRecord>;
+}
+
+export interface CompiledPlan {
+  defaults: StageSettings;
+  stages: CompiledStage[];
+  totalTasks: number;
+}
+
+type Issue = { location: SpecLocation; message: string };
+
+class IssueList {
+  readonly items: Issue[] = [];
+  constructor(private readonly loaded: LoadedSpec) {}
+  add(path: DocPath, message: string): void {
+    this.items.push({ location: this.loaded.source.locate(path), message });
+  }
+  throwIfAny(code: 'E_SPEC_INVALID' | 'E_PLAN_CYCLE' = 'E_SPEC_INVALID'): void {
+    if (this.items.length) throw new SpecError(code, this.items);
+  }
+}
+
+export function compile(loaded: LoadedSpec): CompiledPlan {
+  const { spec } = loaded;
+  const issues = new IssueList(loaded);
+  const defaults = mergeSettings(BUILTIN_SETTINGS, spec.defaults ?? {}, ['defaults'], issues, loaded.baseDir);
+
+  const index = new Map<string, number>();
+  spec.stages.forEach((s, i) => {
+    if (index.has(s.name))
+      issues.add(
+        ['stages', i, 'name'],
+        `duplicate stage name '${s.name}' (also stages[${index.get(s.name)}])`,
+      );
+    else index.set(s.name, i);
+  });
+  spec.stages.forEach((s, i) =>
+    (s.after ?? []).forEach((dep, j) => {
+      if (!index.has(dep))
+        issues.add(
+          ['stages', i, 'after', j],
+          `unknown stage '${dep}' (stages are: ${[...index.keys()].join(', ')})`,
+        );
+    }),
+  );
+  issues.throwIfAny();
+
+  const order = topologicalOrder(spec.stages.map((s) => ({ name: s.name, after: s.after ?? [] })));
+  if ('cycle' in order) {
+    const i = index.get(order.cycle[0]!)!;
+    issues.add(
+      ['stages', i, 'after'],
+      `stages depend on each other in a cycle: ${[...order.cycle, order.cycle[0]].join(' -> ')}`,
+    );
+    issues.throwIfAny('E_PLAN_CYCLE');
+  }
+
+  const explicitIds = new Map<string, DocPath>();
+  const stages: CompiledStage[] = [];
+  for (const i of (order as { order: number[] }).order) {
+    const stage = spec.stages[i]!;
+    const at: DocPath = ['stages', i];
+    const settings = mergeSettings(defaults, stage, at, issues, loaded.baseDir);
+    const tasks = stageTasks(stage, at, issues, loaded.baseDir, explicitIds);
+    if (tasks) stages.push({ name: stage.name, after: [...new Set(stage.after ?? [])], settings, ...tasks });
+  }
+  // An explicit id must not collide with another explicit id or with an automatic `<stage>.<k>`.
+  for (const [id, path] of explicitIds) {
+    const dot = id.lastIndexOf('.');
+    const owner = dot > 0 ? stages.find((s) => s.name === id.slice(0, dot)) : undefined;
+    const k = Number(id.slice(dot + 1));
+    if (
+      owner &&
+      Number.isInteger(k) &&
+      k >= 0 &&
+      k < owner.count &&
+      !isExplicitAt(spec.stages, owner.name, k)
+    )
+      issues.add(
+        path,
+        `task id '${id}' collides with the automatic id of task ${k} of stage '${owner.name}'`,
+      );
+  }
+  issues.throwIfAny();
+  return { defaults, stages, totalTasks: stages.reduce((n, s) => n + s.count, 0) };
+}
+
+function isExplicitAt(stages: StageSpec[], name: string, k: number): boolean {
+  return stages.find((s) => s.name === name)?.tasks?.[k]?.id !== undefined;
+}
+
+type Overrides = Pick<Defaults, 'retries' | 'timeout' | 'backoff' | 'env' | 'cwd' | 'nprocs' | 'shell'>;
+
+function mergeSettings(
+  base: StageSettings,
+  over: Overrides,
+  at: DocPath,
+  issues: IssueList,
+  baseDir: string,
+): StageSettings {
+  const out: StageSettings = { ...base, env: { ...base.env, ...stringEnv(over.env) } };
+  if (over.nprocs !== undefined) out.nprocs = over.nprocs;
+  if (over.retries !== undefined) out.retries = over.retries;
+  if (over.shell !== undefined) out.shell = over.shell;
+  if (over.cwd !== undefined) out.cwd = resolve(baseDir, over.cwd);
+  const timeout = duration(over.timeout, [...at, 'timeout'], issues);
+  if (timeout !== undefined) out.timeout = timeout;
+  const backoff = duration(over.backoff, [...at, 'backoff'], issues);
+  if (backoff !== undefined) out.backoff = backoff;
+  return out;
+}
+
+function duration(value: string | number | undefined, at: DocPath, issues: IssueList): number | undefined {
+  if (value === undefined) return undefined;
+  const secs = parseDuration(value);
+  if (secs === undefined)
+    issues.add(at, `'${value}' is not a duration (use e.g. 30s, 10m, 1h30m or 2:00:00)`);
+  return secs;
+}
+
+function stringEnv(env: Record<string, string | number | boolean> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env ?? {})) out[k] = String(v);
+  return out;
+}
+
+function stageTasks(
+  stage: StageSpec,
+  at: DocPath,
+  issues: IssueList,
+  baseDir: string,
+  explicitIds: Map<string, DocPath>,
+): Pick<CompiledStage, 'count' | 'records'> | undefined {
+  const kinds = [stage.tasks && 'tasks', stage.template && 'template'].filter(Boolean);
+  if (kinds.length !== 1) {
+    issues.add(
+      at,
+      kinds.length
+        ? 'give either `tasks` or `template`, not both'
+        : 'a stage needs `tasks` or a `template` with `params` or `matrix`',
+    );
+    return undefined;
+  }
+  if (stage.tasks) {
+    for (const key of ['params', 'matrix', 'output'] as const)
+      if (stage[key] !== undefined)
+        issues.add([...at, key], `\`${key}\` only applies to a stage with a \`template\``);
+    if (stage.tasks.length === 0) issues.add([...at, 'tasks'], 'a stage needs at least one task');
+    return listTasks(stage.name, stage.tasks, [...at, 'tasks'], issues, baseDir, explicitIds);
+  }
+  return templateTasks(stage, at, issues, baseDir);
+}
+
+function listTasks(
+  stageName: string,
+  tasks: TaskSpec[],
+  at: DocPath,
+  issues: IssueList,
+  baseDir: string,
+  explicitIds: Map<string, DocPath>,
+): Pick<CompiledStage, 'count' | 'records'> {
+  const records = tasks.map((t, k) => {
+    const path: DocPath = [...at, k];
+    const rec: TaskRecord = { id: t.id ?? `${stageName}.${k}`, cmd: t.cmd };
+    if (t.id !== undefined) {
+      if (explicitIds.has(t.id)) issues.add([...path, 'id'], `duplicate task id '${t.id}'`);
+      else explicitIds.set(t.id, [...path, 'id']);
+    }
+    if (t.env) rec.env = stringEnv(t.env);
+    if (t.cwd) rec.cwd = resolve(baseDir, t.cwd);
+    if (t.retries !== undefined) rec.retries = t.retries;
+    const timeout = duration(t.timeout, [...path, 'timeout'], issues);
+    if (timeout !== undefined) rec.timeout = timeout;
+    const backoff = duration(t.backoff, [...path, 'backoff'], issues);
+    if (backoff !== undefined) rec.backoff = backoff;
+    if (t.output) rec.output = resolve(baseDir, t.output);
+    return { rec, priority: t.priority ?? 0 };
+  });
+  // Stable sort: higher priority first, spec order among equals (qdo's priorities).
+  const sorted = records.map((r, k) => ({ ...r, k })).sort((a, b) => b.priority - a.priority || a.k - b.k);
+  const out = sorted.map((r) => r.rec);
+  return { count: out.length, records: () => out };
+}
+
+function templateTasks(
+  stage: StageSpec,
+  at: DocPath,
+  issues: IssueList,
+  baseDir: string,
+): Pick<CompiledStage, 'count' | 'records'> | undefined {
+  if ((stage.params === undefined) === (stage.matrix === undefined)) {
+    issues.add(at, 'a `template` stage needs exactly one of `params` (a list of objects) or `matrix`');
+    return undefined;
+  }
+  let cmdOf: ReturnType<typeof compileTaskTemplate>;
+  let outOf: ReturnType<typeof compileTaskTemplate> | undefined;
+  try {
+    cmdOf = compileTaskTemplate(stage.template!);
+    outOf = stage.output === undefined ? undefined : compileTaskTemplate(stage.output);
+  } catch (err) {
+    issues.add([...at, 'template'], `not a valid template: ${firstLine(err)}`);
+    return undefined;
+  }
+  const name = stage.name;
+  const make = (vars: Record<string, unknown>, k: number): TaskRecord => {
+    const rec: TaskRecord = { id: `${name}.${k}`, cmd: cmdOf(vars, k) };
+    if (outOf) rec.output = resolve(baseDir, outOf(vars, k));
+    return rec;
+  };
+
+  if (stage.params) {
+    if (stage.params.length === 0)
+      issues.add([...at, 'params'], 'a stage needs at least one task: `params` is empty');
+    const records: TaskRecord[] = [];
+    for (const [k, vars] of stage.params.entries()) {
+      try {
+        records.push(make(vars, k));
+      } catch (err) {
+        issues.add(
+          [...at, 'params', k],
+          `the template uses a variable this entry does not define: ${firstLine(err)}`,
+        );
+        break; // One is enough to say what is wrong; a million would drown it.
+      }
+    }
+    return { count: records.length, records: () => records };
+  }
+
+  const axes = matrixAxes(stage.matrix!, [...at, 'matrix'], issues);
+  if (!axes) return undefined;
+  const count = axes.reduce((n, a) => n * a.values.length, 1);
+  try {
+    make(matrixVars(axes, 0), 0); // Surface an undefined variable now, at plan time.
+  } catch (err) {
+    issues.add(
+      [...at, 'template'],
+      `the template uses a variable the matrix does not define: ${firstLine(err)} (matrix keys: ${axes.map((a) => a.key).join(', ')})`,
+    );
+    return undefined;
+  }
+  return {
+    count,
+    *records() {
+      for (let k = 0; k < count; k++) yield make(matrixVars(axes, k), k);
+    },
+  };
+}
+
+interface Axis {
+  key: string;
+  values: readonly (string | number | boolean)[];
+}
+
+function matrixAxes(matrix: Matrix, at: DocPath, issues: IssueList): Axis[] | undefined {
+  const axes: Axis[] = [];
+  for (const [key, spec] of Object.entries(matrix)) {
+    if (Array.isArray(spec)) {
+      axes.push({ key, values: spec });
+      continue;
+    }
+    const [start, end, step = 1] = spec.range;
+    if (end <= start) {
+      issues.add(
+        [...at, key, 'range'],
+        `empty range [${start}, ${end}): the end is excluded and must be above the start`,
+      );
+      return undefined;
+    }
+    const values: number[] = [];
+    for (let v = start; v < end; v += step) values.push(v);
+    axes.push({ key, values });
+  }
+  if (axes.length === 0) {
+    issues.add(at, 'the matrix has no keys');
+    return undefined;
+  }
+  return axes;
+}
+
+/** The k-th combination; the first key varies slowest (like nested loops written in order). */
+function matrixVars(axes: Axis[], k: number): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  for (let a = axes.length - 1; a >= 0; a--) {
+    const axis = axes[a]!;
+    vars[axis.key] = axis.values[k % axis.values.length];
+    k = Math.floor(k / axis.values.length);
+  }
+  return vars;
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}

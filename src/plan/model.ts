@@ -1,0 +1,39 @@
+// The compiled plan as the rest of batchplan sees it. `plan.json` stores PlanStage (see format.ts);
+// each task is one TaskRecord line in tasks.jsonl.
+
+/** A stage's effective settings: built-in defaults < spec `defaults` < the stage's own. */
+export interface StageSettings {
+  /** Tasks at once inside a partition; unset means "decide at run time" (allocation, machine). */
+  nprocs?: number;
+  retries: number;
+  /** Seconds; unset means no timeout. */
+  timeout?: number;
+  /** Seconds before the first retry; doubles on each further retry (capped at 10 minutes). */
+  backoff: number;
+  env: Record<string, string>;
+  cwd?: string;
+  shell: string;
+}
+
+export interface PlanStage extends StageSettings {
+  name: string;
+  after: string[];
+  /** Number of tasks, and the global index of the first one in tasks.jsonl. */
+  tasks: number;
+  firstTask: number;
+}
+
+/** One task as stored: only what differs from its stage's settings. */
+export interface TaskRecord {
+  id: string;
+  cmd: string;
+  env?: Record<string, string>;
+  cwd?: string;
+  retries?: number;
+  timeout?: number;
+  backoff?: number;
+  /** Saturn layout: this task's directory for stdout, stderr, status_code and results/. */
+  output?: string;
+}
+
+export const BUILTIN_SETTINGS: StageSettings = { retries: 0, backoff: 1, env: {}, shell: '/bin/sh' };

@@ -1,0 +1,132 @@
+// Read a plan directory: plan.json in full (it is small), task records only for the slice asked for.
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BatchplanError } from '../errors.js';
+import {
+  INDEX_ENTRY_BYTES,
+  INDEX_FILE,
+  PLAN_FILE,
+  PLAN_FORMAT,
+  PLAN_FORMAT_VERSION,
+  planFileSchema,
+  TASKS_FILE,
+  taskRecordSchema,
+  type PlanFile,
+} from './format.js';
+import type { PlanStage, TaskRecord } from './model.js';
+
+export interface Plan {
+  dir: string;
+  file: PlanFile;
+}
+
+export function readPlan(dir: string): Plan {
+  const abs = resolve(dir);
+  let text: string;
+  try {
+    if (!statSync(abs).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+    text = readFileSync(join(abs, PLAN_FILE), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' || code === 'ENOTDIR' ? 'no plan directory' : `cannot read plan (${code})`;
+    throw new BatchplanError(
+      'E_PLAN_NOT_FOUND',
+      `${what} at ${abs}`,
+      'Create one with `batchplan plan <spec> -o <dir>`.',
+    );
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new BatchplanError(
+      'E_PLAN_CORRUPT',
+      `${join(abs, PLAN_FILE)} is not valid JSON`,
+      'Re-create the plan with `batchplan plan --force`.',
+    );
+  }
+  const head = data as { format?: unknown; version?: unknown; batchplanVersion?: unknown };
+  if (head?.format !== PLAN_FORMAT)
+    throw new BatchplanError('E_PLAN_CORRUPT', `${join(abs, PLAN_FILE)} is not a batchplan plan file`);
+  if (head.version !== PLAN_FORMAT_VERSION)
+    throw new BatchplanError(
+      'E_PLAN_VERSION',
+      `plan ${abs} has format version ${String(head.version)} (written by batchplan ${String(head.batchplanVersion)}); this batchplan reads version ${PLAN_FORMAT_VERSION}`,
+      'Use the batchplan version that wrote the plan, or re-create the plan from its spec.',
+    );
+  const parsed = planFileSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new BatchplanError(
+      'E_PLAN_CORRUPT',
+      `${join(abs, PLAN_FILE)} is damaged: ${issue.path.join('.')}: ${issue.message}`,
+    );
+  }
+  return { dir: abs, file: parsed.data };
+}
+
+export function findStage(plan: Plan, name: string): { stage: PlanStage; index: number } {
+  const index = plan.file.stages.findIndex((s) => s.name === name);
+  if (index < 0)
+    throw new BatchplanError(
+      'E_UNKNOWN_STAGE',
+      `no stage '${name}' in plan ${plan.dir}`,
+      `Stages: ${plan.file.stages.map((s) => s.name).join(', ')}`,
+    );
+  return { stage: plan.file.stages[index]!, index };
+}
+
+/** Task records [start, end) of a stage (stage-relative indices). Reads only those bytes. */
+export function readTasks(plan: Plan, stage: PlanStage, start: number, end: number): TaskRecord[] {
+  if (end <= start) return [];
+  const first = stage.firstTask + start;
+  const count = end - start;
+  const idx = readRange(
+    join(plan.dir, INDEX_FILE),
+    first * INDEX_ENTRY_BYTES,
+    (count + 1) * INDEX_ENTRY_BYTES,
+  );
+  const view = new DataView(idx.buffer, idx.byteOffset, idx.byteLength);
+  const from = view.getFloat64(0, true);
+  const to = view.getFloat64(count * INDEX_ENTRY_BYTES, true);
+  const bytes = readRange(join(plan.dir, TASKS_FILE), from, to - from);
+  const lines = bytes.toString('utf8').split('\n');
+  if (lines.length !== count + 1 || lines[count] !== '')
+    throw new BatchplanError(
+      'E_PLAN_CORRUPT',
+      `${join(plan.dir, TASKS_FILE)} does not match ${INDEX_FILE} for stage '${stage.name}'`,
+    );
+  return lines.slice(0, count).map((line, k) => parseRecord(plan, line, first + k));
+}
+
+function parseRecord(plan: Plan, line: string, k: number): TaskRecord {
+  try {
+    return taskRecordSchema.parse(JSON.parse(line));
+  } catch {
+    throw new BatchplanError(
+      'E_PLAN_CORRUPT',
+      `task record ${k} in ${join(plan.dir, TASKS_FILE)} is damaged`,
+    );
+  }
+}
+
+function readRange(path: string, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new BatchplanError('E_PLAN_CORRUPT', `cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buf, got, length - got, position + got);
+      if (n === 0) throw new BatchplanError('E_PLAN_CORRUPT', `${path} is shorter than its index says`);
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
+}

@@ -1,0 +1,166 @@
+// Write a compiled plan as a plan directory, atomically: everything goes into a hidden temp directory
+// beside the destination, which is renamed into place only when complete. A failed or interrupted
+// `plan` leaves nothing that looks like a plan.
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { BatchplanError } from '../errors.js';
+import { fsyncDir, writeFileAtomic } from '../util/fs-atomic.js';
+import type { CompiledPlan } from './compile.js';
+import {
+  INDEX_ENTRY_BYTES,
+  INDEX_FILE,
+  PLAN_FILE,
+  PLAN_FORMAT,
+  PLAN_FORMAT_VERSION,
+  TASKS_FILE,
+  type PlanFile,
+} from './format.js';
+
+export interface PlanMeta {
+  batchplanVersion: string;
+  source: PlanFile['source'];
+  createdAt?: string;
+}
+
+export interface WriteOptions {
+  force?: boolean;
+  /** Called now and then with the number of task records written so far. */
+  onProgress?: (written: number, total: number) => void;
+}
+
+const CHUNK_CHARS = 1 << 20;
+
+export function writePlanDir(
+  dest: string,
+  plan: CompiledPlan,
+  meta: PlanMeta,
+  opts: WriteOptions = {},
+): PlanFile {
+  const target = resolve(dest);
+  checkDestination(target, opts.force ?? false);
+  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now().toString(36)}`);
+  const cleanup = () => rmSync(tmp, { recursive: true, force: true });
+  const onSignal = (sig: NodeJS.Signals) => {
+    cleanup();
+    process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    mkdirSync(tmp);
+    const file = writeContents(tmp, plan, meta, opts.onProgress);
+    replace(target, tmp);
+    return file;
+  } catch (err) {
+    cleanup();
+    if (err instanceof BatchplanError) throw err;
+    throw new BatchplanError('E_IO', `cannot write plan ${target}: ${(err as Error).message}`);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function checkDestination(target: string, force: boolean): void {
+  if (!existsSync(target)) return;
+  if (!force)
+    throw new BatchplanError(
+      'E_PLAN_EXISTS',
+      `${target} already exists`,
+      'Pass --force to replace it, or choose another -o.',
+    );
+  // --force replaces a plan, never an unrelated directory the user pointed at by mistake.
+  if (!existsSync(join(target, PLAN_FILE)) && readdirSync(target).length > 0)
+    throw new BatchplanError(
+      'E_PLAN_EXISTS',
+      `${target} exists and is not a plan directory; refusing to replace it even with --force`,
+    );
+}
+
+function writeContents(
+  dir: string,
+  plan: CompiledPlan,
+  meta: PlanMeta,
+  onProgress?: WriteOptions['onProgress'],
+): PlanFile {
+  const offsets = new DataView(new ArrayBuffer((plan.totalTasks + 1) * INDEX_ENTRY_BYTES));
+  const fd = openSync(join(dir, TASKS_FILE), 'w');
+  let offset = 0;
+  let k = 0;
+  let chunk = '';
+  const flush = () => {
+    writeSync(fd, chunk);
+    chunk = '';
+  };
+  try {
+    for (const stage of plan.stages) {
+      let n = 0;
+      for (const rec of stage.records()) {
+        const line = JSON.stringify(rec) + '\n';
+        offsets.setFloat64(k * INDEX_ENTRY_BYTES, offset, true);
+        offset += Buffer.byteLength(line);
+        chunk += line;
+        k++;
+        n++;
+        if (chunk.length >= CHUNK_CHARS) {
+          flush();
+          onProgress?.(k, plan.totalTasks);
+        }
+      }
+      if (n !== stage.count)
+        throw new BatchplanError(
+          'E_INTERNAL',
+          `stage '${stage.name}' yielded ${n} tasks, expected ${stage.count}`,
+        );
+    }
+    offsets.setFloat64(k * INDEX_ENTRY_BYTES, offset, true);
+    flush();
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  onProgress?.(k, plan.totalTasks);
+  writeFileAtomic(join(dir, INDEX_FILE), new Uint8Array(offsets.buffer));
+
+  let first = 0;
+  const file: PlanFile = {
+    format: PLAN_FORMAT,
+    version: PLAN_FORMAT_VERSION,
+    batchplanVersion: meta.batchplanVersion,
+    createdAt: meta.createdAt ?? new Date().toISOString(),
+    source: meta.source,
+    defaults: plan.defaults,
+    totalTasks: plan.totalTasks,
+    stages: plan.stages.map((s) => {
+      const stage = { name: s.name, after: s.after, tasks: s.count, firstTask: first, ...s.settings };
+      first += s.count;
+      return stage;
+    }),
+  };
+  writeFileAtomic(join(dir, PLAN_FILE), JSON.stringify(file, null, 2) + '\n');
+  fsyncDir(dir);
+  return file;
+}
+
+function replace(target: string, tmp: string): void {
+  if (existsSync(target)) {
+    const old = join(dirname(target), `.${basename(target)}.old-${process.pid}-${Date.now().toString(36)}`);
+    renameSync(target, old);
+    renameSync(tmp, target);
+    rmSync(old, { recursive: true, force: true });
+  } else {
+    renameSync(tmp, target);
+  }
+  fsyncDir(dirname(target));
+}

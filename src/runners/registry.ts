@@ -1,0 +1,18 @@
+// Every runner, by name. Adding a runner: its module, templates/<name>/, golden files, one line here.
+import { BatchplanError } from '../errors.js';
+import { gnuParallel } from './gnu-parallel.js';
+import type { Runner } from './runner.js';
+import { sequential } from './sequential.js';
+
+export const RUNNERS: readonly Runner[] = [sequential, gnuParallel];
+
+export function getRunner(name: string): Runner {
+  const runner = RUNNERS.find((r) => r.name === name);
+  if (!runner)
+    throw new BatchplanError(
+      'E_UNKNOWN_RUNNER',
+      `no runner '${name}'`,
+      `Runners: ${RUNNERS.map((r) => r.name).join(', ')}`,
+    );
+  return runner;
+}

@@ -1,0 +1,28 @@
+// Render templates/<runner>/<file>.hbs strictly; every value reaches the script through `q`.
+import { readFileSync } from 'node:fs';
+import Handlebars from 'handlebars';
+import { shellQuote } from '../util/shell-quote.js';
+
+const hb = Handlebars.create();
+hb.registerHelper('q', (value: unknown) => {
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw new Error(`q: expected a string or number, got ${typeof value}`);
+  return shellQuote(String(value));
+});
+hb.registerHelper('add', (a: number, b: number) => a + b);
+
+const cache = new Map<string, HandlebarsTemplateDelegate>();
+
+export const TEMPLATES_DIR = new URL('../../templates/', import.meta.url);
+
+/** Render `templates/<runner>/<file>.hbs`, producing the text of `<file>`. */
+export function renderTemplate(runner: string, file: string, view: object): string {
+  const key = `${runner}/${file}`;
+  let template = cache.get(key);
+  if (!template) {
+    const source = readFileSync(new URL(`${key}.hbs`, TEMPLATES_DIR), 'utf8');
+    template = hb.compile(source, { strict: true, noEscape: true });
+    cache.set(key, template);
+  }
+  return template(view);
+}

@@ -1,0 +1,43 @@
+import { BatchplanError } from '../errors.js';
+
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * Seconds from `90`, `90s`, `10m`, `1h30m`, `1.5h`, `2:00:00` (h:mm:ss), `05:00` (mm:ss) or
+ * `1-00:00:00` (Slurm's d-hh:mm:ss). Returns undefined when the text is not a duration.
+ */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === 'number') return value > 0 && Number.isFinite(value) ? value : undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) || undefined;
+  const clock = /^(?:(\d+)-)?(\d+):(\d{1,2})(?::(\d{1,2}))?$/.exec(text);
+  if (clock) {
+    const [, d, a, b, c] = clock;
+    const secs =
+      c === undefined
+        ? Number(a) * 60 + Number(b)
+        : Number(d ?? 0) * 86400 + Number(a) * 3600 + Number(b) * 60 + Number(c);
+    return secs > 0 ? secs : undefined;
+  }
+  const parts = text.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/g);
+  let total = 0;
+  let consumed = '';
+  for (const [whole, n, unit] of parts) {
+    total += Number(n) * UNIT_SECONDS[unit!]!;
+    consumed += whole;
+  }
+  if (consumed.replace(/\s/g, '') !== text.replace(/\s/g, '') || total <= 0) return undefined;
+  return total;
+}
+
+/** Like parseDuration, for command-line flags: a bad value is a usage error naming the flag. */
+export function durationFlag(flag: string, value: string): number {
+  const secs = parseDuration(value);
+  if (secs === undefined)
+    throw new BatchplanError(
+      'E_USAGE',
+      `${flag}: '${value}' is not a duration`,
+      'Use e.g. 30s, 10m, 1h30m or 2:00:00.',
+    );
+  return secs;
+}

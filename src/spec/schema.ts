@@ -1,0 +1,90 @@
+// The spec's shape, as the user writes it. This schema is the single source of truth: the loader
+// validates with it, the types below are inferred from it, and `schema/spec.schema.json` (for
+// editors) is generated from it. Strict objects everywhere: an unknown key is an error.
+import { z } from 'zod';
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+/** `10m`, `1h30m`, `90s`, `2:00:00`, or a number of seconds. */
+export const durationSchema = z.union([z.number().positive(), z.string().min(1)]);
+
+export const envSchema = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid variable name'),
+  scalar,
+);
+
+const stageName = z
+  .string()
+  .min(1)
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  .regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters or newlines');
+
+/** Options a task inherits from its stage, which inherits from `defaults`. */
+const inherited = {
+  retries: z.int().min(0).optional(),
+  timeout: durationSchema.optional(),
+  backoff: durationSchema.optional(),
+  env: envSchema.optional(),
+  cwd: z.string().min(1).optional(),
+};
+
+export const taskSchema = z.strictObject({
+  id: z.string().min(1).optional(),
+  cmd: z.string().min(1),
+  priority: z.number().optional(),
+  output: z.string().min(1).optional(),
+  ...inherited,
+});
+
+const rangeSchema = z.strictObject({
+  range: z.union([z.tuple([z.int(), z.int()]), z.tuple([z.int(), z.int(), z.int().positive()])]),
+});
+
+export const matrixSchema = z.record(z.string().min(1), z.union([z.array(scalar).min(1), rangeSchema]));
+
+export const stageSchema = z.strictObject({
+  name: stageName,
+  after: z.array(z.string()).optional(),
+  nprocs: z.int().positive().optional(),
+  shell: z.string().min(1).optional(),
+  ...inherited,
+  tasks: z.array(taskSchema).optional(),
+  template: z.string().min(1).optional(),
+  params: z.array(z.record(z.string(), scalar)).optional(),
+  matrix: matrixSchema.optional(),
+  /** For template stages: a Handlebars template of each task's Saturn-style output directory. */
+  output: z.string().min(1).optional(),
+});
+
+export const defaultsSchema = z.strictObject({
+  nprocs: z.int().positive().optional(),
+  shell: z.string().min(1).optional(),
+  ...inherited,
+});
+
+export const specSchema = z.strictObject({
+  $schema: z.string().optional(),
+  defaults: defaultsSchema.optional(),
+  stages: z.array(stageSchema).min(1),
+});
+
+/** Saturn Cloud's batch file (`sc batch`/`sc split` input): one stage, one output directory per run. */
+export const saturnBatchSchema = z.strictObject({
+  nprocs: z.int().positive().optional(),
+  remote_output_path: z.string().min(1).optional(),
+  runs: z
+    .array(
+      z.strictObject({
+        cmd: z.string().min(1),
+        remote_output_path: z.string().min(1).optional(),
+      }),
+    )
+    .min(1),
+});
+
+export type Spec = z.infer<typeof specSchema>;
+export type StageSpec = z.infer<typeof stageSchema>;
+export type TaskSpec = z.infer<typeof taskSchema>;
+export type Defaults = z.infer<typeof defaultsSchema>;
+export type Matrix = z.infer<typeof matrixSchema>;
+export type SaturnBatch = z.infer<typeof saturnBatchSchema>;

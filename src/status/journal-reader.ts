@@ -1,0 +1,128 @@
+// Find and parse the journals of a stage. Tolerant by design: a torn last line (the writer was
+// killed mid-write) is skipped, never fatal. Records are checked by shape here rather than with zod:
+// status reads millions of them and must answer in seconds (test/status checks both agree).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { BatchplanError } from '../errors.js';
+import {
+  JOURNAL_FORMAT_VERSION,
+  parseJournalName,
+  STALE_MS,
+  stageStatusDir,
+  type JournalHeader,
+  type JournalName,
+  type JournalRecord,
+} from './journal-format.js';
+
+export interface JournalFile extends JournalName {
+  path: string;
+  logPath: string;
+  mtimeMs: number;
+}
+
+/** Journals of a stage whose task range overlaps [start, end) (all of them when no range is given). */
+export function listJournals(
+  planDir: string,
+  stageIndex: number,
+  range?: { start: number; end: number },
+): JournalFile[] {
+  const dir = stageStatusDir(planDir, stageIndex);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: JournalFile[] = [];
+  for (const file of names) {
+    const name = parseJournalName(file);
+    if (!name) continue;
+    if (range && (name.end <= range.start || name.start >= range.end)) continue;
+    const path = join(dir, file);
+    out.push({ ...name, path, logPath: join(dir, `${name.base}.log`), mtimeMs: statSync(path).mtimeMs });
+  }
+  return out;
+}
+
+export interface ParsedJournal {
+  header: JournalHeader;
+  closed: boolean;
+  /** Lines that could not be parsed (a torn last line after a SIGKILL, or damage). */
+  skipped: number;
+}
+
+/** Calls `onRecord` for each start/end record, in file order. */
+export function readJournal(file: JournalFile, onRecord: (rec: JournalRecord) => void): ParsedJournal {
+  const text = readFileSync(file.path, 'utf8');
+  let pos = text.indexOf('\n');
+  if (pos < 0) return { header: headerFromName(file), closed: false, skipped: text.length ? 1 : 0 };
+  const header = JSON.parse(text.slice(0, pos)) as JournalHeader;
+  if (header.journal !== 'batchplan')
+    throw new BatchplanError('E_PLAN_CORRUPT', `${file.path} is not a batchplan journal`);
+  if (header.v !== JOURNAL_FORMAT_VERSION)
+    throw new BatchplanError(
+      'E_PLAN_VERSION',
+      `journal ${file.path} has format version ${header.v}; this batchplan reads version ${JOURNAL_FORMAT_VERSION}`,
+      'Read the status with the batchplan version that ran the partition.',
+    );
+  let closed = false;
+  let skipped = 0;
+  while (pos < text.length - 1) {
+    const next = text.indexOf('\n', pos + 1);
+    if (next < 0) {
+      skipped++; // torn last line
+      break;
+    }
+    const line = text.slice(pos + 1, next);
+    pos = next;
+    let rec: JournalRecord;
+    try {
+      rec = JSON.parse(line) as JournalRecord;
+    } catch {
+      skipped++;
+      continue;
+    }
+    if (rec.k === 'c') closed = true;
+    else if ((rec.k === 's' || rec.k === 'e') && Number.isInteger(rec.i) && typeof rec.t === 'number')
+      onRecord(rec);
+    else skipped++;
+  }
+  return { header, closed, skipped };
+}
+
+function headerFromName(file: JournalFile): JournalHeader {
+  return {
+    journal: 'batchplan',
+    v: JOURNAL_FORMAT_VERSION,
+    stage: '',
+    start: file.start,
+    end: file.end,
+    host: file.host,
+    pid: file.pid,
+    t: 0,
+  };
+}
+
+const thisHost = hostname().replace(/[^A-Za-z0-9_-]/g, '_');
+
+/**
+ * Is the writer of an unclosed journal still at work? On this host its pid tells at once; elsewhere
+ * the heartbeat (the file's mtime) must be fresh.
+ */
+export function writerAlive(file: JournalFile, now = Date.now()): boolean {
+  if (now - file.mtimeMs > STALE_MS) return false;
+  if (file.host !== thisHost) return true;
+  try {
+    process.kill(file.pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // A zombie answers kill(0) but is gone.
+    const stat = readFileSync(`/proc/${file.pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
