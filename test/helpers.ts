@@ -1,6 +1,6 @@
 // Test helpers: run the built CLI as a user would, in scratch directories.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
@@ -72,4 +72,19 @@ export function engineAvailable(command: string): boolean {
   if (!found && process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
     throw new Error(`engine '${command}' is not installed; CI requires it (run scripts/install-engines.sh)`);
   return found;
+}
+
+/** Whether a process is gone: no such pid, or a zombie waiting for a slow init to reap it. */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
 }

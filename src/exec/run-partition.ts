@@ -76,6 +76,8 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     nprocs,
   };
 
+  // Checked before anything runs, so a wrong request fails the same way every time.
+  const gpuSets = opts.bindGpus ? slotGpus(env, nprocs) : undefined;
   const prior = loadStageStatus(plan.dir, stageIndex, stage.tasks, slice).status;
   const records = readTasks(plan, stage, slice.start, slice.end);
   const todo: number[] = [];
@@ -85,7 +87,6 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     return result;
   }
 
-  const gpuSets = opts.bindGpus ? slotGpus(env, nprocs) : undefined;
   const journal = new JournalWriter(plan.dir, stageIndex, stage.name, slice);
   result.journal = journal.journalPath;
   const stageResults = join(plan.dir, 'results', `stage-${stageIndex}`);
