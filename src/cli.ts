@@ -19,6 +19,48 @@ function lazy(load: () => Promise<{ default: Action }>) {
 const NPROCS_HELP =
   'tasks at once inside a partition (default: the spec’s nprocs, else the allocation’s CPUs, else this machine’s)';
 
+/** Flags shared by generate-script and submit; each runner accepts those it declares. */
+function runnerFlags(cmd: Command): Command {
+  return cmd
+    .requiredOption('-r, --runner <name>', 'sequential | gnu-parallel | slurm')
+    .option('--nprocs <P>', NPROCS_HELP)
+    .option(
+      '--batchplan-command <cmd>',
+      'shell code that runs batchplan where the scripts run (default: this batchplan)',
+    )
+    .option('--jobs <J>', 'gnu-parallel: partitions at once (default: all of a stage’s)')
+    .option('--time <duration>', 'scheduler: wallclock limit per partition (e.g. 2:00:00, 90m)')
+    .option('--cpus-per-task <n>', 'scheduler: CPUs per partition')
+    .option('--mem <size>', 'scheduler: memory per partition (e.g. 16G)')
+    .option('--gpus-per-task <n>', 'scheduler: GPUs per task')
+    .option('--gpus <n>', 'scheduler: GPUs per partition')
+    .option('--nodes <n>', 'scheduler: nodes per partition')
+    .option('--account <name>', 'scheduler: account to charge')
+    .option('--partition <name>', 'scheduler: partition (queue)')
+    .option('--qos <name>', 'scheduler: quality of service')
+    .option('--constraint <features>', 'scheduler: node features')
+    .option('--sbatch-arg <arg>', 'slurm: any further sbatch option, verbatim (repeatable)', collect, [])
+    .option('--max-running <K>', 'scheduler: array elements of a stage running at once (%K)')
+    .option(
+      '--max-array-size <M>',
+      'scheduler: largest array the site accepts (submit reads it from Slurm when it can)',
+    )
+    .option(
+      '--signal-grace <duration>',
+      'scheduler: warn run-partition this long before the wallclock limit',
+      '120s',
+    )
+    .addOption(
+      new Option('--layout <layout>', 'slurm: one array per stage, or one job for all stages')
+        .choices(['arrays', 'allocation'])
+        .default('arrays'),
+    );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export function buildProgram(): Command {
   const program = new Command('batchplan')
     .description(
@@ -60,25 +102,63 @@ Walkthrough:
     )
     .action(lazy(() => import('./commands/plan.js')));
 
-  program
-    .command('generate-script')
-    .description('render a script that runs every partition of every stage with the given runner')
-    .argument('<plan>', 'plan directory')
-    .argument('<N>', 'partitions per stage (a stage with fewer tasks gets one per task)')
-    .requiredOption('-r, --runner <name>', 'sequential | gnu-parallel')
-    .option('-o, --output <file>', 'write the script here (default: standard output)')
-    .option('--nprocs <P>', NPROCS_HELP)
-    .option('--jobs <J>', 'gnu-parallel: partitions at once (default: all of a stage’s)')
-    .option(
-      '--batchplan-command <cmd>',
-      'shell code that runs batchplan on the machine that runs the script (default: this batchplan)',
-    )
-    .option('--json', 'print the partition counts (and the script, when there is no -o) as JSON')
+  runnerFlags(
+    program
+      .command('generate-script')
+      .description('render the scripts that run every partition of every stage with the given runner')
+      .argument('<plan>', 'plan directory')
+      .argument('<N>', 'partitions per stage (a stage with fewer tasks gets one per task)')
+      .option(
+        '-o, --output <path>',
+        'write the script here (a directory for runners that render several files; default: standard output)',
+      )
+      .option('--json', 'print the partition counts (and the script, when there is no -o) as JSON'),
+  )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ batchplan generate-script sweep.plan 4 --runner sequential | bash\n  $ batchplan generate-script sweep.plan 8 --runner gnu-parallel --jobs 4 -o run.sh',
+      `
+Examples:
+  $ batchplan generate-script sweep.plan 4 --runner sequential | bash
+  $ batchplan generate-script sweep.plan 8 --runner gnu-parallel --jobs 4 -o run.sh
+  $ batchplan generate-script plan/ 64 --runner slurm --time 2:00:00 --cpus-per-task 8 --account m1234 -o slurm/
+  $ bash slurm/submit.sh`,
     )
     .action(lazy(() => import('./commands/generate-script.js')));
+
+  runnerFlags(
+    program
+      .command('submit')
+      .description('render the scripts into the plan directory and submit them to the scheduler')
+      .argument('<plan>', 'plan directory')
+      .argument('<N>', 'partitions per stage')
+      .option('--dry-run', 'print what would be submitted; submit and write nothing')
+      .option('--force', 'submit even though an earlier submission of this plan is still queued or running')
+      .option('--json', 'print the submission record as JSON'),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ batchplan submit plan/ 64 --runner slurm --time 2:00:00 --cpus-per-task 8 --account m1234
+  $ batchplan submit plan/ 64 --runner slurm --layout allocation --max-running 8 --dry-run`,
+    )
+    .action(lazy(() => import('./commands/submit.js')));
+
+  program
+    .command('wait')
+    .description('wait until every submitted job of the plan has ended; exit 0 only if every task succeeded')
+    .argument('<plan>', 'plan directory')
+    .option('--interval <duration>', 'time between scheduler queries', '10s')
+    .option('--timeout <duration>', 'give up (exit 124) after this long')
+    .option('--json', 'print the final status as JSON')
+    .action(lazy(() => import('./commands/wait.js')));
+
+  program
+    .command('cancel')
+    .description('cancel every queued or running job this plan submitted (running tasks end up interrupted)')
+    .argument('<plan>', 'plan directory')
+    .option('--json', 'print the cancelled job ids as JSON')
+    .action(lazy(() => import('./commands/cancel.js')));
 
   program
     .command('run-partition')
@@ -90,6 +170,7 @@ Walkthrough:
     .option('--nprocs <P>', NPROCS_HELP)
     .option('--one-based', 'the index (given, or read with --index-var) counts from one')
     .option('--index-var <name>', "with 'auto': read the index from this environment variable")
+    .option('--index-offset <k>', 'added to the index: the first partition of a split array', '0')
     .option(
       '--bind-gpus',
       'give each concurrency slot its own CUDA_VISIBLE_DEVICES from the allocation’s GPUs',

@@ -1,23 +1,20 @@
 import { chmodSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { actualPartitions } from '../plan/partition.js';
-import { readPlan, type Plan } from '../plan/read.js';
+import { usageError } from '../errors.js';
+import { readPlan } from '../plan/read.js';
+import { renderContext } from '../runners/context.js';
 import { getRunner } from '../runners/registry.js';
-import type { RenderContext, RunnerOptions } from '../runners/runner.js';
+import type { RenderContext, RenderedFile } from '../runners/runner.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
-import { optionalPositiveInt, positiveInt } from './args.js';
+import { positiveInt } from './args.js';
 import { note, printJson } from './output.js';
-import { usageError } from '../errors.js';
+import { parseRunnerFlags, type RunnerFlags } from './runner-flags.js';
 
-interface Options {
-  runner: string;
+interface Options extends RunnerFlags {
   output?: string;
-  nprocs?: string;
-  jobs?: string;
-  batchplanCommand?: string;
   json?: boolean;
 }
 
@@ -26,64 +23,71 @@ export function selfCommand(): string {
   return `${shellQuote(process.execPath)} ${shellQuote(fileURLToPath(new URL('bin/batchplan.js', PACKAGE_ROOT)))}`;
 }
 
-/** Partition counts per stage for N: what every command that takes N reports. */
-export function partitionCounts(plan: Plan, n: number) {
-  return plan.file.stages.map((s, index) => ({
-    name: s.name,
-    index,
-    tasks: s.tasks,
-    partitions: actualPartitions(s.tasks, n),
-    after: s.after,
-  }));
+/** Build the render context for `<plan> <N>` and the runner flags (shared with submit). */
+export function contextFromFlags(
+  planDir: string,
+  nArg: string,
+  flags: RunnerFlags,
+): { ctx: RenderContext; runner: ReturnType<typeof getRunner> } {
+  const runner = getRunner(flags.runner);
+  const n = positiveInt('N', nArg);
+  const { options, resources } = parseRunnerFlags(runner, flags);
+  const plan = readPlan(planDir);
+  const ctx = renderContext(plan, n, {
+    options,
+    resources,
+    batchplanCommand: flags.batchplanCommand ?? selfCommand(),
+    batchplanVersion: VERSION,
+  });
+  return { ctx, runner };
+}
+
+/** Write rendered files into `dir` (created), executable where they should be. */
+export function writeRendered(dir: string, files: RenderedFile[]): string[] {
+  mkdirSync(dir, { recursive: true });
+  return files.map((f) => {
+    const path = join(dir, f.path);
+    writeFileAtomic(path, f.content);
+    if (f.executable) chmodSync(path, 0o755);
+    return path;
+  });
 }
 
 export default async function generateScript(planDir: string, nArg: string, opts: Options): Promise<number> {
-  const runner = getRunner(opts.runner);
-  const n = positiveInt('N', nArg);
-  const options: RunnerOptions = {};
-  const nprocs = optionalPositiveInt('--nprocs', opts.nprocs);
-  const jobs = optionalPositiveInt('--jobs', opts.jobs);
-  if (nprocs !== undefined) options.nprocs = nprocs;
-  if (jobs !== undefined) {
-    if (!runner.options.includes('jobs'))
-      throw usageError(`--jobs does not apply to runner '${runner.name}'`);
-    options.jobs = jobs;
-  }
-  const plan = readPlan(planDir);
-  const stages = partitionCounts(plan, n);
-  const ctx: RenderContext = {
-    planDir: plan.dir,
-    n,
-    stages,
-    batchplanCommand: opts.batchplanCommand ?? selfCommand(),
-    batchplanVersion: VERSION,
-    options,
-  };
+  const { ctx, runner } = contextFromFlags(planDir, nArg, opts);
   const files = runner.render(ctx);
-  const entry = files[0]!;
-  let written: string | undefined;
+  const several = files.length > 1;
+  if (several && !opts.output)
+    throw usageError(
+      `runner '${runner.name}' renders ${files.length} files; pass -o DIR for the directory to write them to`,
+    );
+  let written: string[] = [];
   if (opts.output) {
-    written = resolve(opts.output);
-    mkdirSync(dirname(written), { recursive: true });
-    writeFileAtomic(written, entry.content);
-    if (entry.executable) chmodSync(written, 0o755);
+    const out = resolve(opts.output);
+    if (several) written = writeRendered(out, files);
+    else {
+      written = writeRendered(dirname(out), [{ ...files[0]!, path: out.slice(dirname(out).length + 1) }]);
+    }
   }
-  const counts = stages.map(({ name, tasks, partitions }) => ({ name, tasks, partitions }));
+  const counts = ctx.stages.map(({ name, tasks, partitions }) => ({ name, tasks, partitions }));
   if (opts.json) {
-    printJson({
-      runner: runner.name,
-      n,
-      stages: counts,
-      ...(written ? { script: written } : { content: entry.content }),
-    });
+    const where = several
+      ? { files: written }
+      : written.length
+        ? { script: written[0] }
+        : { content: files[0]!.content };
+    printJson({ runner: runner.name, n: ctx.n, stages: counts, ...where });
     return 0;
   }
-  if (!written) process.stdout.write(entry.content);
-  const fewer = counts.filter((s) => s.partitions < n);
+  if (!written.length) process.stdout.write(files[0]!.content);
+  const fewer = counts.some((s) => s.partitions < ctx.n);
   note(
-    `${runner.name} script${written ? ` written to ${written}` : ''}: ` +
+    `${runner.name}: ` +
       counts.map((s) => `${s.name} ${s.partitions} partition${s.partitions === 1 ? '' : 's'}`).join(', ') +
-      (fewer.length ? ` (fewer than ${n} where a stage has fewer tasks)` : ''),
+      (fewer ? ` (fewer than ${ctx.n} where a stage has fewer tasks)` : '') +
+      (written.length
+        ? `; wrote ${written.length === 1 ? written[0] : `${written.length} files to ${resolve(opts.output!)}`}`
+        : ''),
   );
   return 0;
 }

@@ -1,5 +1,5 @@
 // Kept light on purpose: this starts once per array task on compute nodes. No handlebars, no yaml.
-import { EXIT_CODES } from '../errors.js';
+import { EXIT_CODES, usageError } from '../errors.js';
 import { resolvePartitionIndex } from '../exec/partition-index.js';
 import { runPartition, type PartitionResult } from '../exec/run-partition.js';
 import { StopSignal } from '../exec/stop-signal.js';
@@ -12,6 +12,7 @@ interface Options {
   nprocs?: string;
   oneBased?: boolean;
   indexVar?: string;
+  indexOffset: string;
   bindGpus?: boolean;
   grace: string;
   logLimit: string;
@@ -26,9 +27,12 @@ export default async function runPartitionCommand(
   opts: Options,
 ): Promise<number> {
   const n = positiveInt('N', nArg);
+  if (!/^\d+$/.test(opts.indexOffset))
+    throw usageError(`--index-offset must be a non-negative integer, got '${opts.indexOffset}'`);
   const index = resolvePartitionIndex(iArg, process.env, {
     indexVar: opts.indexVar,
     oneBased: opts.oneBased,
+    offset: Number(opts.indexOffset),
   });
   const plan = readPlan(planDir);
   const stop = new StopSignal();

@@ -84,8 +84,9 @@ export function startAttempt(spec: AttemptSpec): RunningAttempt {
       clearTimeout(drainTimer);
       const code = exit?.code ?? null;
       const signal = exit?.signal ?? undefined;
+      // Exit 0 is success even when a stop came in meanwhile: the task had already done its work.
       const state: EndState =
-        stopped && !timedOut ? 'interrupted' : code === 0 && !timedOut ? 'succeeded' : 'failed';
+        code === 0 && !timedOut ? 'succeeded' : stopped && !timedOut ? 'interrupted' : 'failed';
       resolveDone({
         state,
         exitCode: code,

@@ -20,6 +20,8 @@ export const INDEX_VARIABLES: readonly IndexVariable[] = [
 ];
 
 export interface IndexOptions {
+  /** Added to the (zero-based) index: the first partition of a split array (--index-offset). */
+  offset?: number;
   /** Read this variable instead of the known ones. */
   indexVar?: string;
   /** The index (given or read from --index-var) counts from one. */
@@ -27,6 +29,10 @@ export interface IndexOptions {
 }
 
 export function resolvePartitionIndex(arg: string, env: NodeJS.ProcessEnv, opts: IndexOptions = {}): number {
+  return rawIndex(arg, env, opts) + (opts.offset ?? 0);
+}
+
+function rawIndex(arg: string, env: NodeJS.ProcessEnv, opts: IndexOptions): number {
   if (arg !== 'auto') {
     if (!/^\d+$/.test(arg))
       throw usageError(`partition index '${arg}' is not a non-negative integer or 'auto'`);

@@ -6,7 +6,14 @@ import { parseDuration } from '../spec/duration.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { Defaults, Matrix, StageSpec, TaskSpec } from '../spec/schema.js';
 import type { DocPath } from '../spec/source.js';
-import { BUILTIN_SETTINGS, type StageSettings, type TaskRecord } from './model.js';
+import {
+  BUILTIN_SETTINGS,
+  type PlanDefaults,
+  type Resources,
+  type StageSettings,
+  type TaskRecord,
+} from './model.js';
+import { compileResources } from './resources.js';
 import { compileTaskTemplate } from './template.js';
 import { topologicalOrder } from './toposort.js';
 
@@ -14,13 +21,14 @@ export interface CompiledStage {
   name: string;
   after: string[];
   settings: StageSettings;
+  resources: Resources;
   count: number;
   /** Task records in run order (priority applied). Iterating twice yields the same records. */
   records: () => Iterable<TaskRecord>;
 }
 
 export interface CompiledPlan {
-  defaults: StageSettings;
+  defaults: PlanDefaults;
   stages: CompiledStage[];
   totalTasks: number;
 }
@@ -41,8 +49,15 @@ class IssueList {
 export function compile(loaded: LoadedSpec): CompiledPlan {
   const { spec } = loaded;
   const issues = new IssueList(loaded);
-  const defaults = mergeSettings(BUILTIN_SETTINGS, spec.defaults ?? {}, ['defaults'], issues, loaded.baseDir);
+  const defaults: PlanDefaults = {
+    ...mergeSettings(BUILTIN_SETTINGS, spec.defaults ?? {}, ['defaults'], issues, loaded.baseDir),
+    resources: compileResources(spec.defaults?.resources, ['defaults', 'resources'], (path, msg) =>
+      issues.add(path, msg),
+    ),
+  };
 
+  // Stages inherit settings from defaults; resources are layered later, by the runner (with flags between).
+  const { resources: _defaultResources, ...defaultSettings } = defaults;
   const index = new Map<string, number>();
   spec.stages.forEach((s, i) => {
     if (index.has(s.name))
@@ -78,22 +93,28 @@ export function compile(loaded: LoadedSpec): CompiledPlan {
   for (const i of (order as { order: number[] }).order) {
     const stage = spec.stages[i]!;
     const at: DocPath = ['stages', i];
-    const settings = mergeSettings(defaults, stage, at, issues, loaded.baseDir);
+    const settings = mergeSettings(defaultSettings, stage, at, issues, loaded.baseDir);
     const tasks = stageTasks(stage, at, issues, loaded.baseDir, explicitIds);
-    if (tasks) stages.push({ name: stage.name, after: [...new Set(stage.after ?? [])], settings, ...tasks });
+    const resources = compileResources(stage.resources, [...at, 'resources'], (path, msg) =>
+      issues.add(path, msg),
+    );
+    if (tasks)
+      stages.push({
+        name: stage.name,
+        after: [...new Set(stage.after ?? [])],
+        settings,
+        resources,
+        ...tasks,
+      });
   }
   // An explicit id must not collide with another explicit id or with an automatic `<stage>.<k>`.
   for (const [id, path] of explicitIds) {
     const dot = id.lastIndexOf('.');
     const owner = dot > 0 ? stages.find((s) => s.name === id.slice(0, dot)) : undefined;
-    const k = Number(id.slice(dot + 1));
-    if (
-      owner &&
-      Number.isInteger(k) &&
-      k >= 0 &&
-      k < owner.count &&
-      !isExplicitAt(spec.stages, owner.name, k)
-    )
+    // Automatic ids are `<stage>.<k>` with k in canonical decimal: `a.01` or `a. 1` is not one.
+    const suffix = id.slice(dot + 1);
+    const k = /^(0|[1-9]\d*)$/.test(suffix) ? Number(suffix) : -1;
+    if (owner && k >= 0 && k < owner.count && !isExplicitAt(spec.stages, owner.name, k))
       issues.add(
         path,
         `task id '${id}' collides with the automatic id of task ${k} of stage '${owner.name}'`,
@@ -212,11 +233,13 @@ function templateTasks(
   }
   let cmdOf: ReturnType<typeof compileTaskTemplate>;
   let outOf: ReturnType<typeof compileTaskTemplate> | undefined;
+  let key: 'template' | 'output' = 'template';
   try {
     cmdOf = compileTaskTemplate(stage.template!);
+    key = 'output';
     outOf = stage.output === undefined ? undefined : compileTaskTemplate(stage.output);
   } catch (err) {
-    issues.add([...at, 'template'], `not a valid template: ${firstLine(err)}`);
+    issues.add([...at, key], `not a valid template: ${firstLine(err)}`);
     return undefined;
   }
   const name = stage.name;

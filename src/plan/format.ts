@@ -21,11 +21,26 @@ const settings = {
   shell: z.string(),
 };
 
+const resources = z.strictObject({
+  time: z.number().positive().optional(),
+  cpusPerTask: z.int().positive().optional(),
+  mem: z.string().optional(),
+  gpusPerTask: z.int().positive().optional(),
+  gpus: z.int().positive().optional(),
+  nodes: z.int().positive().optional(),
+  account: z.string().optional(),
+  partition: z.string().optional(),
+  qos: z.string().optional(),
+  constraint: z.string().optional(),
+  sbatchArgs: z.array(z.string()).optional(),
+});
+
 export const planStageSchema = z.strictObject({
   name: z.string(),
   after: z.array(z.string()),
   tasks: z.int().min(0),
   firstTask: z.int().min(0),
+  resources,
   ...settings,
 });
 
@@ -39,7 +54,7 @@ export const planFileSchema = z.strictObject({
     format: z.enum(['spec', 'commands', 'saturn']),
     sha256: z.string(),
   }),
-  defaults: z.strictObject(settings),
+  defaults: z.strictObject({ ...settings, resources }),
   totalTasks: z.int().min(0),
   stages: z.array(planStageSchema),
 });

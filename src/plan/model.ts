@@ -15,12 +15,33 @@ export interface StageSettings {
   shell: string;
 }
 
+export interface PlanDefaults extends StageSettings {
+  resources: Resources;
+}
+
+/** Scheduler resources per partition, normalised (time in seconds, memory as the user wrote it). */
+export interface Resources {
+  time?: number;
+  cpusPerTask?: number;
+  mem?: string;
+  gpusPerTask?: number;
+  gpus?: number;
+  nodes?: number;
+  account?: string;
+  partition?: string;
+  qos?: string;
+  constraint?: string;
+  sbatchArgs?: string[];
+}
+
 export interface PlanStage extends StageSettings {
   name: string;
   after: string[];
   /** Number of tasks, and the global index of the first one in tasks.jsonl. */
   tasks: number;
   firstTask: number;
+  /** The stage's own resources only; `defaults.resources` of the plan apply under them. */
+  resources: Resources;
 }
 
 /** One task as stored: only what differs from its stage's settings. */

@@ -143,7 +143,14 @@ function writeContents(
     defaults: plan.defaults,
     totalTasks: plan.totalTasks,
     stages: plan.stages.map((s) => {
-      const stage = { name: s.name, after: s.after, tasks: s.count, firstTask: first, ...s.settings };
+      const stage = {
+        name: s.name,
+        after: s.after,
+        tasks: s.count,
+        firstTask: first,
+        ...s.settings,
+        resources: s.resources,
+      };
       first += s.count;
       return stage;
     }),

@@ -3,8 +3,9 @@ import { BatchplanError } from '../errors.js';
 import { gnuParallel } from './gnu-parallel.js';
 import type { Runner } from './runner.js';
 import { sequential } from './sequential.js';
+import { slurm } from './slurm.js';
 
-export const RUNNERS: readonly Runner[] = [sequential, gnuParallel];
+export const RUNNERS: readonly Runner[] = [sequential, gnuParallel, slurm];
 
 export function getRunner(name: string): Runner {
   const runner = RUNNERS.find((r) => r.name === name);

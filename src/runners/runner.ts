@@ -1,3 +1,6 @@
+import type { Resources } from '../plan/model.js';
+import type { ArraySubmission, SchedulerAdapter } from './scheduler.js';
+
 // The Runner interface: a runner declares what it is capable of and renders files from a plan's
 // shape. Core code reads capabilities; it never branches on a runner's name.
 
@@ -14,6 +17,8 @@ export interface RunnerCapabilities {
 
 export interface RenderStage {
   name: string;
+  /** What each partition asks the scheduler for: plan defaults < command-line flags < the stage's own. */
+  resources: Resources;
   /** Position in the plan's stage order. */
   index: number;
   tasks: number;
@@ -34,12 +39,20 @@ export interface RenderContext {
   options: RunnerOptions;
 }
 
-/** Options from generate-script flags; each runner reads the ones it declares. */
+/** Options from generate-script/submit flags; each runner reads the ones it declares. */
 export interface RunnerOptions {
   /** Tasks at once inside a partition. */
   nprocs?: number;
   /** Partitions at once (local runners). */
   jobs?: number;
+  /** Array elements of a stage running at once (a scheduler's throttle, e.g. Slurm's %K). */
+  maxRunning?: number;
+  /** Largest array the scheduler accepts; more partitions are split into several arrays. */
+  maxArraySize?: number;
+  /** Seconds before the wallclock limit at which the scheduler warns the job. */
+  signalGrace?: number;
+  /** `arrays`: one array job per stage; `allocation`: one job walks every stage inside its allocation. */
+  layout?: 'arrays' | 'allocation';
 }
 
 export interface RenderedFile {
@@ -53,8 +66,12 @@ export interface Runner {
   name: string;
   summary: string;
   capabilities: RunnerCapabilities;
-  /** generate-script flags (long names) this runner uses beyond the common ones. */
-  options: (keyof RunnerOptions)[];
+  /** generate-script flags this runner uses beyond the common ones ('resources': the resource flags). */
+  options: (keyof RunnerOptions | 'resources')[];
   /** Pure: the files to write. The first one is the entry point (printed when there is no -o). */
   render(ctx: RenderContext): RenderedFile[];
+  /** For runners that can submit: how to talk to the scheduler (capabilities.canSubmit). */
+  scheduler?: SchedulerAdapter;
+  /** What to submit, in order (files from render). Required when the runner can submit. */
+  submissions?(ctx: RenderContext): ArraySubmission[];
 }

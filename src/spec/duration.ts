@@ -3,8 +3,9 @@ import { BatchplanError } from '../errors.js';
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 
 /**
- * Seconds from `90`, `90s`, `10m`, `1h30m`, `1.5h`, `2:00:00` (h:mm:ss), `05:00` (mm:ss) or
- * `1-00:00:00` (Slurm's d-hh:mm:ss). Returns undefined when the text is not a duration.
+ * Seconds from `90`, `90s`, `10m`, `1h30m`, `1.5h`, `2:00:00` (h:mm:ss), `05:00` (mm:ss),
+ * `1-00:00:00` or `1-12:00` (Slurm's d-hh:mm:ss and d-hh:mm). Returns undefined when the text is
+ * not a duration.
  */
 export function parseDuration(value: string | number): number | undefined {
   if (typeof value === 'number') return value > 0 && Number.isFinite(value) ? value : undefined;
@@ -13,10 +14,11 @@ export function parseDuration(value: string | number): number | undefined {
   const clock = /^(?:(\d+)-)?(\d+):(\d{1,2})(?::(\d{1,2}))?$/.exec(text);
   if (clock) {
     const [, d, a, b, c] = clock;
+    // With a day part the clock is Slurm's hh:mm[:ss]; without one, two fields are mm:ss.
     const secs =
-      c === undefined
+      c === undefined && d === undefined
         ? Number(a) * 60 + Number(b)
-        : Number(d ?? 0) * 86400 + Number(a) * 3600 + Number(b) * 60 + Number(c);
+        : Number(d ?? 0) * 86400 + Number(a) * 3600 + Number(b) * 60 + Number(c ?? 0);
     return secs > 0 ? secs : undefined;
   }
   const parts = text.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/g);
@@ -28,6 +30,12 @@ export function parseDuration(value: string | number): number | undefined {
   }
   if (consumed.replace(/\s/g, '') !== text.replace(/\s/g, '') || total <= 0) return undefined;
   return total;
+}
+
+/** A scheduler time limit: like parseDuration, but a bare number means minutes, as in sbatch/qsub. */
+export function parseTimeLimit(value: string | number): number | undefined {
+  if (typeof value === 'number' || /^\d+$/.test(value.trim())) return parseDuration(Number(value) * 60);
+  return parseDuration(value);
 }
 
 /** Like parseDuration, for command-line flags: a bad value is a usage error naming the flag. */

@@ -2,11 +2,11 @@
 // validate it. Every form becomes a `Spec`; problems become a SpecError with file, path and line.
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { BatchplanError, SpecError } from '../errors.js';
 import { saturnBatchSchema, specSchema, type Spec } from './schema.js';
-import { SpecSource } from './source.js';
+import { formatPath, SpecSource, type DocPath } from './source.js';
 import { commandsToSpec, saturnToSpec } from './forms.js';
 
 export type SpecFormat = 'spec' | 'commands' | 'saturn';
@@ -75,7 +75,14 @@ function parseData(file: string, text: string): unknown {
     throw new SpecError(
       'E_SPEC_PARSE',
       doc.errors.map((e) => ({
-        location: { file, line: lineCounter.linePos(e.pos[0]).line },
+        location: {
+          file,
+          line: lineCounter.linePos(e.pos[0]).line,
+          // A duplicate key is well-formed enough to say where it sits: `stages[0].name`.
+          ...(e.code === 'DUPLICATE_KEY'
+            ? { path: formatPath(pathAt(doc.contents, e.pos[0])) || undefined }
+            : {}),
+        },
         message: e.message.split('\n')[0]!,
       })),
     );
@@ -91,17 +98,42 @@ function validate<T>(schema: z.ZodType<T>, data: unknown, source: SpecSource): T
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     // Point at the unknown key itself, not its object.
     const at = keys.length === 1 ? [...path, keys[0]!] : path;
-    return { location: source.locate(at), message: describeIssue(issue) };
+    return { location: source.locate(at), message: describeIssue(issue, valueAt(data, path)) };
   });
   throw new SpecError('E_SPEC_INVALID', issues);
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === 'unrecognized_keys')
     return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined)
+  // zod does not report the input by default, so look the value up: absent means missing.
+  if (issue.code === 'invalid_type' && value === undefined)
     return `missing required key (expected ${issue.expected})`;
   return issue.message;
+}
+
+function valueAt(data: unknown, path: DocPath): unknown {
+  let v = data;
+  for (const p of path) {
+    if (typeof v !== 'object' || v === null || !Object.hasOwn(v, p)) return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
+}
+
+/** The document path of the key or value at `offset` (for errors the YAML parser reports by offset). */
+function pathAt(node: unknown, offset: number, path: (string | number)[] = []): (string | number)[] {
+  const within = (n: unknown) => isNode(n) && n.range && offset >= n.range[0] && offset < n.range[2];
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (within(pair.key)) return [...path, key];
+      if (within(pair.value)) return pathAt(pair.value, offset, [...path, key]);
+    }
+  } else if (isSeq(node)) {
+    for (const [i, item] of node.items.entries()) if (within(item)) return pathAt(item, offset, [...path, i]);
+  }
+  return path;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

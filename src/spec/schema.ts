@@ -19,6 +19,30 @@ const stageName = z
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   .regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters or newlines');
 
+/**
+ * What a stage asks a scheduler for, per partition (one array element). `generate-script`/`submit`
+ * flags override `defaults.resources`; a stage's own `resources` override both.
+ */
+export const resourcesSchema = z.strictObject({
+  time: durationSchema.optional(),
+  cpus_per_task: z.int().positive().optional(),
+  mem: z
+    .union([
+      z.int().positive(),
+      z.string().regex(/^\d+(\.\d+)?\s*[KMGT]?B?$/i, 'use e.g. 4G, 500M or a number of MB'),
+    ])
+    .optional(),
+  gpus_per_task: z.int().positive().optional(),
+  gpus: z.int().positive().optional(),
+  nodes: z.int().positive().optional(),
+  account: z.string().min(1).optional(),
+  partition: z.string().min(1).optional(),
+  qos: z.string().min(1).optional(),
+  constraint: z.string().min(1).optional(),
+  /** Further sbatch options, verbatim (e.g. `--exclusive`, `--mail-type=FAIL`). */
+  sbatch_args: z.array(z.string().min(1)).optional(),
+});
+
 /** Options a task inherits from its stage, which inherits from `defaults`. */
 const inherited = {
   retries: z.int().min(0).optional(),
@@ -45,6 +69,7 @@ export const matrixSchema = z.record(z.string().min(1), z.union([z.array(scalar)
 export const stageSchema = z.strictObject({
   name: stageName,
   after: z.array(z.string()).optional(),
+  resources: resourcesSchema.optional(),
   nprocs: z.int().positive().optional(),
   shell: z.string().min(1).optional(),
   ...inherited,
@@ -57,6 +82,7 @@ export const stageSchema = z.strictObject({
 });
 
 export const defaultsSchema = z.strictObject({
+  resources: resourcesSchema.optional(),
   nprocs: z.int().positive().optional(),
   shell: z.string().min(1).optional(),
   ...inherited,
@@ -87,4 +113,5 @@ export type StageSpec = z.infer<typeof stageSchema>;
 export type TaskSpec = z.infer<typeof taskSchema>;
 export type Defaults = z.infer<typeof defaultsSchema>;
 export type Matrix = z.infer<typeof matrixSchema>;
+export type ResourcesSpec = z.infer<typeof resourcesSchema>;
 export type SaturnBatch = z.infer<typeof saturnBatchSchema>;

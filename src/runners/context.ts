@@ -1,0 +1,32 @@
+// The render context of a plan for N partitions: stage shapes and their layered resources.
+import type { Resources } from '../plan/model.js';
+import { actualPartitions } from '../plan/partition.js';
+import type { Plan } from '../plan/read.js';
+import { layerResources } from '../plan/resources.js';
+import type { RenderContext, RenderStage, RunnerOptions } from './runner.js';
+
+export function renderStages(plan: Plan, n: number, flags: Resources = {}): RenderStage[] {
+  return plan.file.stages.map((s, index) => ({
+    name: s.name,
+    index,
+    tasks: s.tasks,
+    partitions: actualPartitions(s.tasks, n),
+    after: s.after,
+    resources: layerResources(plan.file.defaults.resources, flags, s.resources),
+  }));
+}
+
+export function renderContext(
+  plan: Plan,
+  n: number,
+  opts: { resources?: Resources; options: RunnerOptions; batchplanCommand: string; batchplanVersion: string },
+): RenderContext {
+  return {
+    planDir: plan.dir,
+    n,
+    stages: renderStages(plan, n, opts.resources),
+    batchplanCommand: opts.batchplanCommand,
+    batchplanVersion: opts.batchplanVersion,
+    options: opts.options,
+  };
+}

@@ -1,0 +1,94 @@
+// Slurm: sbatch --parsable, scontrol show job -o, scancel. Parsers are tested on recorded outputs
+// (fixtures/slurm/).
+import type { ArraySubmission, PartitionJob, SchedulerAdapter, SchedulerJobState } from './scheduler.js';
+
+/** sbatch options that place one array: its index range, throttle and partition offset. */
+export function arrayOptions(sub: Pick<ArraySubmission, 'offset' | 'size'>, maxRunning?: number): string[] {
+  return [
+    `--array=0-${sub.size - 1}${maxRunning ? `%${maxRunning}` : ''}`,
+    `--export=ALL,BATCHPLAN_ARRAY_OFFSET=${sub.offset}`,
+  ];
+}
+
+/** Dependency options: all of `after` must succeed; if one cannot, Slurm cancels this job. */
+export function dependencyOptions(after: string): string[] {
+  return after ? [`--dependency=afterok:${after}`, '--kill-on-invalid-dep=yes'] : [];
+}
+
+const STATES: Record<string, SchedulerJobState> = {
+  PENDING: 'queued',
+  REQUEUED: 'queued',
+  REQUEUE_HOLD: 'queued',
+  SUSPENDED: 'queued',
+  CONFIGURING: 'running',
+  RUNNING: 'running',
+  COMPLETING: 'running',
+  RESIZING: 'running',
+  STAGE_OUT: 'running',
+  SIGNALING: 'running',
+  COMPLETED: 'completed',
+};
+
+export function parseScontrolJobs(stdout: string): PartitionJob[] {
+  const out: PartitionJob[] = [];
+  // One record per job: a line with `-o`, else a block whose continuation lines are indented.
+  for (const line of stdout.split(/\n(?=JobId=)/)) {
+    if (!line.startsWith('JobId=')) continue;
+    const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S*)`).exec(line)?.[1];
+    const arrayJob = field('ArrayJobId') ?? field('JobId')!;
+    const taskIds = field('ArrayTaskId');
+    const schedulerState = field('JobState') ?? 'UNKNOWN';
+    const state = STATES[schedulerState] ?? 'failed';
+    const [code, signal] = (field('ExitCode') ?? '0:0').split(':').map(Number);
+    const reason = field('Reason');
+    for (const index of expandIndices(taskIds ?? '0')) {
+      const job: PartitionJob = { jobId: arrayJob, arrayIndex: index, state, schedulerState };
+      if (reason && reason !== 'None') job.reason = reason;
+      if (state === 'completed' || state === 'failed') {
+        job.exitCode = code;
+        if (signal) job.signal = signal;
+      }
+      out.push(job);
+    }
+  }
+  return out;
+}
+
+/** `3`, `0-7`, `0-7%2`, `1,3,5-6`, `0-9:3` -> the indices. */
+export function expandIndices(spec: string): number[] {
+  const out: number[] = [];
+  for (const part of spec.replace(/%\d+$/, '').split(',')) {
+    const m = /^(\d+)(?:-(\d+)(?::(\d+))?)?$/.exec(part);
+    if (!m) continue;
+    const first = Number(m[1]);
+    const last = m[2] === undefined ? first : Number(m[2]);
+    const step = m[3] === undefined ? 1 : Number(m[3]);
+    for (let i = first; i <= last; i += step) out.push(i);
+  }
+  return out;
+}
+
+export const slurmScheduler: SchedulerAdapter = {
+  commands: ['sbatch', 'scontrol', 'scancel'],
+  submitArgv: (sub, dir, opts) => [
+    'sbatch',
+    '--parsable',
+    ...(sub.array ? arrayOptions(sub, opts.maxRunning) : []),
+    ...dependencyOptions(opts.after.join(':')),
+    `${dir}/${sub.file}`,
+  ],
+  // --parsable prints "<id>" or "<id>;<cluster>".
+  parseJobId: (stdout) => {
+    const id = stdout.trim().split(';')[0]!;
+    if (!/^\d+$/.test(id)) throw new Error(`sbatch printed '${stdout.trim()}', not a job id`);
+    return id;
+  },
+  queryArgv: (jobId) => ['scontrol', 'show', 'job', '-o', jobId],
+  parseQuery: parseScontrolJobs,
+  cancelArgv: (ids) => ['scancel', ...ids],
+  configArgv: ['scontrol', 'show', 'config'],
+  parseMaxArraySize: (stdout) => {
+    const m = /^MaxArraySize\s*=\s*(\d+)/m.exec(stdout);
+    return m ? Number(m[1]) : undefined;
+  },
+};

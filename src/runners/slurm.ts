@@ -1,0 +1,139 @@
+// Slurm: one sbatch array script per stage plus a driver (submit.sh) that submits them in dependency
+// order, or (--layout allocation) one job that walks every stage inside its allocation with srun.
+import { arrayChunks } from './array-chunks.js';
+import type { RenderContext, RenderedFile, Runner } from './runner.js';
+import type { ArraySubmission } from './scheduler.js';
+import { jobName, outputPattern, resourceOptions } from './slurm-directives.js';
+import { arrayOptions, dependencyOptions, slurmScheduler } from './slurm-scheduler.js';
+import { renderTemplate } from './templates.js';
+
+export const SLURM_MAX_ARRAY_SIZE = 1001; // Slurm's default MaxArraySize
+export const DEFAULT_SIGNAL_GRACE = 120;
+
+export const stageFile = (index: number) => `stage-${index}.sbatch`;
+
+/**
+ * Seconds of warning before the time limit. A grace as long as the limit would make Slurm warn at
+ * once and stop every partition as it starts, so it is capped at half the limit (whole minutes).
+ */
+export function warningGrace(grace: number, timeLimit: number | undefined): number {
+  if (timeLimit === undefined) return grace;
+  const limit = Math.ceil(timeLimit / 60) * 60;
+  return Math.min(grace, Math.floor(limit / 2));
+}
+
+/** The arrays to submit, in order: each stage's partitions split by the array size limit. */
+export function slurmSubmissions(ctx: RenderContext): ArraySubmission[] {
+  const max = ctx.options.maxArraySize ?? SLURM_MAX_ARRAY_SIZE;
+  if (ctx.options.layout === 'allocation')
+    return [{ stageIndex: -1, array: false, file: 'allocation.sbatch', offset: 0, size: 1 }];
+  return ctx.stages.flatMap((s) =>
+    arrayChunks(s.partitions, max).map((c) => ({
+      stageIndex: s.index,
+      array: true,
+      file: stageFile(s.index),
+      ...c,
+    })),
+  );
+}
+
+function common(ctx: RenderContext) {
+  return {
+    version: ctx.batchplanVersion,
+    planDir: ctx.planDir,
+    n: ctx.n,
+    batchplanCommand: ctx.batchplanCommand,
+    stageCount: ctx.stages.length,
+    nprocsFlag: ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '',
+    grace: ctx.options.signalGrace ?? DEFAULT_SIGNAL_GRACE,
+  };
+}
+
+function renderArrays(ctx: RenderContext): RenderedFile[] {
+  const subs = slurmSubmissions(ctx);
+  const maxRunning = ctx.options.maxRunning;
+  const view = common(ctx);
+  const stageScripts = ctx.stages.map((s) => {
+    const first = subs.find((sub) => sub.stageIndex === s.index)!;
+    const directives = [
+      `--job-name=${jobName(s.index, s.name)}`,
+      ...arrayOptions(first, maxRunning).slice(0, 1),
+      `--output=${outputPattern(ctx.planDir, `stage-${s.index}-%A_%a.out`)}`,
+      `--signal=B:USR1@${warningGrace(view.grace, s.resources.time)}`,
+      ...resourceOptions(s.resources),
+    ];
+    const content = renderTemplate('slurm', 'stage.sbatch', {
+      ...view,
+      stage: { ...s, number: s.index + 1 },
+      directives,
+    });
+    return { path: stageFile(s.index), content, executable: true };
+  });
+  // The driver: each array's job id goes into a shell variable that its dependants' options name.
+  const vars = new Map<number, string[]>();
+  const steps = subs.map((sub, k) => {
+    const stage = ctx.stages[sub.stageIndex]!;
+    const after = stage.after.flatMap(
+      (name) => vars.get(ctx.stages.find((t) => t.name === name)!.index) ?? [],
+    );
+    const variable = `job_${sub.stageIndex}_${k}`;
+    vars.set(sub.stageIndex, [...(vars.get(sub.stageIndex) ?? []), `$${variable}`]);
+    return {
+      variable,
+      stage: { ...stage, number: stage.index + 1 },
+      file: sub.file,
+      offset: sub.offset,
+      last: sub.offset + sub.size - 1,
+      options: [...arrayOptions(sub, maxRunning), ...dependencyOptions(after.join(':'))].join(' '),
+    };
+  });
+  const driver = renderTemplate('slurm', 'submit.sh', {
+    ...view,
+    steps,
+    record: JSON.stringify(
+      steps.map((s) => ({ stage: s.stage.index, offset: s.offset, size: s.last - s.offset + 1 })),
+    ),
+    recordVariables: steps.map((s) => `$${s.variable}`).join(' '),
+  });
+  return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
+}
+
+function renderAllocation(ctx: RenderContext): RenderedFile[] {
+  const view = common(ctx);
+  const slots = ctx.options.maxRunning ?? Math.max(...ctx.stages.map((s) => s.partitions));
+  // One allocation for every stage: the largest request of any stage, per partition slot.
+  const cpus = Math.max(...ctx.stages.map((s) => s.resources.cpusPerTask ?? 1));
+  const time = Math.max(...ctx.stages.map((s) => s.resources.time ?? 0));
+  const base = ctx.stages[0]!.resources;
+  const directives = [
+    `--job-name=${jobName(0, 'allocation')}`,
+    `--ntasks=${slots}`,
+    `--output=${outputPattern(ctx.planDir, 'allocation-%j.out')}`,
+    `--signal=B:USR1@${warningGrace(view.grace, time || undefined)}`,
+    ...resourceOptions({ ...base, cpusPerTask: cpus, time: time || undefined }),
+  ];
+  const content = renderTemplate('slurm', 'allocation.sbatch', {
+    ...view,
+    directives,
+    slots,
+    cpus,
+    stages: ctx.stages.map((s) => ({ ...s, number: s.index + 1, last: s.partitions - 1 })),
+  });
+  return [{ path: 'allocation.sbatch', content, executable: true }];
+}
+
+export const slurm: Runner = {
+  name: 'slurm',
+  summary:
+    'sbatch array script per stage + submit.sh chaining them with afterok dependencies (or --layout allocation)',
+  capabilities: {
+    partitionIndexEnv: 'SLURM_ARRAY_TASK_ID',
+    oneBased: false,
+    maxArraySize: SLURM_MAX_ARRAY_SIZE,
+    canSubmit: true,
+  },
+  options: ['nprocs', 'resources', 'maxRunning', 'maxArraySize', 'signalGrace', 'layout'],
+  render: (ctx) => (ctx.options.layout === 'allocation' ? renderAllocation(ctx) : renderArrays(ctx)),
+  scheduler: slurmScheduler,
+  submissions: slurmSubmissions,
+};

@@ -1,0 +1,80 @@
+// Submission records: what a plan submitted, where, and the job ids, so that status, wait and cancel
+// know which jobs belong to the plan. One JSON file per submission under <plan>/submissions/,
+// written by `batchplan submit` and by the rendered submit.sh alike.
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { BatchplanError } from '../errors.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+
+export const SUBMISSIONS_DIR = 'submissions';
+
+export const submissionSchema = z.strictObject({
+  format: z.literal('batchplan-submission'),
+  version: z.literal(1),
+  runner: z.string(),
+  layout: z.enum(['arrays', 'allocation']),
+  n: z.int().positive(),
+  submittedAt: z.string(),
+  /** What each job covers: stage index (-1: every stage) and partitions [offset, offset + size). */
+  arrays: z.array(z.strictObject({ stage: z.int(), offset: z.int().min(0), size: z.int().positive() })),
+  /** jobIds[k] is the job of arrays[k]. */
+  jobIds: z.array(z.string()),
+});
+
+export type Submission = z.infer<typeof submissionSchema> & { file: string };
+
+export function stampNow(date = new Date()): string {
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+export function writeSubmission(planDir: string, rec: z.infer<typeof submissionSchema>): string {
+  const dir = join(planDir, SUBMISSIONS_DIR);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${stampNow(new Date(rec.submittedAt))}-${process.pid}.json`);
+  writeFileAtomic(file, JSON.stringify(rec) + '\n');
+  return file;
+}
+
+/** Every submission of the plan, oldest first. */
+export function readSubmissions(planDir: string): Submission[] {
+  const dir = join(planDir, SUBMISSIONS_DIR);
+  let names: string[];
+  try {
+    names = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
+  } catch {
+    return [];
+  }
+  return names.map((name) => {
+    const file = join(dir, name);
+    let data: unknown;
+    try {
+      data = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      throw new BatchplanError('E_PLAN_CORRUPT', `submission record ${file} is not valid JSON`);
+    }
+    const head = data as { version?: unknown };
+    if (head?.version !== 1)
+      throw new BatchplanError(
+        'E_PLAN_VERSION',
+        `submission record ${file} has format version ${String(head?.version)}; this batchplan reads 1`,
+      );
+    const parsed = submissionSchema.safeParse(data);
+    if (!parsed.success)
+      throw new BatchplanError(
+        'E_PLAN_CORRUPT',
+        `submission record ${file} is damaged: ${parsed.error.issues[0]!.message}`,
+      );
+    if (parsed.data.jobIds.length !== parsed.data.arrays.length)
+      throw new BatchplanError(
+        'E_PLAN_CORRUPT',
+        `submission record ${file} has ${parsed.data.jobIds.length} job ids for ${parsed.data.arrays.length} arrays`,
+      );
+    return { ...parsed.data, file };
+  });
+}

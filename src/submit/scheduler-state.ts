@@ -1,0 +1,46 @@
+// Ask the scheduler about a submission's jobs and map array elements back to (stage, partition).
+import { getRunner } from '../runners/registry.js';
+import type { PartitionJob } from '../runners/scheduler.js';
+import type { Submission } from './record.js';
+import type { Transport } from './transport.js';
+
+export interface PartitionState extends PartitionJob {
+  /** Stage index, or -1 for a job that runs every stage. */
+  stage: number;
+  partition: number;
+}
+
+export interface SubmissionState {
+  submission: Submission;
+  partitions: PartitionState[];
+  /** Some job is still queued or running. */
+  active: boolean;
+  /** Jobs the scheduler no longer knows (finished long ago, or purged). */
+  forgotten: string[];
+}
+
+export async function querySubmission(transport: Transport, sub: Submission): Promise<SubmissionState> {
+  const scheduler = getRunner(sub.runner).scheduler;
+  const state: SubmissionState = { submission: sub, partitions: [], active: false, forgotten: [] };
+  if (!scheduler) return state;
+  for (const [k, jobId] of sub.jobIds.entries()) {
+    const r = await transport.run(scheduler.queryArgv(jobId));
+    const jobs = r.exitCode === 0 ? scheduler.parseQuery(r.stdout).filter((j) => j.jobId === jobId) : [];
+    if (jobs.length === 0) state.forgotten.push(jobId);
+    const array = sub.arrays[k]!;
+    for (const job of jobs) {
+      state.partitions.push({ ...job, stage: array.stage, partition: array.offset + job.arrayIndex });
+      if (job.state === 'queued' || job.state === 'running') state.active = true;
+    }
+  }
+  return state;
+}
+
+/** The job ids of a submission that are still queued or running. */
+export function activeJobIds(state: SubmissionState): string[] {
+  return [
+    ...new Set(
+      state.partitions.filter((p) => p.state === 'queued' || p.state === 'running').map((p) => p.jobId),
+    ),
+  ];
+}

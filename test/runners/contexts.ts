@@ -1,0 +1,106 @@
+// Fixed render contexts shared by the golden and the conformance tests. Everything here is a
+// constant (a bare `batchplan` command, a fixed version, made-up plan paths), so the golden files
+// hold nothing of the machine that wrote them.
+import { actualPartitions } from '../../src/plan/partition.js';
+import type { Resources } from '../../src/plan/model.js';
+import type { RenderContext, RenderStage, Runner, RunnerOptions } from '../../src/runners/runner.js';
+
+export interface NamedContext {
+  /** Directory name under test/golden/<runner>/. */
+  name: string;
+  ctx: RenderContext;
+}
+
+export const BATCHPLAN_COMMAND = 'batchplan';
+export const BATCHPLAN_VERSION = '9.8.7-golden';
+
+interface StageSpec {
+  name: string;
+  tasks: number;
+  after?: string[];
+  resources?: Resources;
+}
+
+/** Stages as generate-script builds them: partitions = min(tasks, N). */
+function stages(n: number, specs: StageSpec[]): RenderStage[] {
+  return specs.map((s, index) => ({
+    name: s.name,
+    index,
+    tasks: s.tasks,
+    partitions: actualPartitions(s.tasks, n),
+    after: s.after ?? [],
+    resources: s.resources ?? {},
+  }));
+}
+
+function context(planDir: string, n: number, specs: StageSpec[], options: RunnerOptions = {}): RenderContext {
+  return {
+    planDir,
+    n,
+    stages: stages(n, specs),
+    batchplanCommand: BATCHPLAN_COMMAND,
+    batchplanVersion: BATCHPLAN_VERSION,
+    options,
+  };
+}
+
+/** Files under the run directory whose existence means a name or path was run as shell code. */
+export const PWNED = /pwned/;
+
+/** Stage names that are shell code, GNU parallel replacement strings, or look like options. */
+export const NASTY_STAGES = {
+  dollar: `it's a "stage" $(touch pwned-dollar) $HOME`,
+  parallel: 'x`touch pwned-backtick`; {} {.} {#} {=system("touch pwned-perl")=} * ::: \\ end',
+  option: '--help',
+} as const;
+
+export const CONTEXTS: readonly NamedContext[] = [
+  {
+    // The example sweep's shape: 36 tasks and 1 task, N = 4, so the second stage gets 1 partition.
+    name: 'two-stage-sweep',
+    ctx: context('/data/sweep.plan', 4, [
+      { name: 'extract', tasks: 36 },
+      { name: 'merge', tasks: 1, after: ['extract'] },
+    ]),
+  },
+  {
+    // A plan path and stage names that must each reach batchplan as one literal argument.
+    name: 'quoting',
+    ctx: context(`/data/my plan's $HOME/{} {#} "x" \`id\`/sweep.plan`, 3, [
+      // Resource values reach scheduler scripts, so they need quoting too.
+      {
+        name: NASTY_STAGES.dollar,
+        tasks: 7,
+        resources: { account: `lab's $(touch pwned-account)`, mem: '4G', time: 5400, cpusPerTask: 2 },
+      },
+      { name: NASTY_STAGES.parallel, tasks: 2, after: [NASTY_STAGES.dollar] },
+      { name: NASTY_STAGES.option, tasks: 1, after: [NASTY_STAGES.dollar, NASTY_STAGES.parallel] },
+    ]),
+  },
+  {
+    // Runner options set; each runner receives only the ones it declares.
+    name: 'options',
+    ctx: context(
+      '/data/sweep.plan',
+      5,
+      [
+        { name: 'extract', tasks: 36 },
+        { name: 'merge', tasks: 1, after: ['extract'] },
+      ],
+      { nprocs: 3, jobs: 2 },
+    ),
+  },
+  {
+    name: 'single',
+    ctx: context('/srv/one.plan', 1, [{ name: 'only', tasks: 1 }]),
+  },
+];
+
+/** The context as generate-script would hand it to `runner`: only the options it declares. */
+export function contextFor(runner: Runner, ctx: RenderContext): RenderContext {
+  const declared = new Set<string>(runner.options);
+  const options = Object.fromEntries(
+    Object.entries(ctx.options).filter(([key]) => declared.has(key)),
+  ) as RunnerOptions;
+  return { ...ctx, options };
+}

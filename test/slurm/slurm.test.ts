@@ -1,0 +1,285 @@
+// End to end on the local single-node Slurm cluster (scripts/slurm/up.sh starts it). Each test asserts
+// on the plan's status and on Slurm's own view of the jobs.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, cliAsync, scratch } from '../helpers.js';
+
+const dir = scratch('batchplan-slurm-');
+
+function clusterUp(): boolean {
+  const up = spawnSync('sinfo', ['-h', '-o', '%t'], { encoding: 'utf8' });
+  const ok = up.status === 0 && /idle|mix|alloc/.test(up.stdout);
+  if (!ok && process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
+    throw new Error(
+      `the Slurm cluster is not running (sinfo: ${up.stderr || up.stdout}); start it with scripts/slurm/up.sh`,
+    );
+  return ok;
+}
+
+const available = clusterUp();
+
+function makePlan(name: string, yaml: string): string {
+  const spec = join(dir, `${name}.yaml`);
+  writeFileSync(spec, yaml);
+  const plan = join(dir, `${name}.plan`);
+  const r = cli(['plan', spec, '-o', plan]);
+  expect(r.code, r.stderr).toBe(0);
+  return plan;
+}
+
+type Task = {
+  id: string;
+  stage: string;
+  state: string;
+  attempts: number;
+  startedAt: string | null;
+  endedAt: string | null;
+};
+type Stage = {
+  name: string;
+  total: number;
+  succeeded: number;
+  failed: number;
+  interrupted: number;
+  lost: number;
+  running: number;
+  pending: number;
+  queued?: number;
+  jobs?: {
+    completed: number;
+    failed: number;
+    queued: number;
+    running: number;
+    problems: { state: string; reason?: string; exitCode?: number }[];
+  };
+};
+
+function tasks(plan: string, ...args: string[]): Task[] {
+  return JSON.parse(cli(['tasks', plan, '--json', ...args]).stdout);
+}
+
+function status(plan: string): { stages: Stage[]; overall: { done: boolean } } {
+  return JSON.parse(cli(['status', plan, '--json']).stdout);
+}
+
+function submit(plan: string, n: number, ...flags: string[]) {
+  const r = cli(['submit', plan, String(n), '--runner', 'slurm', '--json', ...flags]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { jobIds: string[]; scripts: string };
+}
+
+function waitFor(plan: string) {
+  return cli(['wait', plan, '--interval', '1', '--timeout', '300', '--json']);
+}
+
+/** Slurm's own word on a job's array elements: state per element. */
+function slurmStates(jobId: string): string[] {
+  const r = spawnSync('scontrol', ['show', 'job', '-o', jobId], { encoding: 'utf8' });
+  return [...r.stdout.matchAll(/JobState=(\S+)/g)].map((m) => m[1]!);
+}
+
+function lines(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+function latest(
+  plan: Task[],
+  stage: string,
+  key: 'startedAt' | 'endedAt',
+  pick: (a: number, b: number) => number,
+) {
+  return plan
+    .filter((t) => t.stage === stage)
+    .map((t) => Date.parse(t[key]!))
+    .reduce((a, b) => pick(a, b));
+}
+
+const TWO_STAGES = (extra = '') => `
+stages:
+  - name: extract
+    template: "sleep 0.05; echo extract {{k}}${extra}"
+    matrix: {k: {range: [0, 200]}}
+  - name: merge
+    after: [extract]
+    template: "echo merge {{k}}"
+    matrix: {k: {range: [0, 40]}}
+`;
+
+describe.runIf(available)('slurm', () => {
+  beforeAll(() => {
+    expect(spawnSync('scontrol', ['show', 'config'], { encoding: 'utf8' }).status).toBe(0);
+  });
+
+  it('1. runs a two-stage plan as two arrays; stage 2 starts after stage 1 ends', () => {
+    const plan = makePlan('two', TWO_STAGES());
+    const sub = submit(plan, 8, '--time', '5');
+    expect(sub.jobIds).toHaveLength(2);
+    const r = waitFor(plan);
+    expect(r.code, r.stderr).toBe(0);
+    const st = JSON.parse(r.stdout);
+    expect(st.overall.done).toBe(true);
+    expect(st.stages.map((s: Stage) => [s.name, s.succeeded, s.jobs?.completed])).toEqual([
+      ['extract', 200, 8],
+      ['merge', 40, 8],
+    ]);
+    for (const id of sub.jobIds) expect(new Set(slurmStates(id))).toEqual(new Set(['COMPLETED']));
+    const all = tasks(plan);
+    expect(latest(all, 'merge', 'startedAt', Math.min)).toBeGreaterThanOrEqual(
+      latest(all, 'extract', 'endedAt', Math.max),
+    );
+    // Scheduler output: one file per partition, never one per task.
+    expect(readdirSync(join(plan, 'jobs')).filter((f) => f.endsWith('.out'))).toHaveLength(16);
+  });
+
+  it('2. a failed task fails stage 1, Slurm cancels stage 2, and a resubmission runs only what is left', () => {
+    const marker = join(dir, 'fixed-2');
+    const plan = makePlan('fail', TWO_STAGES(`; [ {{k}} -ne 17 ] || [ -e '${marker}' ]`));
+    const first = submit(plan, 8);
+    const r = waitFor(plan);
+    expect(r.code).toBe(1);
+    const [extract, merge] = JSON.parse(r.stdout).stages as Stage[];
+    expect(extract).toMatchObject({ succeeded: 199, failed: 1 });
+    expect(merge).toMatchObject({ succeeded: 0, pending: 40 });
+    expect(
+      merge!.jobs!.problems.every((p) => p.state === 'CANCELLED' && p.reason === 'DependencyNeverSatisfied'),
+    ).toBe(true);
+    expect(new Set(slurmStates(first.jobIds[1]!))).toEqual(new Set(['CANCELLED']));
+    const failed = tasks(plan, '--state', 'failed');
+    expect(failed.map((t) => t.id)).toEqual(['extract.17']);
+    expect(cli(['tasks', plan, '--state', 'failed']).stdout).toMatch(/extract\.17 +extract +failed +1 /);
+
+    writeFileSync(marker, '');
+    submit(plan, 8);
+    expect(waitFor(plan).code).toBe(0);
+    const after = tasks(plan);
+    expect(after.find((t) => t.id === 'extract.17')!.attempts).toBe(2);
+    expect(after.filter((t) => t.stage === 'extract' && t.attempts !== 1).map((t) => t.id)).toEqual([
+      'extract.17',
+    ]);
+  });
+
+  it('3. the wallclock warning interrupts a partition cleanly; a resubmission completes it', () => {
+    const marker = join(dir, 'quick-3');
+    const plan = makePlan(
+      'wallclock',
+      `stages: [{name: long, template: "if [ -e '${marker}' ]; then echo done; else sleep 300; fi", matrix: {k: {range: [0, 4]}}}]\n`,
+    );
+    submit(plan, 1, '--time', '1', '--signal-grace', '30s', '--nprocs', '4');
+    const r = waitFor(plan);
+    expect(r.code).toBe(1);
+    const [stage] = JSON.parse(r.stdout).stages as Stage[];
+    expect(stage).toMatchObject({ interrupted: 4, lost: 0, succeeded: 0, running: 0 });
+    // run-partition exited 138 (SIGUSR1) before the limit: Slurm says FAILED, not TIMEOUT.
+    expect(stage!.jobs!.problems[0]).toMatchObject({ state: 'FAILED', exitCode: 138 });
+
+    writeFileSync(marker, '');
+    submit(plan, 1, '--time', '1');
+    expect(waitFor(plan).code).toBe(0);
+    expect(tasks(plan).map((t) => t.attempts)).toEqual([2, 2, 2, 2]);
+  }, 240_000);
+
+  it('4. cancel mid-run, then resubmit: everything succeeds and nothing that succeeded runs twice', async () => {
+    const runs = join(dir, 'runs-4');
+    const plan = makePlan(
+      'cancel',
+      `stages: [{name: s, template: "sleep 0.5; echo {{k}} >> '${runs}'", matrix: {k: {range: [0, 40]}}}]\n`,
+    );
+    submit(plan, 2, '--nprocs', '2');
+    const deadline = Date.now() + 60_000;
+    while (lines(runs).length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const c = cli(['cancel', plan, '--json']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout).cancelled.length).toBe(1);
+    expect(waitFor(plan).code).toBe(1);
+    const mid = status(plan).stages[0]!;
+    expect(mid.running).toBe(0);
+    expect(mid.interrupted).toBeGreaterThan(0);
+    expect(mid.succeeded).toBeGreaterThan(0);
+    const doneBefore = tasks(plan, '--state', 'succeeded').map((t) => t.id);
+
+    submit(plan, 2, '--nprocs', '2');
+    expect(waitFor(plan).code).toBe(0);
+    const counts = new Map<string, number>();
+    for (const k of lines(runs)) counts.set(`s.${k}`, (counts.get(`s.${k}`) ?? 0) + 1);
+    for (const id of doneBefore) expect(counts.get(id), id).toBe(1);
+    expect(status(plan).stages[0]!.succeeded).toBe(40);
+  }, 180_000);
+
+  it('5. splits a stage into several arrays past --max-array-size; dependants wait for all of them', () => {
+    const plan = makePlan('split', TWO_STAGES());
+    const dry = cli(['submit', plan, '10', '--runner', 'slurm', '--max-array-size', '4', '--dry-run']);
+    expect(dry.stdout).toMatch(
+      /--array=0-1 --export=ALL,BATCHPLAN_ARRAY_OFFSET=8 '--dependency=afterok:<job of extract>:<job of extract>:<job of extract>'/,
+    );
+    const sub = submit(plan, 10, '--max-array-size', '4');
+    expect(sub.jobIds).toHaveLength(6); // 10 partitions = 4 + 4 + 2, twice
+    expect(waitFor(plan).code).toBe(0);
+    const all = tasks(plan);
+    expect(all.every((t) => t.state === 'succeeded' && t.attempts === 1)).toBe(true);
+    expect(latest(all, 'merge', 'startedAt', Math.min)).toBeGreaterThanOrEqual(
+      latest(all, 'extract', 'endedAt', Math.max),
+    );
+  });
+
+  it('6. --layout allocation runs every stage inside one job', () => {
+    const plan = makePlan('alloc', TWO_STAGES());
+    const sub = submit(plan, 4, '--layout', 'allocation', '--max-running', '4', '--time', '5');
+    expect(sub.jobIds).toHaveLength(1);
+    const r = waitFor(plan);
+    expect(r.code, r.stdout).toBe(0);
+    expect(new Set(slurmStates(sub.jobIds[0]!))).toEqual(new Set(['COMPLETED']));
+    const all = tasks(plan);
+    expect(all.every((t) => t.state === 'succeeded')).toBe(true);
+    expect(latest(all, 'merge', 'startedAt', Math.min)).toBeGreaterThanOrEqual(
+      latest(all, 'extract', 'endedAt', Math.max),
+    );
+  });
+
+  it('the rendered submit.sh submits, records the jobs, and batchplan wait follows them', () => {
+    const plan = makePlan('driver', TWO_STAGES());
+    const out = join(dir, 'driver-scripts');
+    const g = cli(['generate-script', plan, '3', '--runner', 'slurm', '--time', '5', '-o', out]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['stage-0.sbatch', 'stage-1.sbatch', 'submit.sh']);
+    const r = spawnSync('bash', [join(out, 'submit.sh')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const records = readdirSync(join(plan, 'submissions'));
+    expect(records).toHaveLength(1);
+    const record = JSON.parse(readFileSync(join(plan, 'submissions', records[0]!), 'utf8'));
+    expect(record).toMatchObject({
+      runner: 'slurm',
+      n: 3,
+      arrays: [
+        { stage: 0, offset: 0, size: 3 },
+        { stage: 1, offset: 0, size: 3 },
+      ],
+    });
+    expect(waitFor(plan).code).toBe(0);
+    for (const id of record.jobIds) expect(new Set(slurmStates(id))).toEqual(new Set(['COMPLETED']));
+  });
+
+  it('7. a rejected submission reports Slurm’s message and records nothing', () => {
+    const plan = makePlan('rejected', TWO_STAGES());
+    const r = cli(['submit', plan, '4', '--runner', 'slurm', '--partition', 'no-such-partition']);
+    expect(r.code).toBe(15);
+    expect(r.stderr).toMatch(/E_SUBMIT_FAILED/);
+    expect(r.stderr).toMatch(/invalid partition/i);
+    expect(r.stderr).toMatch(/Nothing was recorded/);
+    expect(existsSync(join(plan, 'submissions')) ? readdirSync(join(plan, 'submissions')) : []).toEqual([]);
+  });
+
+  it('refuses a second submission while the first is queued or running, unless --force', async () => {
+    const plan = makePlan(
+      'twice',
+      `stages: [{name: s, template: "sleep 3", matrix: {k: {range: [0, 2]}}}]\n`,
+    );
+    submit(plan, 1);
+    const again = cli(['submit', plan, '1', '--runner', 'slurm']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already has jobs queued or running/);
+    const waited = cliAsync(['wait', plan, '--interval', '1']);
+    expect((await waited.done).code).toBe(0);
+  });
+});
