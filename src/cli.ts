@@ -22,7 +22,7 @@ const NPROCS_HELP =
 /** Flags shared by generate-script and submit; each runner accepts those it declares. */
 function runnerFlags(cmd: Command): Command {
   return cmd
-    .requiredOption('-r, --runner <name>', 'sequential | gnu-parallel | slurm')
+    .requiredOption('-r, --runner <name>', 'sequential | gnu-parallel | slurm | … (see README: Runners)')
     .option('--nprocs <P>', NPROCS_HELP)
     .option(
       '--batchplan-command <cmd>',
@@ -40,6 +40,39 @@ function runnerFlags(cmd: Command): Command {
     .option('--qos <name>', 'scheduler: quality of service')
     .option('--constraint <features>', 'scheduler: node features')
     .option('--sbatch-arg <arg>', 'slurm: any further sbatch option, verbatim (repeatable)', collect, [])
+    .option('--qsub-arg <arg>', 'pbs, sge: any further qsub option, verbatim (repeatable)', collect, [])
+    .option('--bsub-arg <arg>', 'lsf: any further bsub option, verbatim (repeatable)', collect, [])
+    .addOption(
+      new Option(
+        '--flavor <flavor>',
+        'pbs: PBS Pro (-J, PBS_ARRAY_INDEX) or Torque (-t, PBS_ARRAYID)',
+      ).choices(['pro', 'torque']),
+    )
+    .option('--pe <name>', 'sge: parallel environment for multi-CPU partitions (-pe <name> <cpus-per-task>)')
+    .option('--image <image>', 'kubernetes, saturn: container image')
+    .option('--namespace <ns>', 'kubernetes: namespace')
+    .option('--volume <claim>', 'kubernetes: PersistentVolumeClaim that holds the plan directory')
+    .option(
+      '--mount-path <path>',
+      'kubernetes: where the volume is mounted (default: the plan’s parent directory)',
+    )
+    .option('--instance-type <type>', 'saturn: machine type')
+    .option('--scale <n>', 'saturn: machines')
+    .option('--spot', 'saturn: use spot instances')
+    .option(
+      '--recipe <file>',
+      'saturn: an existing recipe (YAML/JSON) to start from, keeping its other fields',
+    )
+    .option(
+      '--sync <dir>',
+      'saturn: local directory to copy into the job’s working directory (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--shared-path <path>',
+      'saturn: a path shared by every machine, holding the plan (instead of --sync)',
+    )
     .option('--max-running <K>', 'scheduler: array elements of a stage running at once (%K)')
     .option(
       '--max-array-size <M>',

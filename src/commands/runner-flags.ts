@@ -22,6 +22,20 @@ export interface RunnerFlags {
   qos?: string;
   constraint?: string;
   sbatchArg: string[];
+  qsubArg: string[];
+  bsubArg: string[];
+  flavor?: 'pro' | 'torque';
+  pe?: string;
+  image?: string;
+  namespace?: string;
+  volume?: string;
+  mountPath?: string;
+  instanceType?: string;
+  scale?: string;
+  spot?: boolean;
+  recipe?: string;
+  sync: string[];
+  sharedPath?: string;
   maxRunning?: string;
   maxArraySize?: string;
   signalGrace: string;
@@ -77,10 +91,46 @@ export function parseRunnerFlags(
   }
   if (accepts('layout')) options.layout = f.layout;
 
+  for (const key of [
+    'flavor',
+    'pe',
+    'image',
+    'namespace',
+    'volume',
+    'mountPath',
+    'instanceType',
+    'recipe',
+    'sharedPath',
+  ] as const) {
+    if (f[key] === undefined) continue;
+    if (!accepts(key)) refuse(flagName(key));
+    Object.assign(options, { [key]: f[key] });
+  }
+  if (f.scale !== undefined) {
+    if (!accepts('scale')) refuse('--scale');
+    options.scale = optionalPositiveInt('--scale', f.scale);
+  }
+  if (f.spot) {
+    if (!accepts('spot')) refuse('--spot');
+    options.spot = true;
+  }
+  if (f.sync.length) {
+    if (!accepts('sync')) refuse('--sync');
+    options.sync = f.sync;
+  }
+
   const resources: Resources = {};
   const given = RESOURCE_FLAGS.filter((k) => f[k] !== undefined);
-  if ((given.length || f.sbatchArg.length) && !accepts('resources'))
-    refuse(flagName(given[0] ?? 'sbatchArg'));
+  if (given.length && !accepts('resources')) refuse(flagName(given[0]!));
+  for (const [flag, key] of [
+    ['sbatchArg', 'sbatchArgs'],
+    ['qsubArg', 'qsubArgs'],
+    ['bsubArg', 'bsubArgs'],
+  ] as const) {
+    if (!f[flag].length) continue;
+    if (!accepts(flag)) refuse(flagName(flag));
+    resources[key] = f[flag];
+  }
   if (f.time !== undefined) {
     const secs = parseTimeLimit(f.time);
     if (secs === undefined)
@@ -101,6 +151,5 @@ export function parseRunnerFlags(
   }
   for (const key of ['account', 'partition', 'qos', 'constraint'] as const)
     if (f[key] !== undefined) resources[key] = f[key];
-  if (f.sbatchArg.length) resources.sbatchArgs = f.sbatchArg;
   return { options, resources };
 }

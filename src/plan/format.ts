@@ -33,6 +33,8 @@ const resources = z.strictObject({
   qos: z.string().optional(),
   constraint: z.string().optional(),
   sbatchArgs: z.array(z.string()).optional(),
+  qsubArgs: z.array(z.string()).optional(),
+  bsubArgs: z.array(z.string()).optional(),
 });
 
 export const planStageSchema = z.strictObject({

@@ -32,6 +32,8 @@ export interface Resources {
   qos?: string;
   constraint?: string;
   sbatchArgs?: string[];
+  qsubArgs?: string[];
+  bsubArgs?: string[];
 }
 
 export interface PlanStage extends StageSettings {

@@ -26,16 +26,24 @@ export function compileResources(
   for (const key of ['account', 'partition', 'qos', 'constraint'] as const)
     if (spec[key] !== undefined) out[key] = spec[key];
   if (spec.sbatch_args !== undefined) out.sbatchArgs = spec.sbatch_args;
+  if (spec.qsub_args !== undefined) out.qsubArgs = spec.qsub_args;
+  if (spec.bsub_args !== undefined) out.bsubArgs = spec.bsub_args;
   return out;
 }
 
-/** Layer resources: later layers override earlier ones key by key; sbatch args accumulate. */
+const VERBATIM = ['sbatchArgs', 'qsubArgs', 'bsubArgs'] as const;
+
+/** Layer resources: later layers override earlier ones key by key; verbatim scheduler args accumulate. */
 export function layerResources(...layers: Resources[]): Resources {
   const out: Resources = {};
   for (const layer of layers) {
-    const { sbatchArgs, ...rest } = layer;
-    Object.assign(out, Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)));
-    if (sbatchArgs?.length) out.sbatchArgs = [...(out.sbatchArgs ?? []), ...sbatchArgs];
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      if ((VERBATIM as readonly string[]).includes(key)) {
+        const k = key as (typeof VERBATIM)[number];
+        if ((value as string[]).length) out[k] = [...(out[k] ?? []), ...(value as string[])];
+      } else Object.assign(out, { [key]: value });
+    }
   }
   return out;
 }

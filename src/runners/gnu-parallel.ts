@@ -6,7 +6,12 @@ import { renderTemplate } from './templates.js';
 export const gnuParallel: Runner = {
   name: 'gnu-parallel',
   summary: 'bash script: stages in order, each stage’s partitions at once under GNU parallel (-j --jobs)',
-  capabilities: { oneBased: false, canSubmit: false },
+  capabilities: {
+    oneBased: false,
+    canSubmit: false,
+    runsLocally: true,
+    dependencyStyle: 'stage barrier in the script',
+  },
   options: ['nprocs', 'jobs'],
   render: (ctx) => [
     { path: 'run.sh', content: renderTemplate('gnu-parallel', 'run.sh', localView(ctx)), executable: true },

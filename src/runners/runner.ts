@@ -13,6 +13,10 @@ export interface RunnerCapabilities {
   maxArraySize?: number;
   /** Whether batchplan can submit, watch and cancel what this runner renders. */
   canSubmit: boolean;
+  /** Whether running the entry file runs the partitions on this machine (no scheduler in between). */
+  runsLocally: boolean;
+  /** How a stage waits for the stages it follows, for the README's table. */
+  dependencyStyle: string;
 }
 
 export interface RenderStage {
@@ -53,6 +57,25 @@ export interface RunnerOptions {
   signalGrace?: number;
   /** `arrays`: one array job per stage; `allocation`: one job walks every stage inside its allocation. */
   layout?: 'arrays' | 'allocation';
+  /** PBS: which dialect (`pro`: -J and PBS_ARRAY_INDEX; `torque`: -t and PBS_ARRAYID). */
+  flavor?: 'pro' | 'torque';
+  /** Grid Engine: parallel environment for multi-slot partitions (`-pe <name> <cpus-per-task>`). */
+  pe?: string;
+  /** Container image (kubernetes, saturn). */
+  image?: string;
+  /** Kubernetes: namespace, the PersistentVolumeClaim holding the plan, and where it is mounted. */
+  namespace?: string;
+  volume?: string;
+  mountPath?: string;
+  /** Saturn Cloud: machine type, machines, spot instances, an existing recipe to start from. */
+  instanceType?: string;
+  scale?: number;
+  spot?: boolean;
+  recipe?: string;
+  /** Saturn Cloud: local directories copied into the job's working directory (like `sc split --sync`). */
+  sync?: string[];
+  /** Saturn Cloud: a path every machine of the job shares, holding the plan (instead of --sync). */
+  sharedPath?: string;
 }
 
 export interface RenderedFile {
@@ -66,8 +89,11 @@ export interface Runner {
   name: string;
   summary: string;
   capabilities: RunnerCapabilities;
-  /** generate-script flags this runner uses beyond the common ones ('resources': the resource flags). */
-  options: (keyof RunnerOptions | 'resources')[];
+  /**
+   * generate-script/submit flags this runner uses beyond the common ones: option names, 'resources'
+   * (--time, --cpus-per-task, … --constraint), and the verbatim-argument flags it takes.
+   */
+  options: (keyof RunnerOptions | 'resources' | 'sbatchArg' | 'qsubArg' | 'bsubArg')[];
   /** Pure: the files to write. The first one is the entry point (printed when there is no -o). */
   render(ctx: RenderContext): RenderedFile[];
   /** For runners that can submit: how to talk to the scheduler (capabilities.canSubmit). */

@@ -6,7 +6,12 @@ import { renderTemplate } from './templates.js';
 export const sequential: Runner = {
   name: 'sequential',
   summary: 'bash script: stages in order, partitions one after another on this machine',
-  capabilities: { oneBased: false, canSubmit: false },
+  capabilities: {
+    oneBased: false,
+    canSubmit: false,
+    runsLocally: true,
+    dependencyStyle: 'stage barrier in the script',
+  },
   options: ['nprocs'],
   render: (ctx) => [
     { path: 'run.sh', content: renderTemplate('sequential', 'run.sh', localView(ctx)), executable: true },

@@ -41,6 +41,10 @@ export const resourcesSchema = z.strictObject({
   constraint: z.string().min(1).optional(),
   /** Further sbatch options, verbatim (e.g. `--exclusive`, `--mail-type=FAIL`). */
   sbatch_args: z.array(z.string().min(1)).optional(),
+  /** Further qsub options (PBS, Grid Engine), verbatim. */
+  qsub_args: z.array(z.string().min(1)).optional(),
+  /** Further bsub options (LSF), verbatim. */
+  bsub_args: z.array(z.string().min(1)).optional(),
 });
 
 /** Options a task inherits from its stage, which inherits from `defaults`. */
