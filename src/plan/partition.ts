@@ -26,7 +26,9 @@ export function checkedSlice(stage: string, count: number, n: number, i: number)
   const parts = actualPartitions(count, n);
   if (!Number.isInteger(i) || i < 0 || i >= parts) {
     const why =
-      parts < n ? ` (stage '${stage}' has ${count} tasks, so N = ${n} yields only ${parts} partitions)` : '';
+      parts < n
+        ? ` (stage '${stage}' has ${count} task${count === 1 ? '' : 's'}, so N = ${n} yields only ${parts} partition${parts === 1 ? '' : 's'})`
+        : '';
     throw new BatchplanError(
       'E_PARTITION_RANGE',
       `partition index ${i} is out of range 0..${parts - 1} for stage '${stage}'${why}`,

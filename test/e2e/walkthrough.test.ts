@@ -90,6 +90,15 @@ describe('walkthrough', () => {
     expect(cli(['logs', plan, 'merge.0']).stderr).toMatch(/has not run yet/);
   });
 
+  it('exits quietly when its reader closes the pipe early (| head)', () => {
+    const r = bash(
+      `set -o pipefail; ${batchplan} tasks '${plan}' | head -n 1; ${batchplan} run-partition --help | head -n 1`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^id +stage +state/);
+  });
+
   it('keeps the number of files independent of the number of tasks', () => {
     const files = readdirSync(plan, { recursive: true, withFileTypes: true }).filter(
       (e) => e.isFile() && !e.parentPath.includes('results'),

@@ -116,6 +116,10 @@ describe.runIf(available)('slurm', () => {
     const plan = makePlan('two', TWO_STAGES());
     const sub = submit(plan, 8, '--time', '5');
     expect(sub.jobIds).toHaveLength(2);
+    // Stage 2 waits in Slurm's queue on its dependency: queued, not pending work nobody is doing.
+    const early = status(plan).stages[1]!;
+    expect(early).toMatchObject({ queued: 40, pending: 0 });
+    expect(early.jobs!.queued).toBe(8);
     const r = waitFor(plan);
     expect(r.code, r.stderr).toBe(0);
     const st = JSON.parse(r.stdout);
@@ -258,6 +262,31 @@ describe.runIf(available)('slurm', () => {
     });
     expect(waitFor(plan).code).toBe(0);
     for (const id of record.jobIds) expect(new Set(slurmStates(id))).toEqual(new Set(['COMPLETED']));
+  });
+
+  it('a partition whose job is killed outright shows its running tasks as lost, with Slurm’s final state', async () => {
+    const started = join(dir, 'started-kill');
+    const plan = makePlan(
+      'killed',
+      `stages: [{name: s, template: "echo {{k}} >> '${started}'; sleep 300", matrix: {k: {range: [0, 3]}}}]\n`,
+    );
+    submit(plan, 1, '--nprocs', '3');
+    const deadline = Date.now() + 60_000;
+    while (lines(started).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    // SIGKILL to run-partition, as the OOM killer would: it writes nothing more. (scancel, even with
+    // --signal=KILL, sends SIGTERM first, and run-partition then records the tasks as interrupted.)
+    const stageDir = join(plan, 'status', 'stage-0');
+    const journal = readdirSync(stageDir).find((f) => f.endsWith('.jsonl'))!;
+    const { pid } = JSON.parse(readFileSync(join(stageDir, journal), 'utf8').split('\n')[0]!);
+    process.kill(pid, 'SIGKILL');
+    waitFor(plan);
+    const [stage] = status(plan).stages;
+    expect(stage).toMatchObject({ lost: 3, running: 0, interrupted: 0, succeeded: 0 });
+    expect(stage!.jobs!.problems).toHaveLength(1);
+    expect(stage!.jobs!.problems[0]).toMatchObject({ state: 'FAILED', exitCode: 137 });
+    expect(cli(['status', plan]).stdout).toMatch(
+      /partition 0 \(job \d+\): FAILED \(NonZeroExitCode\), exit 137/,
+    );
   });
 
   it('7. a rejected submission reports Slurm’s message and records nothing', () => {
