@@ -36,7 +36,7 @@ export function contextFromFlags(
   const ctx = renderContext(plan, n, {
     options,
     resources,
-    batchplanCommand: flags.batchplanCommand ?? selfCommand(),
+    batchplanCommand: flags.batchplanCommand ?? runner.remoteBatchplanCommand ?? selfCommand(),
     batchplanVersion: VERSION,
   });
   return { ctx, runner };

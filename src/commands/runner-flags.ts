@@ -122,6 +122,8 @@ export function parseRunnerFlags(
   const resources: Resources = {};
   const given = RESOURCE_FLAGS.filter((k) => f[k] !== undefined);
   if (given.length && !accepts('resources')) refuse(flagName(given[0]!));
+  const unhonoured = given.find((k) => runner.resourceKeys && !runner.resourceKeys.includes(k));
+  if (unhonoured) refuse(flagName(unhonoured));
   for (const [flag, key] of [
     ['sbatchArg', 'sbatchArgs'],
     ['qsubArg', 'qsubArgs'],

@@ -1,8 +1,9 @@
 // A stop request shared by everything running in this process: set by SIGTERM/SIGINT/SIGUSR1 (a
-// scheduler's wallclock warning) or by a caller, observed by the task pool and by backoff sleeps.
+// scheduler's wallclock warning), SIGUSR2 (Grid Engine's -notify warning before a SIGKILL, sent to the
+// job's whole process group) or by a caller, observed by the task pool and by backoff sleeps.
 import { constants } from 'node:os';
 
-export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGHUP'];
+export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGUSR2', 'SIGHUP'];
 
 export class StopSignal {
   signal: NodeJS.Signals | undefined;

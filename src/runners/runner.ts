@@ -94,8 +94,15 @@ export interface Runner {
    * (--time, --cpus-per-task, … --constraint), and the verbatim-argument flags it takes.
    */
   options: (keyof RunnerOptions | 'resources' | 'sbatchArg' | 'qsubArg' | 'bsubArg')[];
+  /** With 'resources' among the options: the resource keys it honours (default: all of them). */
+  resourceKeys?: (keyof Resources)[];
   /** Pure: the files to write. The first one is the entry point (printed when there is no -o). */
   render(ctx: RenderContext): RenderedFile[];
+  /**
+   * Where partitions run in a container or on machines of their own (no shared file system with this
+   * one): the batchplan command there, used unless --batchplan-command is given.
+   */
+  remoteBatchplanCommand?: string;
   /** For runners that can submit: how to talk to the scheduler (capabilities.canSubmit). */
   scheduler?: SchedulerAdapter;
   /** What to submit, in order (files from render). Required when the runner can submit. */

@@ -1,5 +1,6 @@
 // What batchplan needs from a scheduler to submit, watch and cancel: argv builders and output
 // parsers only (pure, so they are tested against recorded real outputs). A Transport runs them.
+import type { RunnerOptions } from './runner.js';
 
 /** One submission: an array over a stage's partitions [offset, offset + size), or one plain job. */
 export interface ArraySubmission {
@@ -30,8 +31,15 @@ export interface PartitionJob {
 export interface SchedulerAdapter {
   /** Commands that must exist for submission (checked before submitting). */
   commands: string[];
-  /** argv that submits one array, depending on all of `after` (job ids) having succeeded. */
-  submitArgv(sub: ArraySubmission, dir: string, opts: { after: string[]; maxRunning?: number }): string[];
+  /**
+   * argv that submits one array, depending on all of `after` (job ids) having succeeded. `options`:
+   * the runner options the scripts were rendered with (e.g. PBS's --flavor, which spells the array).
+   */
+  submitArgv(
+    sub: ArraySubmission,
+    dir: string,
+    opts: { after: string[]; maxRunning?: number; options?: RunnerOptions },
+  ): string[];
   parseJobId(stdout: string): string;
   /** argv printing the array elements of one job (pending, running and recently finished). */
   queryArgv(jobId: string): string[];

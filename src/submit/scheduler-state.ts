@@ -20,16 +20,19 @@ export interface SubmissionState {
 }
 
 export async function querySubmission(transport: Transport, sub: Submission): Promise<SubmissionState> {
-  const scheduler = getRunner(sub.runner).scheduler;
+  const runner = getRunner(sub.runner);
+  const scheduler = runner.scheduler;
   const state: SubmissionState = { submission: sub, partitions: [], active: false, forgotten: [] };
   if (!scheduler) return state;
+  // Array indices as the scheduler counts them: a one-based scheduler's first element is partition offset + 0.
+  const first = runner.capabilities.oneBased ? 1 : 0;
   for (const [k, jobId] of sub.jobIds.entries()) {
     const r = await transport.run(scheduler.queryArgv(jobId));
     const jobs = r.exitCode === 0 ? scheduler.parseQuery(r.stdout).filter((j) => j.jobId === jobId) : [];
     if (jobs.length === 0) state.forgotten.push(jobId);
     const array = sub.arrays[k]!;
     for (const job of jobs) {
-      state.partitions.push({ ...job, stage: array.stage, partition: array.offset + job.arrayIndex });
+      state.partitions.push({ ...job, stage: array.stage, partition: array.offset + job.arrayIndex - first });
       if (job.state === 'queued' || job.state === 'running') state.active = true;
     }
   }

@@ -29,7 +29,11 @@ export function submissionArgv(
     const after = subs.flatMap((s, k) =>
       deps.includes(s.stageIndex) ? [ids[k] ?? `<job of ${ctx.stages[s.stageIndex]!.name}>`] : [],
     );
-    return scheduler.submitArgv(sub, dir, { after, maxRunning: ctx.options.maxRunning });
+    return scheduler.submitArgv(sub, dir, {
+      after,
+      maxRunning: ctx.options.maxRunning,
+      options: ctx.options,
+    });
   });
 }
 

@@ -1,8 +1,12 @@
 // One suite over every runner in the registry and every fixed context: what any runner's output
 // must do, whatever engine runs it. The entry scripts of runners that run the plan where they are
-// executed (capabilities.canSubmit false: no scheduler in between) are executed for real, with the
-// batchplan command replaced by fake-batchplan.mjs, which records each run-partition call. Runners
-// that hand the plan to a scheduler are executed by their own tests, against a real scheduler.
+// executed (capabilities.runsLocally) are executed for real, with the batchplan command replaced by
+// fake-batchplan.mjs, which records each run-partition call. For runners that hand the plan to a
+// scheduler or a cluster, what the scheduler would run is executed instead: each per-stage script
+// (its directive lines are comments to bash) or each container command / job command found in the
+// YAML they render, with the runner's array index variable set as the scheduler would set it. That
+// proves the partition-index wiring (`auto`, one-based conversion only in partition-index.ts) and
+// that no plan path or stage name breaks or injects. Their engines are tested by their own tests.
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -16,6 +20,8 @@ import {
 } from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { INDEX_VARIABLES, resolvePartitionIndex } from '../../src/exec/partition-index.js';
 import { getRunner, RUNNERS } from '../../src/runners/registry.js';
 import type { RenderContext, RenderedFile, RenderStage, Runner } from '../../src/runners/runner.js';
 import { shellQuote } from '../../src/util/shell-quote.js';
@@ -33,6 +39,8 @@ const FAKE_COMMAND = `${shellQuote(process.execPath)} ${shellQuote(FAKE)}`;
 
 interface Call {
   event: 'start' | 'end';
+  /** Values of FAKE_RECORD_ENV's variables as the fake saw them. */
+  env: Record<string, string | null>;
   pid: number;
   argv: string[];
   command: string;
@@ -191,12 +199,110 @@ function expectNoInjection(r: Execution): void {
   expect(readdirSync(r.runDir).filter((f) => PWNED.test(f))).toEqual([]);
 }
 
+const isYaml = (f: RenderedFile) => /\.ya?ml$/.test(f.path);
+const isBashScript = (f: RenderedFile) => /^#!\/usr\/bin\/env bash\n|^#!\/bin\/bash\n/.test(f.content);
+
+/**
+ * What a scheduler or cluster would run for one stage, found in rendered files without knowing the
+ * runner: a per-stage bash script running `run-partition … auto` (directive lines are comments to
+ * bash); a container's argv in a YAML manifest (`containers[].command` + `args`); or the shell
+ * commands of a YAML job (`command`: a list of strings, each running run-partition).
+ */
+type Unit =
+  | { kind: 'script'; file: string }
+  | { kind: 'argv'; file: string; argv: string[] }
+  | { kind: 'shell'; file: string; command: string };
+
+function unitsOf(files: RenderedFile[]): Unit[] {
+  const units: Unit[] = [];
+  const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  const walk = (file: string, node: unknown, key?: string): void => {
+    if (Array.isArray(node)) {
+      if (key === 'containers')
+        for (const c of node as Record<string, unknown>[]) {
+          const argv = [...(isStrings(c.command) ? c.command : []), ...(isStrings(c.args) ? c.args : [])];
+          if (argv.includes('run-partition') || argv.some((a) => a.includes('run-partition')))
+            units.push({ kind: 'argv', file, argv });
+        }
+      else if (key === 'command' && isStrings(node) && node.every((c) => c.includes('run-partition')))
+        for (const command of node) units.push({ kind: 'shell', file, command });
+      else for (const item of node) walk(file, item);
+      return;
+    }
+    if (node && typeof node === 'object')
+      for (const [k, v] of Object.entries(node as Record<string, unknown>)) walk(file, v, k);
+  };
+  for (const f of files) {
+    if (isYaml(f))
+      for (const doc of parseAllDocuments(f.content) as ReturnType<typeof parseAllDocuments> & unknown[])
+        walk(f.path, doc.toJS());
+    else if (isBashScript(f) && /run-partition/.test(f.content) && /\bauto\b/.test(f.content))
+      units.push({ kind: 'script', file: f.path });
+  }
+  return units;
+}
+
+/** Run one unit with the fake as batchplan and `env` added; the calls it made. */
+function runUnit(
+  runner: Runner,
+  ctx: RenderContext,
+  pick: (units: Unit[]) => Unit,
+  env: Record<string, string>,
+): { code: number | null; stderr: string; starts: Call[]; runDir: string } {
+  const dir = join(root, `${runner.name}-unit-${++runs}`);
+  const runDir = join(dir, 'run');
+  mkdirSync(runDir, { recursive: true });
+  const files = runner.render({ ...contextFor(runner, ctx), batchplanCommand: FAKE_COMMAND });
+  writeFiles(join(dir, 'script'), files);
+  const unit = pick(unitsOf(files));
+  const log = join(dir, 'calls.jsonl');
+  const clean = { ...process.env };
+  for (const v of INDEX_VARIABLES) delete clean[v.name];
+  delete clean.BATCHPLAN_ARRAY_OFFSET;
+  const fullEnv = {
+    ...clean,
+    ...env,
+    FAKE_LOG: log,
+    FAKE_EXIT_RULES: '[]',
+    FAKE_SLEEP_MS: '0',
+    FAKE_READ_STDIN: '0',
+    FAKE_INDEX_ENV: runner.capabilities.partitionIndexEnv ?? '',
+    FAKE_RECORD_ENV: [...INDEX_VARIABLES.map((v) => v.name), 'BATCHPLAN_ARRAY_OFFSET'].join(','),
+  };
+  const opts = { cwd: runDir, env: fullEnv, encoding: 'utf8' as const, timeout: 60_000 };
+  const r =
+    unit.kind === 'script'
+      ? spawnSync('bash', [join(dir, 'script', unit.file)], opts)
+      : unit.kind === 'argv'
+        ? spawnSync(unit.argv[0]!, unit.argv.slice(1), opts)
+        : spawnSync('bash', ['-c', unit.command], opts);
+  const starts: Call[] = existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Call)
+        .filter((c) => c.event === 'start')
+    : [];
+  return { code: r.status, stderr: r.stderr, starts, runDir };
+}
+
+/** The zero-based partition run-partition would run for this call (partition-index.ts decides). */
+function resolvedPartition(call: Call): number {
+  const env = Object.fromEntries(Object.entries(call.env).filter(([, v]) => v !== null)) as NodeJS.ProcessEnv;
+  const indexVar = call.options['--index-var'];
+  return resolvePartitionIndex(call.positionals[3]!, env, {
+    offset: Number(call.options['--index-offset'] ?? 0),
+    indexVar: typeof indexVar === 'string' ? indexVar : undefined,
+    oneBased: call.options['--one-based'] === true,
+  });
+}
+
 /** Contexts whose first stage has several partitions and a stage after it. */
 const multiStage = CONTEXTS.filter((c) => c.ctx.stages.length > 1 && c.ctx.stages[0]!.partitions > 1);
 
 describe.each(RUNNERS.map((r) => [r.name, r] as const))('runner %s', (_name, runner) => {
   /** Whether running the entry file runs the partitions here (no scheduler to submit to). */
-  const runsHere = !runner.capabilities.canSubmit;
+  const runsHere = runner.capabilities.runsLocally;
   describe.each(CONTEXTS.map((c) => [c.name, c] as const))(
     'context %s',
     (_ctxName, { ctx }: NamedContext) => {
@@ -218,11 +324,21 @@ describe.each(RUNNERS.map((r) => [r.name, r] as const))('runner %s', (_name, run
         }
       });
 
-      it('renders files that pass bash -n', () => {
+      it('renders bash scripts that pass bash -n, and YAML that parses', () => {
         const dir = join(root, `syntax-${++runs}`);
         const files = render();
         writeFiles(dir, files);
         for (const f of files) {
+          if (isYaml(f)) {
+            const docs = parseAllDocuments(f.content);
+            for (const doc of Array.isArray(docs) ? docs : [docs])
+              expect(
+                doc.errors.map((e) => e.message),
+                f.path,
+              ).toEqual([]);
+            continue;
+          }
+          expect(isBashScript(f), `${f.path} is neither a bash script nor YAML`).toBe(true);
           const r = spawnSync('bash', ['-n', join(dir, f.path)], { encoding: 'utf8' });
           expect(r.stderr, f.path).toBe('');
           expect(r.status, f.path).toBe(0);
@@ -309,6 +425,89 @@ describe.each(RUNNERS.map((r) => [r.name, r] as const))('runner %s', (_name, run
     );
   });
 });
+
+// What a scheduler or cluster runs for each stage, executed here with the fake as batchplan: every
+// runner that declares an index variable, and any other whose files hold per-stage commands.
+const scheduled = RUNNERS.filter(
+  (r) =>
+    r.capabilities.partitionIndexEnv !== undefined ||
+    unitsOf(r.render(contextFor(r, CONTEXTS[0]!.ctx))).length > 0,
+);
+describe.each(scheduled.map((r) => [r.name, r] as const))(
+  'runner %s: what the scheduler runs',
+  (_name, runner) => {
+    const indexEnv = runner.capabilities.partitionIndexEnv;
+    const oneBased = runner.capabilities.oneBased;
+
+    itIf(indexEnv !== undefined)(
+      `partition-index.ts reads the declared index variable as the runner says it counts`,
+      () => {
+        for (const p of [0, 1, 6]) {
+          const raw = String(p + (oneBased ? 1 : 0));
+          expect(resolvePartitionIndex('auto', { [indexEnv!]: raw }), `${indexEnv}=${raw}`).toBe(p);
+        }
+      },
+    );
+
+    describe.each(CONTEXTS.map((c) => [c.name, c] as const))(
+      'context %s',
+      (_ctxName, { ctx }: NamedContext) => {
+        it(
+          indexEnv
+            ? `each stage's script or command, run with ${indexEnv} set, runs that partition (auto), every value intact`
+            : `each stage's commands run their partitions, every value intact`,
+          () => {
+            const units = unitsOf(runner.render(contextFor(runner, ctx)));
+            expect(units.length, 'no per-stage script or command found').toBeGreaterThan(0);
+            const covered = new Map<string, number[]>();
+            units.forEach((_u, k) => {
+              const pick = (us: Unit[]) => us[k]!;
+              // The first run tells which stage the unit is; then run each of that stage's partitions.
+              const env = (p: number): Record<string, string> =>
+                indexEnv ? { [indexEnv]: String(p + (oneBased ? 1 : 0)) } : {};
+              const first = runUnit(runner, ctx, pick, env(0));
+              expect(first.code, first.stderr).toBe(0);
+              expect(first.starts.length, first.stderr).toBe(1);
+              const stage = ctx.stages.find((s) => s.name === first.starts[0]!.stage);
+              expect(stage, `stage ${first.starts[0]!.stage}`).toBeDefined();
+              const partitions = indexEnv ? range(stage!.partitions) : [0];
+              for (const p of partitions) {
+                const r = p === 0 ? first : runUnit(runner, ctx, pick, env(p));
+                expect(r.code, r.stderr).toBe(0);
+                expect(readdirSync(r.runDir).filter((f) => PWNED.test(f))).toEqual([]);
+                for (const call of r.starts) {
+                  const what = JSON.stringify(call.argv);
+                  expect(call.errors, what).toEqual([]);
+                  expect(call.plan, what).toBe(ctx.planDir);
+                  expect(call.stage, what).toBe(stage!.name);
+                  expect(call.n, what).toBe(String(ctx.n));
+                  const nprocs = contextFor(runner, ctx).options.nprocs;
+                  expect(call.options['--nprocs'], what).toBe(
+                    nprocs === undefined ? undefined : String(nprocs),
+                  );
+                  if (indexEnv) {
+                    // The raw scheduler index reaches run-partition, which alone converts it.
+                    expect(call.positionals[3], what).toBe('auto');
+                    expect(call.env[indexEnv], what).toBe(env(p)[indexEnv]);
+                    expect(resolvedPartition(call), what).toBe(p);
+                  }
+                  const index = indexEnv ? resolvedPartition(call) : Number(call.positionals[3]);
+                  covered.set(stage!.name, [...(covered.get(stage!.name) ?? []), index]);
+                }
+              }
+            });
+            // Every partition of every stage is run by exactly one of them.
+            for (const s of ctx.stages)
+              expect(
+                (covered.get(s.name) ?? []).sort((a, b) => a - b),
+                s.name,
+              ).toEqual(range(s.partitions));
+          },
+        );
+      },
+    );
+  },
+);
 
 // What one runner promises beyond the common contract.
 describe('runner-specific', () => {

@@ -96,11 +96,26 @@ export const CONTEXTS: readonly NamedContext[] = [
   },
 ];
 
+/** Options some runners cannot render without (a container image, the volume holding the plan). */
+export const REQUIRED_OPTIONS: RunnerOptions = {
+  image: 'registry.example.org/batchplan:9.8.7',
+  volume: 'batchplan-plans',
+  instanceType: 'large',
+};
+
 /** The context as generate-script would hand it to `runner`: only the options it declares. */
 export function contextFor(runner: Runner, ctx: RenderContext): RenderContext {
   const declared = new Set<string>(runner.options);
   const options = Object.fromEntries(
-    Object.entries(ctx.options).filter(([key]) => declared.has(key)),
+    Object.entries({ ...REQUIRED_OPTIONS, ...ctx.options }).filter(([key]) => declared.has(key)),
   ) as RunnerOptions;
-  return { ...ctx, options };
+  // Resources likewise: only those the runner declares it honours (others are refused, by design).
+  const keys = runner.resourceKeys as string[] | undefined;
+  const stages = keys
+    ? ctx.stages.map((s) => ({
+        ...s,
+        resources: Object.fromEntries(Object.entries(s.resources).filter(([k]) => keys.includes(k))),
+      }))
+    : ctx.stages;
+  return { ...ctx, options, stages };
 }

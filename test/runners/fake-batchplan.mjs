@@ -11,6 +11,8 @@
 //   FAKE_INDEX_ENV    variable holding the partition index when the index argument is `auto`
 //                     (the runner's partitionIndexEnv); one-based with --one-based, plus
 //                     --index-offset, as run-partition resolves it
+//   FAKE_RECORD_ENV   comma-separated variable names whose values (or null) each record carries
+//                     as `env`, e.g. the scheduler index variables the script saw
 import { appendFileSync, readFileSync } from 'node:fs';
 
 const VALUE_OPTIONS = new Set(['--nprocs', '--index-var', '--index-offset', '--grace', '--log-limit']);
@@ -63,10 +65,16 @@ const [plan, stage, n, indexArg] = parsed.positionals;
 const index = indexArg === undefined ? null : partitionIndex(indexArg, parsed.options);
 if (process.env.FAKE_READ_STDIN === '1') readFileSync(0);
 
+const env = Object.fromEntries(
+  (process.env.FAKE_RECORD_ENV ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((name) => [name, process.env[name] ?? null]),
+);
 const record = (event) =>
   appendFileSync(
     process.env.FAKE_LOG,
-    JSON.stringify({ event, pid: process.pid, argv, ...parsed, plan, stage, n, index }) + '\n',
+    JSON.stringify({ event, pid: process.pid, argv, ...parsed, plan, stage, n, index, env }) + '\n',
   );
 
 record('start');

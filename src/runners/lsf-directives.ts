@@ -1,0 +1,76 @@
+// Resources -> bsub options, in one fixed order. LSF reads `#BSUB` lines of a script submitted on
+// standard input (`bsub < script`) as it reads its command line; values are quoted with the one
+// shell-quoting helper (double quotes, as LSF's manual writes them, where the value needs no escaping).
+import { usageError } from '../errors.js';
+import type { Resources } from '../plan/model.js';
+import { shellQuote } from '../util/shell-quote.js';
+import { JOBS_DIR } from './scheduler.js';
+
+/** LSF's run limit (-W): [hours:]minutes, rounded up to whole minutes. */
+export function lsfRunLimit(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return h ? `${h}:${String(m).padStart(2, '0')}` : String(m);
+}
+
+/** Characters that mean nothing to a shell inside double quotes (and nothing odd to bsub). */
+const PLAIN = /^[A-Za-z0-9_.,:;=@%+\-[\]/ ()&|<>*]*$/;
+
+/** Quote one option value: `"value"` when that is literal, else the shell-quoting helper. */
+export function bsubQuote(value: string): string {
+  return PLAIN.test(value) ? `"${value}"` : shellQuote(value);
+}
+
+/** LSF's -R string for a partition: host selection, memory reservation, one host for its CPUs. */
+export function resourceRequirement(r: Resources): string | undefined {
+  const sections = [
+    r.constraint === undefined ? undefined : `select[${r.constraint}]`,
+    r.mem === undefined ? undefined : `rusage[mem=${String(r.mem).replace(/\s+/g, '')}]`,
+    (r.cpusPerTask ?? 1) > 1 ? 'span[hosts=1]' : undefined,
+  ].filter((s) => s !== undefined);
+  return sections.length ? sections.join(' ') : undefined;
+}
+
+/** bsub options for resources, in a fixed order, then extra bsub args as given. */
+export function resourceOptions(r: Resources): string[] {
+  if (r.qos !== undefined)
+    throw usageError(
+      `LSF has no quality of service (qos '${r.qos}')`,
+      'Use a queue (--partition) or --bsub-arg, or remove qos from the spec for this runner.',
+    );
+  if (r.nodes !== undefined && r.nodes > 1)
+    throw usageError(
+      `a partition runs on one host; LSF cannot honour nodes: ${r.nodes}`,
+      'Remove nodes from the spec or flags for this runner.',
+    );
+  const gpus = r.gpus ?? r.gpusPerTask;
+  const requirement = resourceRequirement(r);
+  const opts: [string, string | undefined][] = [
+    ['-P', r.account === undefined ? undefined : bsubQuote(r.account)],
+    ['-R', requirement === undefined ? undefined : bsubQuote(requirement)],
+    ['-W', r.time === undefined ? undefined : lsfRunLimit(r.time)],
+    ['-gpu', gpus === undefined ? undefined : bsubQuote(`num=${gpus}`)],
+    ['-n', r.cpusPerTask === undefined ? undefined : String(r.cpusPerTask)],
+    ['-q', r.partition === undefined ? undefined : bsubQuote(r.partition)],
+  ];
+  return [
+    ...opts.filter(([, v]) => v !== undefined).map(([flag, v]) => `${flag} ${v}`),
+    ...(r.bsubArgs ?? []).map(shellQuote),
+  ];
+}
+
+/** A job name LSF and people can read: the stage name with odd characters replaced. */
+export function lsfJobName(stageIndex: number, stage: string): string {
+  return `bp${stageIndex}-${stage.replace(/[^A-Za-z0-9_.-]+/g, '_')}`.slice(0, 64);
+}
+
+/** `-J "name[first-last]%K"`: the array's indices (LSF counts from one) and its throttle. */
+export function arraySpec(name: string, size: number, maxRunning?: number): string {
+  return `"${name}[1-${size}]${maxRunning ? `%${maxRunning}` : ''}"`;
+}
+
+/** LSF expands %J (job id) and %I (array index) in -o. */
+export function lsfOutput(planDir: string, stageIndex: number): string {
+  return shellQuote(`${planDir}/${JOBS_DIR}/stage-${stageIndex}-%J_%I.out`);
+}

@@ -1,0 +1,149 @@
+// PBS (PBS Professional / OpenPBS with --flavor pro, the default; Torque with --flavor torque): one
+// qsub script per stage, an array over its partitions, plus a driver (submit.sh) that submits the
+// stages in dependency order with `-W depend=…`.
+import type { ArrayChunk } from './array-chunks.js';
+import { arrayChunks } from './array-chunks.js';
+import {
+  arrayArgs,
+  DEFAULT_FLAVOR,
+  flavorOf,
+  pbsJobName,
+  pbsScheduler,
+  resourceDirectives,
+  type PbsFlavor,
+} from './pbs-scheduler.js';
+import type { RenderContext, RenderedFile, Runner } from './runner.js';
+import { JOBS_DIR, type ArraySubmission } from './scheduler.js';
+import { renderTemplate } from './templates.js';
+import { shellQuote } from '../util/shell-quote.js';
+
+/** PBS Pro's default `max_array_size` server attribute. */
+export const PBS_MAX_ARRAY_SIZE = 10000;
+
+export const pbsStageFile = (index: number) => `stage-${index}.pbs`;
+
+/** Per flavour: the array index variable, first, and how the driver spells array dependencies. */
+const FLAVORS: Record<PbsFlavor, { indexVars: [string, string]; label: string }> = {
+  // Slurm's PBS layer sets PBS_ARRAY_INDEX for both flavours, so both are checked either way.
+  pro: { indexVars: ['PBS_ARRAY_INDEX', 'PBS_ARRAYID'], label: 'PBS Professional / OpenPBS' },
+  torque: { indexVars: ['PBS_ARRAYID', 'PBS_ARRAY_INDEX'], label: 'Torque' },
+};
+
+/**
+ * Split a stage's partitions by the array size limit, never leaving a one-element array behind a
+ * bigger one when it can be avoided (PBS Pro refuses a one-element -J, so that would be a plain job).
+ */
+export function pbsChunks(partitions: number, max: number): ArrayChunk[] {
+  const chunks = arrayChunks(partitions, max);
+  const last = chunks.at(-1)!;
+  const before = chunks.at(-2);
+  if (before && last.size === 1 && before.size > 2) {
+    before.size--;
+    last.offset--;
+    last.size++;
+  }
+  return chunks;
+}
+
+/** What to submit, in order: each stage's arrays; a one-partition stage is a plain job. */
+export function pbsSubmissions(ctx: RenderContext): ArraySubmission[] {
+  const max = ctx.options.maxArraySize ?? PBS_MAX_ARRAY_SIZE;
+  return ctx.stages.flatMap((s) =>
+    pbsChunks(s.partitions, max).map((c) => ({
+      stageIndex: s.index,
+      array: c.size > 1,
+      file: pbsStageFile(s.index),
+      ...c,
+    })),
+  );
+}
+
+function render(ctx: RenderContext): RenderedFile[] {
+  const flavor = flavorOf(ctx.options);
+  const { indexVars, label } = FLAVORS[flavor];
+  const maxRunning = ctx.options.maxRunning;
+  const max = ctx.options.maxArraySize ?? PBS_MAX_ARRAY_SIZE;
+  const subs = pbsSubmissions(ctx);
+  const view = {
+    version: ctx.batchplanVersion,
+    flavor,
+    label,
+    planDir: ctx.planDir,
+    n: ctx.n,
+    batchplanCommand: ctx.batchplanCommand,
+    stageCount: ctx.stages.length,
+    nprocsFlag: ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '',
+    indexVar: indexVars[0],
+    otherIndexVar: indexVars[1],
+  };
+  const stageScripts = ctx.stages.map((s) => {
+    // The array directive only where one array holds the whole stage (submit.sh and `batchplan
+    // submit` give the range on the command line anyway, which overrides it).
+    const array = s.partitions > 1 && s.partitions <= max ? arrayArgs(flavor, s.partitions, maxRunning) : [];
+    const directives = [
+      `-N ${pbsJobName(flavor, s.index, s.name)}`,
+      ...(array.length ? [array.join(' ')] : []),
+      '-j oe',
+      // A directory: PBS names each job's (each subjob's) output file itself.
+      `-o ${shellQuote(`${ctx.planDir}/${JOBS_DIR}/`)}`,
+      ...resourceDirectives(flavor, s.resources),
+    ];
+    const content = renderTemplate('pbs', 'stage.pbs', {
+      ...view,
+      stage: { ...s, number: s.index + 1 },
+      directives,
+    });
+    return { path: pbsStageFile(s.index), content, executable: true };
+  });
+
+  const vars = new Map<number, string[]>();
+  const steps = subs.map((sub, k) => {
+    const stage = ctx.stages[sub.stageIndex]!;
+    const after = stage.after.flatMap(
+      (name) => vars.get(ctx.stages.find((t) => t.name === name)!.index) ?? [],
+    );
+    const variable = `job_${sub.stageIndex}_${k}`;
+    vars.set(sub.stageIndex, [...(vars.get(sub.stageIndex) ?? []), `"$${variable}"`]);
+    const options = [
+      ...(sub.array ? arrayArgs(flavor, sub.size, maxRunning) : []),
+      ...(sub.offset > 0 ? ['-v', `BATCHPLAN_ARRAY_OFFSET=${sub.offset}`] : []),
+    ];
+    return {
+      variable,
+      stage: { ...stage, number: stage.index + 1 },
+      file: sub.file,
+      offset: sub.offset,
+      last: sub.offset + sub.size - 1,
+      kind: sub.array ? 'array' : 'plain job',
+      options: options.map((o) => `${o} `).join(''),
+      depend: after.length ? `-W "$(depend ${after.join(' ')})" ` : '',
+    };
+  });
+  const driver = renderTemplate('pbs', 'submit.sh', {
+    ...view,
+    torque: flavor === 'torque',
+    steps,
+    record: JSON.stringify(
+      steps.map((s) => ({ stage: s.stage.index, offset: s.offset, size: s.last - s.offset + 1 })),
+    ),
+    recordVariables: steps.map((s) => `"$${s.variable}"`).join(' '),
+  });
+  return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
+}
+
+export const pbs: Runner = {
+  name: 'pbs',
+  summary: `qsub array script per stage (--flavor pro: -J, PBS_ARRAY_INDEX; torque: -t, PBS_ARRAYID; default ${DEFAULT_FLAVOR}) + submit.sh chaining them with -W depend=afterok`,
+  capabilities: {
+    partitionIndexEnv: 'PBS_ARRAY_INDEX',
+    oneBased: false,
+    maxArraySize: PBS_MAX_ARRAY_SIZE,
+    canSubmit: true,
+    runsLocally: false,
+    dependencyStyle: 'qsub -W depend=afterok:<arrays> (Torque: afterokarray for arrays)',
+  },
+  options: ['nprocs', 'resources', 'qsubArg', 'maxRunning', 'maxArraySize', 'flavor'],
+  render,
+  scheduler: pbsScheduler,
+  submissions: pbsSubmissions,
+};

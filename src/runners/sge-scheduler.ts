@@ -1,0 +1,140 @@
+// Grid Engine: qsub -terse, qstat -u '*' -g d, qdel, qconf -sconf. Pure argv builders and parsers,
+// tested on outputs recorded from Son of Grid Engine 8.1.9 (fixtures/sge/).
+import type { Resources } from '../plan/model.js';
+import type { ArraySubmission, PartitionJob, SchedulerAdapter, SchedulerJobState } from './scheduler.js';
+import { expandIndices } from './slurm-scheduler.js';
+
+/** Grid Engine's default max_aj_tasks: the most tasks one array job may have. */
+export const SGE_MAX_ARRAY_SIZE = 75000;
+
+/** A submission with the qsub options of its stage's resources (they go on the command line). */
+export interface SgeSubmission extends ArraySubmission {
+  qsubOptions: string[];
+}
+
+/** Grid Engine's time format for -l h_rt: H:MM:SS (hours may exceed 24). */
+export function sgeTime(seconds: number): string {
+  const s = Math.ceil(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+const UNITS: Record<string, number> = { '': 1 / 1024 ** 2, K: 1 / 1024, M: 1, G: 1024, T: 1024 ** 2 };
+
+/** Memory per slot for h_vmem: the partition's memory divided among its slots (whole megabytes). */
+export function memPerSlot(mem: string, slots: number): string {
+  if (slots <= 1) return mem.replace(/B$/i, '');
+  const m = /^(\d+(?:\.\d+)?)([KMGT]?)B?$/i.exec(mem);
+  if (!m) return mem;
+  return `${Math.ceil((Number(m[1]) * UNITS[m[2]!.toUpperCase()]!) / slots)}M`;
+}
+
+/** Resources that have no Grid Engine counterpart here (use --qsub-arg with the site's complexes). */
+export const UNSUPPORTED: readonly (keyof Resources)[] = [
+  'gpus',
+  'gpusPerTask',
+  'nodes',
+  'qos',
+  'constraint',
+];
+
+/**
+ * qsub options for a stage's resources, in one fixed order, as argv words (never a `#$` line: Grid
+ * Engine's directive parser drops quote characters, so it cannot carry every value). Each
+ * --qsub-arg is split at whitespace, as a `#$` line would be.
+ */
+export function resourceOptions(r: Resources, pe: string | undefined): string[] {
+  const slots = r.cpusPerTask ?? 1;
+  const limits = [
+    ...(r.time !== undefined ? [`h_rt=${sgeTime(r.time)}`] : []),
+    ...(r.mem !== undefined ? [`h_vmem=${memPerSlot(r.mem, slots)}`] : []),
+  ];
+  return [
+    ...(r.account !== undefined ? ['-P', r.account] : []),
+    ...(limits.length ? ['-l', limits.join(',')] : []),
+    ...(slots > 1 ? ['-pe', pe ?? 'smp', String(slots)] : []),
+    ...(r.partition !== undefined ? ['-q', r.partition] : []),
+    ...(r.qsubArgs ?? []).flatMap((a) => a.split(/\s+/).filter(Boolean)),
+  ];
+}
+
+/** qsub options that place one array: its task range (one-based), throttle and partition offset. */
+export function arrayOptions(sub: Pick<ArraySubmission, 'offset' | 'size'>, maxRunning?: number): string[] {
+  return [
+    '-t',
+    `1-${sub.size}`,
+    ...(maxRunning ? ['-tc', String(maxRunning)] : []),
+    '-v',
+    `BATCHPLAN_ARRAY_OFFSET=${sub.offset}`,
+  ];
+}
+
+/** Stage order: start only after every job in `after` ended (see the stage script for failures). */
+export function holdOptions(after: string[]): string[] {
+  return after.length ? ['-hold_jid', after.join(',')] : [];
+}
+
+/** `qsub -terse` prints `<id>` for a job and `<id>.<first>-<last>:<step>` for an array. */
+export function parseQsubTerse(stdout: string): string {
+  const line = stdout.trim().split('\n')[0] ?? '';
+  const m = /^(\d+)(?:\.\d+-\d+:\d+)?$/.exec(line.trim());
+  if (!m) throw new Error(`qsub printed '${stdout.trim()}', not a job id`);
+  return m[1]!;
+}
+
+/**
+ * A job's state letters: q(ueued) w(aiting) h(old) r(unning) t(ransferring) R(estarted) s/S/T
+ * (suspended) d(eletion) E(rror). An error-state task (`Eqw`: its script exited 100, or it could not
+ * start) never runs without an admin's `qmod -cj`.
+ */
+export function sgeState(letters: string): SchedulerJobState {
+  if (letters.includes('E')) return 'failed';
+  if (/[rtRsST]/.test(letters) || letters.includes('d')) return 'running';
+  return 'queued';
+}
+
+/** `qstat -u '*' -g d`: one line per array task (pending tasks too); finished tasks are not listed. */
+export function parseQstat(stdout: string): PartitionJob[] {
+  const out: PartitionJob[] = [];
+  for (const line of stdout.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    // job-ID prior name user state MM/DD/YYYY HH:MM:SS [queue] slots [ja-task-ID]
+    if (f.length < 8 || !/^\d+$/.test(f[0]!) || !/^\d+\/\d+\/\d+$/.test(f[5]!)) continue;
+    const rest = f.slice(7);
+    if (rest.length && !/^\d+$/.test(rest[0]!)) rest.shift(); // the queue instance (running tasks)
+    const tasks = rest[1];
+    const schedulerState = f[4]!;
+    const state = sgeState(schedulerState);
+    for (const index of tasks ? expandIndices(tasks) : [1]) {
+      const job: PartitionJob = { jobId: f[0]!, arrayIndex: index, state, schedulerState };
+      if (state === 'failed') job.reason = 'error state (qstat -j shows why)';
+      out.push(job);
+    }
+  }
+  return out;
+}
+
+export const sgeScheduler: SchedulerAdapter = {
+  commands: ['qsub', 'qstat', 'qdel'],
+  submitArgv: (sub, dir, opts) => [
+    'qsub',
+    '-terse',
+    ...(sub.array ? arrayOptions(sub, opts.maxRunning) : []),
+    ...holdOptions(opts.after),
+    ...((sub as Partial<SgeSubmission>).qsubOptions ?? []),
+    `${dir}/${sub.file}`,
+  ],
+  parseJobId: parseQsubTerse,
+  // Plain qstat lists only $USER's jobs (and nothing when USER is unset): ask for everyone's.
+  queryArgv: () => ['qstat', '-u', '*', '-g', 'd'],
+  parseQuery: parseQstat,
+  // Dependants first: deleting a job releases the jobs that hold on it (-hold_jid).
+  cancelArgv: (ids) => ['qdel', ...[...ids].reverse()],
+  configArgv: ['qconf', '-sconf'],
+  parseMaxArraySize: (stdout) => {
+    const m = /^max_aj_tasks\s+(\d+)/m.exec(stdout);
+    // 0 means no limit.
+    return m && Number(m[1]) > 0 ? Number(m[1]) : undefined;
+  },
+};

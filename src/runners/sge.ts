@@ -1,0 +1,128 @@
+// Grid Engine (Son of Grid Engine, Univa/Altair GE, OGS): one qsub array script per stage plus a driver
+// (submit.sh) that submits them in dependency order with -hold_jid.
+import { usageError } from '../errors.js';
+import { arrayChunks } from './array-chunks.js';
+import type { RenderContext, RenderedFile, Runner } from './runner.js';
+import {
+  arrayOptions,
+  holdOptions,
+  resourceOptions,
+  SGE_MAX_ARRAY_SIZE,
+  sgeScheduler,
+  UNSUPPORTED,
+  type SgeSubmission,
+} from './sge-scheduler.js';
+import { jobName } from './slurm-directives.js';
+import { renderTemplate } from './templates.js';
+import { shellQuote } from '../util/shell-quote.js';
+
+export const stageFile = (index: number) => `stage-${index}.sge`;
+
+function flagOf(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The qsub options of each stage's resources; a resource Grid Engine has no option for is an error. */
+function stageOptions(ctx: RenderContext): string[][] {
+  return ctx.stages.map((s) => {
+    const bad = UNSUPPORTED.find((k) => s.resources[k] !== undefined);
+    if (bad)
+      throw usageError(
+        `${flagOf(bad)} (stage '${s.name}') has no Grid Engine counterpart in runner 'sge'`,
+        "Request it with the site's own complexes, e.g. --qsub-arg '-l gpu=1'.",
+      );
+    return resourceOptions(s.resources, ctx.options.pe);
+  });
+}
+
+/** The arrays to submit, in order: each stage's partitions split by max_aj_tasks. */
+export function sgeSubmissions(ctx: RenderContext): SgeSubmission[] {
+  const max = ctx.options.maxArraySize ?? SGE_MAX_ARRAY_SIZE;
+  const options = stageOptions(ctx);
+  return ctx.stages.flatMap((s) =>
+    arrayChunks(s.partitions, max).map((c) => ({
+      stageIndex: s.index,
+      array: true,
+      file: stageFile(s.index),
+      ...c,
+      qsubOptions: options[s.index]!,
+    })),
+  );
+}
+
+function render(ctx: RenderContext): RenderedFile[] {
+  const subs = sgeSubmissions(ctx);
+  const view = {
+    version: ctx.batchplanVersion,
+    planDir: ctx.planDir,
+    n: ctx.n,
+    batchplanCommand: ctx.batchplanCommand,
+    stageCount: ctx.stages.length,
+    nprocsFlag: ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '',
+  };
+  const stageScripts = ctx.stages.map((s) => {
+    const content = renderTemplate('sge', 'stage.sge', {
+      ...view,
+      stage: { ...s, number: s.index + 1 },
+      directives: [
+        `-N ${jobName(s.index, s.name)}`,
+        '-S /bin/bash',
+        '-cwd',
+        '-j y',
+        '-o /dev/null',
+        '-notify',
+      ],
+    });
+    return { path: stageFile(s.index), content, executable: true };
+  });
+  // The driver: each array's job id goes into a shell variable that its dependants' -hold_jid names.
+  const vars = new Map<number, string[]>();
+  const steps = subs.map((sub, k) => {
+    const stage = ctx.stages[sub.stageIndex]!;
+    const after = stage.after.flatMap(
+      (name) => vars.get(ctx.stages.find((t) => t.name === name)!.index) ?? [],
+    );
+    const variable = `job_${sub.stageIndex}_${k}`;
+    vars.set(sub.stageIndex, [...(vars.get(sub.stageIndex) ?? []), `$${variable}`]);
+    const hold = holdOptions(after);
+    return {
+      variable,
+      stage: { ...stage, number: stage.index + 1 },
+      file: sub.file,
+      offset: sub.offset,
+      last: sub.offset + sub.size - 1,
+      options: [
+        ...arrayOptions(sub, ctx.options.maxRunning),
+        ...(hold.length ? [hold[0], `"${hold[1]}"`] : []),
+        ...sub.qsubOptions.map(shellQuote),
+      ].join(' '),
+    };
+  });
+  const driver = renderTemplate('sge', 'submit.sh', {
+    ...view,
+    steps,
+    record: JSON.stringify(
+      steps.map((s) => ({ stage: s.stage.index, offset: s.offset, size: s.last - s.offset + 1 })),
+    ),
+    recordVariables: steps.map((s) => `$${s.variable}`).join(' '),
+  });
+  return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
+}
+
+export const sge: Runner = {
+  name: 'sge',
+  summary: 'qsub array script per stage (-t 1-N, SGE_TASK_ID) + submit.sh chaining them with -hold_jid',
+  capabilities: {
+    partitionIndexEnv: 'SGE_TASK_ID',
+    oneBased: true,
+    maxArraySize: SGE_MAX_ARRAY_SIZE,
+    canSubmit: true,
+    runsLocally: false,
+    dependencyStyle:
+      'qsub -hold_jid <arrays>; a failed partition qdels the jobs holding on its stage (exit 100 if it cannot)',
+  },
+  options: ['nprocs', 'resources', 'qsubArg', 'pe', 'maxRunning', 'maxArraySize'],
+  render,
+  scheduler: sgeScheduler,
+  submissions: sgeSubmissions,
+};
