@@ -1,14 +1,11 @@
 // The view both local runners (sequential, gnu-parallel) render: stages in order with their
 // partition counts and the run-partition arguments they share.
 import type { RenderContext } from './runner.js';
+import { scriptView } from './script-view.js';
 
 export function localView(ctx: RenderContext) {
   return {
-    version: ctx.batchplanVersion,
-    planDir: ctx.planDir,
-    n: ctx.n,
-    batchplanCommand: ctx.batchplanCommand,
-    stageCount: ctx.stages.length,
+    ...scriptView(ctx),
     nprocs: ctx.options.nprocs ?? null,
     jobs: ctx.options.jobs ?? null,
     stages: ctx.stages.map((s, k) => ({

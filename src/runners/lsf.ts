@@ -3,6 +3,8 @@
 // waiting with -w "done(<id>)" on every array of the stages it follows. Rendering only: no LSF
 // runs here, so the files are checked against LSF's manual (golden files), not a cluster.
 import { arrayChunks } from './array-chunks.js';
+import { scriptView } from './script-view.js';
+import { driverSteps } from './driver-steps.js';
 import { arraySpec, lsfJobName, lsfOutput, resourceOptions } from './lsf-directives.js';
 import type { RenderContext, RenderedFile, Runner } from './runner.js';
 import { renderTemplate } from './templates.js';
@@ -15,14 +17,7 @@ const stageFile = (index: number) => `stage-${index}.lsf`;
 function render(ctx: RenderContext): RenderedFile[] {
   const max = ctx.options.maxArraySize ?? LSF_MAX_ARRAY_SIZE;
   const maxRunning = ctx.options.maxRunning;
-  const view = {
-    version: ctx.batchplanVersion,
-    planDir: ctx.planDir,
-    n: ctx.n,
-    batchplanCommand: ctx.batchplanCommand,
-    stageCount: ctx.stages.length,
-    nprocsFlag: ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '',
-  };
+  const view = scriptView(ctx);
   const stageScripts = ctx.stages.map((s) => {
     const name = lsfJobName(s.index, s.name);
     const directives = [
@@ -39,29 +34,23 @@ function render(ctx: RenderContext): RenderedFile[] {
   });
 
   // The driver: each array's job id goes into a shell variable that its dependants' -w names.
-  const vars = new Map<number, string[]>();
-  let k = 0;
-  const steps = ctx.stages.flatMap((stage) => {
-    const after = stage.after.flatMap(
-      (name) => vars.get(ctx.stages.find((t) => t.name === name)!.index) ?? [],
-    );
+  const subs = ctx.stages.flatMap((stage) =>
+    arrayChunks(stage.partitions, max).map((c) => ({ stageIndex: stage.index, ...c })),
+  );
+  const steps = driverSteps(ctx, subs).map(({ sub, stage, variable, after, last }) => {
     const dependency = after.map((v) => `done(${v})`).join(' && ');
-    return arrayChunks(stage.partitions, max).map((chunk) => {
-      const variable = `job_${stage.index}_${k++}`;
-      vars.set(stage.index, [...(vars.get(stage.index) ?? []), `$${variable}`]);
-      return {
-        variable,
-        stage: { ...stage, number: stage.index + 1 },
-        file: stageFile(stage.index),
-        offset: chunk.offset,
-        last: chunk.offset + chunk.size - 1,
-        // Every value here is a number, a sanitized name or a job id variable: double quotes suffice.
-        options: [
-          `-J ${arraySpec(lsfJobName(stage.index, stage.name), chunk.size, maxRunning)}`,
-          ...(dependency ? [`-w "${dependency}"`, '-ti'] : []),
-        ].join(' '),
-      };
-    });
+    return {
+      variable,
+      stage,
+      file: stageFile(stage.index),
+      offset: sub.offset,
+      last,
+      // Every value here is a number, a sanitized name or a job id variable: double quotes suffice.
+      options: [
+        `-J ${arraySpec(lsfJobName(stage.index, stage.name), sub.size, maxRunning)}`,
+        ...(dependency ? [`-w "${dependency}"`, '-ti'] : []),
+      ].join(' '),
+    };
   });
   const driver = renderTemplate('lsf', 'submit.sh', { ...view, steps });
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];

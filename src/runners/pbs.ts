@@ -2,6 +2,8 @@
 // qsub script per stage, an array over its partitions, plus a driver (submit.sh) that submits the
 // stages in dependency order with `-W depend=…`.
 import type { ArrayChunk } from './array-chunks.js';
+import { scriptView } from './script-view.js';
+import { driverSteps } from './driver-steps.js';
 import { arrayChunks } from './array-chunks.js';
 import {
   arrayArgs,
@@ -65,14 +67,9 @@ function render(ctx: RenderContext): RenderedFile[] {
   const max = ctx.options.maxArraySize ?? PBS_MAX_ARRAY_SIZE;
   const subs = pbsSubmissions(ctx);
   const view = {
-    version: ctx.batchplanVersion,
+    ...scriptView(ctx),
     flavor,
     label,
-    planDir: ctx.planDir,
-    n: ctx.n,
-    batchplanCommand: ctx.batchplanCommand,
-    stageCount: ctx.stages.length,
-    nprocsFlag: ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '',
     indexVar: indexVars[0],
     otherIndexVar: indexVars[1],
   };
@@ -96,24 +93,17 @@ function render(ctx: RenderContext): RenderedFile[] {
     return { path: pbsStageFile(s.index), content, executable: true };
   });
 
-  const vars = new Map<number, string[]>();
-  const steps = subs.map((sub, k) => {
-    const stage = ctx.stages[sub.stageIndex]!;
-    const after = stage.after.flatMap(
-      (name) => vars.get(ctx.stages.find((t) => t.name === name)!.index) ?? [],
-    );
-    const variable = `job_${sub.stageIndex}_${k}`;
-    vars.set(sub.stageIndex, [...(vars.get(sub.stageIndex) ?? []), `"$${variable}"`]);
+  const steps = driverSteps(ctx, subs, (v) => `"$${v}"`).map(({ sub, stage, variable, after, last }) => {
     const options = [
       ...(sub.array ? arrayArgs(flavor, sub.size, maxRunning) : []),
       ...(sub.offset > 0 ? ['-v', `BATCHPLAN_ARRAY_OFFSET=${sub.offset}`] : []),
     ];
     return {
       variable,
-      stage: { ...stage, number: stage.index + 1 },
+      stage,
       file: sub.file,
       offset: sub.offset,
-      last: sub.offset + sub.size - 1,
+      last,
       kind: sub.array ? 'array' : 'plain job',
       options: options.map((o) => `${o} `).join(''),
       depend: after.length ? `-W "$(depend ${after.join(' ')})" ` : '',

@@ -1,6 +1,8 @@
 // Grid Engine (Son of Grid Engine, Univa/Altair GE, OGS): one qsub array script per stage plus a driver
 // (submit.sh) that submits them in dependency order with -hold_jid.
 import { usageError } from '../errors.js';
+import { scriptView } from './script-view.js';
+import { driverSteps } from './driver-steps.js';
 import { arrayChunks } from './array-chunks.js';
 import type { RenderContext, RenderedFile, Runner } from './runner.js';
 import {
@@ -52,14 +54,7 @@ export function sgeSubmissions(ctx: RenderContext): SgeSubmission[] {
 
 function render(ctx: RenderContext): RenderedFile[] {
   const subs = sgeSubmissions(ctx);
-  const view = {
-    version: ctx.batchplanVersion,
-    planDir: ctx.planDir,
-    n: ctx.n,
-    batchplanCommand: ctx.batchplanCommand,
-    stageCount: ctx.stages.length,
-    nprocsFlag: ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '',
-  };
+  const view = scriptView(ctx);
   const stageScripts = ctx.stages.map((s) => {
     const content = renderTemplate('sge', 'stage.sge', {
       ...view,
@@ -76,21 +71,14 @@ function render(ctx: RenderContext): RenderedFile[] {
     return { path: stageFile(s.index), content, executable: true };
   });
   // The driver: each array's job id goes into a shell variable that its dependants' -hold_jid names.
-  const vars = new Map<number, string[]>();
-  const steps = subs.map((sub, k) => {
-    const stage = ctx.stages[sub.stageIndex]!;
-    const after = stage.after.flatMap(
-      (name) => vars.get(ctx.stages.find((t) => t.name === name)!.index) ?? [],
-    );
-    const variable = `job_${sub.stageIndex}_${k}`;
-    vars.set(sub.stageIndex, [...(vars.get(sub.stageIndex) ?? []), `$${variable}`]);
+  const steps = driverSteps(ctx, subs).map(({ sub, stage, variable, after, last }) => {
     const hold = holdOptions(after);
     return {
       variable,
-      stage: { ...stage, number: stage.index + 1 },
+      stage,
       file: sub.file,
       offset: sub.offset,
-      last: sub.offset + sub.size - 1,
+      last,
       options: [
         ...arrayOptions(sub, ctx.options.maxRunning),
         ...(hold.length ? [hold[0], `"${hold[1]}"`] : []),

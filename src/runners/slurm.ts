@@ -1,6 +1,8 @@
 // Slurm: one sbatch array script per stage plus a driver (submit.sh) that submits them in dependency
 // order, or (--layout allocation) one job that walks every stage inside its allocation with srun.
 import { arrayChunks } from './array-chunks.js';
+import { scriptView } from './script-view.js';
+import { driverSteps } from './driver-steps.js';
 import type { RenderContext, RenderedFile, Runner } from './runner.js';
 import type { ArraySubmission } from './scheduler.js';
 import { jobName, outputPattern, resourceOptions } from './slurm-directives.js';
@@ -39,12 +41,7 @@ export function slurmSubmissions(ctx: RenderContext): ArraySubmission[] {
 
 function common(ctx: RenderContext) {
   return {
-    version: ctx.batchplanVersion,
-    planDir: ctx.planDir,
-    n: ctx.n,
-    batchplanCommand: ctx.batchplanCommand,
-    stageCount: ctx.stages.length,
-    nprocsFlag: ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '',
+    ...scriptView(ctx),
     grace: ctx.options.signalGrace ?? DEFAULT_SIGNAL_GRACE,
   };
 }
@@ -69,24 +66,14 @@ function renderArrays(ctx: RenderContext): RenderedFile[] {
     });
     return { path: stageFile(s.index), content, executable: true };
   });
-  // The driver: each array's job id goes into a shell variable that its dependants' options name.
-  const vars = new Map<number, string[]>();
-  const steps = subs.map((sub, k) => {
-    const stage = ctx.stages[sub.stageIndex]!;
-    const after = stage.after.flatMap(
-      (name) => vars.get(ctx.stages.find((t) => t.name === name)!.index) ?? [],
-    );
-    const variable = `job_${sub.stageIndex}_${k}`;
-    vars.set(sub.stageIndex, [...(vars.get(sub.stageIndex) ?? []), `$${variable}`]);
-    return {
-      variable,
-      stage: { ...stage, number: stage.index + 1 },
-      file: sub.file,
-      offset: sub.offset,
-      last: sub.offset + sub.size - 1,
-      options: [...arrayOptions(sub, maxRunning), ...dependencyOptions(after.join(':'))].join(' '),
-    };
-  });
+  const steps = driverSteps(ctx, subs).map(({ sub, stage, variable, after, last }) => ({
+    variable,
+    stage,
+    file: sub.file,
+    offset: sub.offset,
+    last,
+    options: [...arrayOptions(sub, maxRunning), ...dependencyOptions(after.join(':'))].join(' '),
+  }));
   const driver = renderTemplate('slurm', 'submit.sh', {
     ...view,
     steps,

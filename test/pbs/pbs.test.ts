@@ -92,11 +92,12 @@ function qstatState(id: string): string | undefined {
   return /job_state = (\S+)/.exec(r.stdout)?.[1];
 }
 
-// Stage 1: 24 tasks in 4 partitions (an array); stage 2: one task, one partition (a plain job).
+// Stage 1: 24 tasks in 4 partitions (an array) of about 3 s each, so that stage 2 is still queued
+// on its dependency when the test looks; stage 2: one task, one partition (a plain job).
 const TWO_STAGES = (log: string, fail = '') => `
 stages:
   - name: extract
-    template: "sleep 0.1; echo {{k}} $PBS_ARRAY_INDEX >> '${log}'${fail}"
+    template: "sleep 0.5; echo {{k}} $PBS_ARRAY_INDEX >> '${log}'${fail}"
     matrix: {k: {range: [0, 24]}}
   - name: merge
     after: [extract]

@@ -96,10 +96,11 @@ function latest(
     .reduce((a, b) => pick(a, b));
 }
 
+// 25 tasks per partition at N = 8: about 4 s, so that stage 2 is still queued when a test looks.
 const TWO_STAGES = (extra = '') => `
 stages:
   - name: extract
-    template: "sleep 0.05; echo extract {{k}}${extra}"
+    template: "sleep 0.15; echo extract {{k}}${extra}"
     matrix: {k: {range: [0, 200]}}
   - name: merge
     after: [extract]

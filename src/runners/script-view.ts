@@ -1,0 +1,15 @@
+// What every script template sees about the plan, whatever the runner: one place, so templates of
+// all runners name the same things the same way.
+import type { RenderContext } from './runner.js';
+
+export function scriptView(ctx: RenderContext) {
+  return {
+    version: ctx.batchplanVersion,
+    planDir: ctx.planDir,
+    n: ctx.n,
+    batchplanCommand: ctx.batchplanCommand,
+    stageCount: ctx.stages.length,
+    /** run-partition's --nprocs, with its leading space, or nothing. */
+    nprocsFlag: ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '',
+  };
+}
