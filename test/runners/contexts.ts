@@ -94,6 +94,38 @@ export const CONTEXTS: readonly NamedContext[] = [
     name: 'single',
     ctx: context('/srv/one.plan', 1, [{ name: 'only', tasks: 1 }]),
   },
+  {
+    // Stages that ask for different resources, with each scheduler's verbatim arguments (every
+    // runner renders the ones it knows), a throttle, and a time limit in days.
+    name: 'resources',
+    ctx: context(
+      '/scratch/sweep.plan',
+      6,
+      [
+        {
+          name: 'simulate',
+          tasks: 60,
+          resources: {
+            time: 36 * 3600,
+            cpusPerTask: 8,
+            mem: '32G',
+            account: 'm1234',
+            partition: 'regular',
+            sbatchArgs: ['--exclusive', '--mail-type=FAIL'],
+            qsubArgs: ['-m', 'a'],
+            bsubArgs: ['-x'],
+          },
+        },
+        {
+          name: 'reduce',
+          tasks: 6,
+          after: ['simulate'],
+          resources: { time: 600, mem: '500M', partition: 'debug' },
+        },
+      ],
+      { nprocs: 8, maxRunning: 3 },
+    ),
+  },
 ];
 
 /** Options some runners cannot render without (a container image, the volume holding the plan). */
