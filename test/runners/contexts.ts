@@ -112,7 +112,7 @@ export const CONTEXTS: readonly NamedContext[] = [
             account: 'm1234',
             partition: 'regular',
             sbatchArgs: ['--exclusive', '--mail-type=FAIL'],
-            qsubArgs: ['-m', 'a'],
+            qsubArgs: ['-m a'],
             bsubArgs: ['-x'],
           },
         },
