@@ -109,11 +109,11 @@ function stageRows(
       endedAt: t.endedAt === null ? null : new Date(t.endedAt).toISOString(),
       cmd: records[k]!.cmd,
     };
-    const end =
-      journal && t.endedAt !== null && (tail > 0 || t.state !== 'succeeded') ? endOf(journal, i) : undefined;
-    if (end?.sig) row.signal = end.sig;
-    if (end?.to) row.timedOut = true;
-    if (end && tail > 0)
+    if (t.signal) row.signal = t.signal;
+    if (t.timedOut) row.timedOut = true;
+    // Only --tail needs the end record itself (where its stderr sits in the log).
+    const end = journal && t.endedAt !== null && tail > 0 ? endOf(journal, i) : undefined;
+    if (end)
       row.stderrTail = readLog(journal!, end.err)
         .toString('utf8')
         .trimEnd()

@@ -38,7 +38,7 @@ export interface WriteOptions {
   onProgress?: (written: number, total: number) => void;
 }
 
-const CHUNK_CHARS = 1 << 20;
+const CHUNK_BYTES = 1 << 20;
 
 export function writePlanDir(
   dest: string,
@@ -98,25 +98,32 @@ function writeContents(
   const fd = openSync(join(dir, TASKS_FILE), 'w');
   let offset = 0;
   let k = 0;
-  let chunk = '';
+  // Lines are encoded straight into one reused buffer (performance): Buffer#write returns the byte
+  // length the index needs, so each line is encoded once, with no Buffer.byteLength pass and no
+  // string concatenation of a chunk that writeSync would encode again.
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let used = 0;
   const flush = () => {
-    writeSync(fd, chunk);
-    chunk = '';
+    for (let done = 0; done < used;) done += writeSync(fd, chunk, done, used - done);
+    used = 0;
   };
   try {
     for (const stage of plan.stages) {
       let n = 0;
       for (const rec of stage.records()) {
         const line = JSON.stringify(rec) + '\n';
-        offsets.setFloat64(k * INDEX_ENTRY_BYTES, offset, true);
-        offset += Buffer.byteLength(line);
-        chunk += line;
-        k++;
-        n++;
-        if (chunk.length >= CHUNK_CHARS) {
+        const room = line.length * 3; // UTF-8 needs at most 3 bytes per UTF-16 code unit
+        if (used + room > chunk.length) {
           flush();
           onProgress?.(k, plan.totalTasks);
+          if (room > chunk.length) chunk = Buffer.allocUnsafe(room);
         }
+        offsets.setFloat64(k * INDEX_ENTRY_BYTES, offset, true);
+        const bytes = chunk.write(line, used);
+        used += bytes;
+        offset += bytes;
+        k++;
+        n++;
       }
       if (n !== stage.count)
         throw new BatchplanError(

@@ -4,10 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
 import { compile, type CompiledPlan, type CompiledStage } from '../../src/plan/compile.js';
 import { BUILTIN_SETTINGS, type TaskRecord } from '../../src/plan/model.js';
+import { compileTaskTemplate } from '../../src/plan/template.js';
 import { loadSpecFile } from '../../src/spec/load.js';
 import { scratch } from '../helpers.js';
 
@@ -657,6 +659,36 @@ describe('templates', () => {
     ]);
     expect(records(stage(plan, 'abs')).map((r) => r.output)).toEqual(['/data/out/0', '/data/out/1']);
     expect(records(stage(plan, 'none'))[0]).not.toHaveProperty('output');
+  });
+
+  it('the fast path for plain {{name}} templates renders exactly what Handlebars renders', () => {
+    const hb = Handlebars.create();
+    const templates = [
+      'run {{a}} {{b}}',
+      '{{a}}{{b}}',
+      'x {{~ a ~}} y {{! note }} {{b}}',
+      '{{@index}}/{{a}}',
+      '[{{[a]}}] {{this.a}}',
+      'plain text, no variables',
+      '\\{{a}} {{b}}',
+      '{{log}} {{a}}',
+      '{{{a}}} <{{b}}>',
+    ];
+    const values: unknown[] = ['v', '<&"\'>', 0, -1.5, true, false, null, [1, 2], { k: 1 }, ''];
+    for (const source of templates) {
+      const fast = compileTaskTemplate(source);
+      const slow = hb.compile(source, { strict: true, noEscape: true });
+      for (const [k, a] of values.entries())
+        for (const b of values.slice(0, 4)) {
+          const vars = { a, b };
+          expect(fast(vars, k), `${source} with ${JSON.stringify(vars)}`).toBe(
+            slow(vars, { data: { index: k } }),
+          );
+        }
+      // A variable the entry lacks: Handlebars' own strict-mode error.
+      if (/\{\{\s*~?\s*a/.test(source) && !source.startsWith('\\'))
+        expect(() => fast({ b: 1 }, 0), source).toThrow(/"a" not defined/);
+    }
   });
 
   it('output on a tasks stage is refused: each task sets its own', () => {

@@ -67,4 +67,14 @@ describe('StageStatus', () => {
     expect(s.counts()).toMatchObject({ succeeded: 1, pending: 1 });
     expect(s.isSucceeded(1)).toBe(true);
   });
+
+  it('keeps the signal and timeout of the deciding end record (what `tasks` shows)', () => {
+    const s = new StageStatus(2);
+    const j = s.journal(false);
+    j({ ...end(0, 1, 100, 'failed', null), sig: 'SIGTERM', to: 1 } as JournalRecord);
+    j({ ...end(1, 1, 100, 'failed', null), sig: 'SIGKILL' } as JournalRecord);
+    j(end(1, 2, 200, 'failed', 3));
+    expect(s.task(0)).toMatchObject({ state: 'failed', signal: 'SIGTERM', timedOut: true });
+    expect(s.task(1)).toMatchObject({ state: 'failed', exitCode: 3, signal: null, timedOut: false });
+  });
 });
