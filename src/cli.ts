@@ -184,6 +184,10 @@ Examples:
     .option('--interval <duration>', 'time between scheduler queries', '10s')
     .option('--timeout <duration>', 'give up (exit 124) after this long')
     .option('--json', 'print the final status as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ batchplan wait plan/                      # exit 0 only if every task succeeded\n  $ batchplan wait plan/ --interval 30s --timeout 2h',
+    )
     .action(lazy(() => import('./commands/wait.js')));
 
   program
@@ -191,6 +195,10 @@ Examples:
     .description('cancel every queued or running job this plan submitted (running tasks end up interrupted)')
     .argument('<plan>', 'plan directory')
     .option('--json', 'print the cancelled job ids as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ batchplan cancel plan/\n  $ batchplan submit plan/ 64 --runner slurm   # later: finishes what is left',
+    )
     .action(lazy(() => import('./commands/cancel.js')));
 
   program
@@ -244,6 +252,10 @@ Examples:
     .description('per stage: total, pending, running, lost, interrupted, succeeded, failed')
     .argument('<plan>', 'plan directory')
     .option('--json', 'print as JSON')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ batchplan status sweep.plan\n  $ batchplan status sweep.plan --json | jq '.overall'",
+    )
     .action(lazy(() => import('./commands/status.js')));
 
   program
@@ -278,11 +290,19 @@ Examples:
     .option('--stdout', 'only stdout')
     .option('--stderr', 'only stderr')
     .option('--attempt <k>', 'a given attempt instead of the latest')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ batchplan logs sweep.plan extract.17\n  $ batchplan logs sweep.plan extract.17 --stderr --attempt 1',
+    )
     .action(lazy(() => import('./commands/logs.js')));
 
   program
     .command('schema')
     .description('print the JSON Schema of the spec (for editors)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ batchplan schema > spec.schema.json       # then: # yaml-language-server: $schema=spec.schema.json',
+    )
     .action(lazy(() => import('./commands/schema.js')));
 
   return program;
