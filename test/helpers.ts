@@ -88,3 +88,14 @@ export function processGone(pid: number): boolean {
     return true;
   }
 }
+
+/**
+ * Run `batchplan <args>` and wait without blocking the test thread. Use it for long commands
+ * (`wait` on a scheduler): a thread blocked for a minute makes vitest's own RPC time out.
+ */
+export function cliAwait(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  return cliAsync(args, opts).done;
+}

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, ROOT, scratch } from '../helpers.js';
+import { cli, cliAwait, ROOT, scratch } from '../helpers.js';
 
 const dir = scratch('batchplan-pbs-');
 
@@ -78,7 +78,8 @@ function submit(plan: string, n: number, cwd: string, ...flags: string[]) {
   return JSON.parse(r.stdout) as { jobIds: string[]; scripts: string; record: string };
 }
 
-const waitFor = (plan: string) => run(['wait', plan, '--interval', '1', '--timeout', '300', '--json']);
+const waitFor = (plan: string) =>
+  cliAwait(['wait', plan, '--interval', '1', '--timeout', '300', '--json'], { env, cwd: dir });
 const tasks = (plan: string): Task[] => JSON.parse(run(['tasks', plan, '--json']).stdout);
 const status = (plan: string): { stages: Stage[] } => JSON.parse(run(['status', plan, '--json']).stdout);
 const lines = (file: string) =>
@@ -108,7 +109,7 @@ stages:
 describe.runIf(QSUB_DIR).each(['pro', 'torque'] as const)(
   'pbs --flavor %s on Slurm’s PBS layer',
   (flavor) => {
-    it('runs a two-stage plan: an array fanned out by index, then a plain job after it', () => {
+    it('runs a two-stage plan: an array fanned out by index, then a plain job after it', async () => {
       const log = join(dir, `two-${flavor}.log`);
       const plan = makePlan(`two-${flavor}`, TWO_STAGES(log));
       const cwd = join(dir, `cwd-two-${flavor}`);
@@ -143,7 +144,7 @@ describe.runIf(QSUB_DIR).each(['pro', 'torque'] as const)(
       // Stage 2 waits in the queue on its dependency.
       expect(status(plan).stages[1]).toMatchObject({ queued: 1, pending: 0 });
 
-      const r = waitFor(plan);
+      const r = await waitFor(plan);
       expect(r.code, r.stderr + r.stdout).toBe(0);
       const elapsed = (Date.now() - started) / 1000;
       const st = JSON.parse(r.stdout) as { stages: Stage[]; overall: { done: boolean } };
@@ -173,11 +174,11 @@ describe.runIf(QSUB_DIR).each(['pro', 'torque'] as const)(
       console.log(`pbs ${flavor}: two stages submitted, run and waited for in ${elapsed.toFixed(1)} s`);
     }, 240_000);
 
-    it('a failing task fails its stage; Slurm cancels the next one; wait exits 1', () => {
+    it('a failing task fails its stage; Slurm cancels the next one; wait exits 1', async () => {
       const log = join(dir, `fail-${flavor}.log`);
       const plan = makePlan(`fail-${flavor}`, TWO_STAGES(log, '; [ {{k}} -ne 5 ]'));
       const sub = submit(plan, 4, dir, '--flavor', flavor);
-      const r = waitFor(plan);
+      const r = await waitFor(plan);
       expect(r.code).toBe(1);
       const [extract, merge] = (JSON.parse(r.stdout) as { stages: Stage[] }).stages;
       expect(extract).toMatchObject({ succeeded: 23, failed: 1 });
@@ -193,7 +194,7 @@ describe.runIf(QSUB_DIR).each(['pro', 'torque'] as const)(
       ).toEqual(['extract.5']);
     }, 240_000);
 
-    it('the rendered submit.sh submits in order, records the jobs, and wait follows them', () => {
+    it('the rendered submit.sh submits in order, records the jobs, and wait follows them', async () => {
       const log = join(dir, `driver-${flavor}.log`);
       const plan = makePlan(`driver-${flavor}`, TWO_STAGES(log));
       const out = join(dir, `driver-${flavor}-scripts`);
@@ -216,7 +217,7 @@ describe.runIf(QSUB_DIR).each(['pro', 'torque'] as const)(
           { stage: 1, offset: 0, size: 1 },
         ],
       });
-      expect(waitFor(plan).code).toBe(0);
+      expect((await waitFor(plan)).code).toBe(0);
       const all = tasks(plan);
       expect(all.every((t) => t.state === 'succeeded')).toBe(true);
       expect(edge(all, 'merge', 'startedAt', Math.min)).toBeGreaterThanOrEqual(
@@ -229,14 +230,14 @@ describe.runIf(QSUB_DIR).each(['pro', 'torque'] as const)(
 );
 
 describe.runIf(QSUB_DIR)('pbs on Slurm’s PBS layer', () => {
-  it('splits past --max-array-size: offsets reach run-partition through qsub -v', () => {
+  it('splits past --max-array-size: offsets reach run-partition through qsub -v', async () => {
     const plan = makePlan(
       'split',
       `stages: [{name: s, template: "echo {{k}}", matrix: {k: {range: [0, 10]}}}]\n`,
     );
     const sub = submit(plan, 10, dir, '--max-array-size', '4');
     expect(sub.jobIds).toHaveLength(3); // 4 + 4 + 2
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     expect(tasks(plan).every((t) => t.state === 'succeeded' && t.attempts === 1)).toBe(true);
   }, 240_000);
 
@@ -252,16 +253,16 @@ describe.runIf(QSUB_DIR)('pbs on Slurm’s PBS layer', () => {
     const c = run(['cancel', plan, '--json']);
     expect(c.code, c.stderr).toBe(0);
     expect(JSON.parse(c.stdout).cancelled).toHaveLength(1);
-    expect(waitFor(plan).code).toBe(1);
+    expect((await waitFor(plan)).code).toBe(1);
     const mid = status(plan).stages[0]!;
     expect(mid.running).toBe(0);
     expect(mid.interrupted + mid.lost).toBeGreaterThan(0);
     submit(plan, 1, dir, '--nprocs', '2');
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     expect(status(plan).stages[0]!.succeeded).toBe(20);
   }, 240_000);
 
-  it('#PBS lines are read with shell quoting: a hostile account reaches Slurm literally, nothing runs', () => {
+  it('#PBS lines are read with shell quoting: a hostile account reaches Slurm literally, nothing runs', async () => {
     const cwd = join(dir, 'cwd-quoting');
     spawnSync('mkdir', ['-p', cwd]);
     const plan = makePlan('quoting', `stages: [{name: s, template: "true", matrix: {k: {range: [0, 2]}}}]\n`);
@@ -269,7 +270,7 @@ describe.runIf(QSUB_DIR)('pbs on Slurm’s PBS layer', () => {
     const sub = submit(plan, 2, cwd, '--account', account);
     const show = spawnSync('scontrol', ['show', 'job', sub.jobIds[0]!], { encoding: 'utf8' }).stdout;
     expect(show).toContain(`Account=${account} `);
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     expect(readdirSync(cwd).filter((f) => f.startsWith('pwned'))).toEqual([]);
   }, 240_000);
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliAsync, scratch } from '../helpers.js';
+import { cli, cliAsync, cliAwait, scratch } from '../helpers.js';
 
 const dir = scratch('batchplan-sge-');
 
@@ -60,7 +60,7 @@ function submit(plan: string, n: number, ...flags: string[]) {
   return JSON.parse(r.stdout) as { jobIds: string[]; scripts: string };
 }
 
-const waitFor = (plan: string) => cli(['wait', plan, '--interval', '1', '--timeout', '300', '--json']);
+const waitFor = (plan: string) => cliAwait(['wait', plan, '--interval', '1', '--timeout', '300', '--json']);
 
 /** The jobs Grid Engine still lists (queued, running, in error or being deleted), with their states. */
 function jobStates(): Map<string, string> {
@@ -96,11 +96,11 @@ stages:
 `;
 
 describe.runIf(available)('sge', () => {
-  it('1. runs a two-stage plan as two arrays; stage 2 starts after stage 1 ends', () => {
+  it('1. runs a two-stage plan as two arrays; stage 2 starts after stage 1 ends', async () => {
     const plan = makePlan('two', TWO_STAGES() + '    env: {SLOTS: "$NSLOTS"}\n');
     const sub = submit(plan, 3, '--time', '5', '--cpus-per-task', '2', '--pe', 'smp');
     expect(sub.jobIds).toHaveLength(2);
-    const r = waitFor(plan);
+    const r = await waitFor(plan);
     expect(r.code, r.stderr).toBe(0);
     const st = JSON.parse(r.stdout);
     expect(st.overall.done).toBe(true);
@@ -122,11 +122,11 @@ describe.runIf(available)('sge', () => {
     expect(readFileSync(join(plan, 'jobs', outs[0]!), 'utf8')).toMatch(/partition \d\/3/);
   });
 
-  it('2. a failed task fails stage 1, its partition deletes stage 2, and a resubmission runs only what is left', () => {
+  it('2. a failed task fails stage 1, its partition deletes stage 2, and a resubmission runs only what is left', async () => {
     const marker = join(dir, 'fixed-2');
     const plan = makePlan('fail', TWO_STAGES(`; [ {{k}} -ne 17 ] || [ -e '${marker}' ]`));
     const first = submit(plan, 3);
-    const r = waitFor(plan);
+    const r = await waitFor(plan);
     expect(r.code).toBe(1);
     const [extract, merge] = JSON.parse(r.stdout).stages as Stage[];
     expect(extract).toMatchObject({ succeeded: 59, failed: 1 });
@@ -146,7 +146,7 @@ describe.runIf(available)('sge', () => {
 
     writeFileSync(marker, '');
     submit(plan, 3);
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     const after = tasks(plan);
     expect(after.find((t) => t.id === 'extract.17')!.attempts).toBe(2);
     expect(after.filter((t) => t.stage === 'extract' && t.attempts !== 1).map((t) => t.id)).toEqual([
@@ -169,7 +169,7 @@ describe.runIf(available)('sge', () => {
     const c = cli(['cancel', plan, '--json']);
     expect(c.code, c.stderr).toBe(0);
     expect(new Set(JSON.parse(c.stdout).cancelled)).toEqual(new Set(sub.jobIds));
-    expect(waitFor(plan).code).toBe(1);
+    expect((await waitFor(plan)).code).toBe(1);
     for (const id of sub.jobIds) expect(listed().has(id)).toBe(false);
     const [s, t] = status(plan).stages;
     expect(s!.running).toBe(0);
@@ -180,21 +180,21 @@ describe.runIf(available)('sge', () => {
     const doneBefore = tasks(plan, '--state', 'succeeded').map((x) => x.id);
 
     submit(plan, 2, '--nprocs', '2');
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     const counts = new Map<string, number>();
     for (const k of lines(runs)) counts.set(`s.${k}`, (counts.get(`s.${k}`) ?? 0) + 1);
     for (const id of doneBefore) expect(counts.get(id), id).toBe(1);
     expect(status(plan).overall.done).toBe(true);
   }, 180_000);
 
-  it('4. the h_rt limit: -notify warns with SIGUSR2, the partition stops cleanly; a resubmission completes it', () => {
+  it('4. the h_rt limit: -notify warns with SIGUSR2, the partition stops cleanly; a resubmission completes it', async () => {
     const marker = join(dir, 'quick-4');
     const plan = makePlan(
       'wallclock',
       `stages: [{name: long, template: "if [ -e '${marker}' ]; then echo done; else sleep 300; fi", matrix: {k: {range: [0, 4]}}}]\n`,
     );
     submit(plan, 1, '--time', '0:00:05', '--nprocs', '4');
-    const r = waitFor(plan);
+    const r = await waitFor(plan);
     expect(r.code).toBe(1);
     const [stage] = JSON.parse(r.stdout).stages as Stage[];
     expect(stage).toMatchObject({ interrupted: 4, lost: 0, succeeded: 0, running: 0 });
@@ -203,11 +203,11 @@ describe.runIf(available)('sge', () => {
 
     writeFileSync(marker, '');
     submit(plan, 1, '--time', '5');
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     expect(tasks(plan).map((t) => t.attempts)).toEqual([2, 2, 2, 2]);
   }, 120_000);
 
-  it('5. splits a stage past --max-array-size (offsets via -v); dependants hold on all of its arrays', () => {
+  it('5. splits a stage past --max-array-size (offsets via -v); dependants hold on all of its arrays', async () => {
     const plan = makePlan('split', TWO_STAGES());
     const dry = cli(['submit', plan, '5', '--runner', 'sge', '--max-array-size', '2', '--dry-run']);
     expect(dry.stdout).toMatch(
@@ -215,7 +215,7 @@ describe.runIf(available)('sge', () => {
     );
     const sub = submit(plan, 5, '--max-array-size', '2', '--max-running', '1');
     expect(sub.jobIds).toHaveLength(6); // 5 partitions = 2 + 2 + 1, twice
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     const all = tasks(plan);
     expect(all.every((t) => t.state === 'succeeded' && t.attempts === 1)).toBe(true);
     expect(edge(all, 'merge', 'startedAt', Math.min)).toBeGreaterThanOrEqual(
@@ -223,7 +223,7 @@ describe.runIf(available)('sge', () => {
     );
   });
 
-  it('the rendered submit.sh submits, records the jobs, and batchplan wait follows them', () => {
+  it('the rendered submit.sh submits, records the jobs, and batchplan wait follows them', async () => {
     const plan = makePlan('driver', TWO_STAGES());
     const out = join(dir, 'driver-scripts');
     const g = cli(['generate-script', plan, '3', '--runner', 'sge', '--time', '5', '-o', out]);
@@ -243,7 +243,7 @@ describe.runIf(available)('sge', () => {
       ],
     });
     expect(record.jobIds.every((id: string) => /^\d+$/.test(id))).toBe(true);
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     expect(status(plan).overall.done).toBe(true);
   });
 

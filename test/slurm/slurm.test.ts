@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliAsync, scratch } from '../helpers.js';
+import { cli, cliAsync, cliAwait, scratch } from '../helpers.js';
 
 const dir = scratch('batchplan-slurm-');
 
@@ -71,7 +71,7 @@ function submit(plan: string, n: number, ...flags: string[]) {
 }
 
 function waitFor(plan: string) {
-  return cli(['wait', plan, '--interval', '1', '--timeout', '300', '--json']);
+  return cliAwait(['wait', plan, '--interval', '1', '--timeout', '300', '--json']);
 }
 
 /** Slurm's own word on a job's array elements: state per element. */
@@ -113,7 +113,7 @@ describe.runIf(available)('slurm', () => {
     expect(spawnSync('scontrol', ['show', 'config'], { encoding: 'utf8' }).status).toBe(0);
   });
 
-  it('1. runs a two-stage plan as two arrays; stage 2 starts after stage 1 ends', () => {
+  it('1. runs a two-stage plan as two arrays; stage 2 starts after stage 1 ends', async () => {
     const plan = makePlan('two', TWO_STAGES());
     const sub = submit(plan, 8, '--time', '5');
     expect(sub.jobIds).toHaveLength(2);
@@ -121,7 +121,7 @@ describe.runIf(available)('slurm', () => {
     const early = status(plan).stages[1]!;
     expect(early).toMatchObject({ queued: 40, pending: 0 });
     expect(early.jobs!.queued).toBe(8);
-    const r = waitFor(plan);
+    const r = await waitFor(plan);
     expect(r.code, r.stderr).toBe(0);
     const st = JSON.parse(r.stdout);
     expect(st.overall.done).toBe(true);
@@ -138,11 +138,11 @@ describe.runIf(available)('slurm', () => {
     expect(readdirSync(join(plan, 'jobs')).filter((f) => f.endsWith('.out'))).toHaveLength(16);
   });
 
-  it('2. a failed task fails stage 1, Slurm cancels stage 2, and a resubmission runs only what is left', () => {
+  it('2. a failed task fails stage 1, Slurm cancels stage 2, and a resubmission runs only what is left', async () => {
     const marker = join(dir, 'fixed-2');
     const plan = makePlan('fail', TWO_STAGES(`; [ {{k}} -ne 17 ] || [ -e '${marker}' ]`));
     const first = submit(plan, 8);
-    const r = waitFor(plan);
+    const r = await waitFor(plan);
     expect(r.code).toBe(1);
     const [extract, merge] = JSON.parse(r.stdout).stages as Stage[];
     expect(extract).toMatchObject({ succeeded: 199, failed: 1 });
@@ -157,7 +157,7 @@ describe.runIf(available)('slurm', () => {
 
     writeFileSync(marker, '');
     submit(plan, 8);
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     const after = tasks(plan);
     expect(after.find((t) => t.id === 'extract.17')!.attempts).toBe(2);
     expect(after.filter((t) => t.stage === 'extract' && t.attempts !== 1).map((t) => t.id)).toEqual([
@@ -165,14 +165,14 @@ describe.runIf(available)('slurm', () => {
     ]);
   });
 
-  it('3. the wallclock warning interrupts a partition cleanly; a resubmission completes it', () => {
+  it('3. the wallclock warning interrupts a partition cleanly; a resubmission completes it', async () => {
     const marker = join(dir, 'quick-3');
     const plan = makePlan(
       'wallclock',
       `stages: [{name: long, template: "if [ -e '${marker}' ]; then echo done; else sleep 300; fi", matrix: {k: {range: [0, 4]}}}]\n`,
     );
     submit(plan, 1, '--time', '1', '--signal-grace', '30s', '--nprocs', '4');
-    const r = waitFor(plan);
+    const r = await waitFor(plan);
     expect(r.code).toBe(1);
     const [stage] = JSON.parse(r.stdout).stages as Stage[];
     expect(stage).toMatchObject({ interrupted: 4, lost: 0, succeeded: 0, running: 0 });
@@ -181,7 +181,7 @@ describe.runIf(available)('slurm', () => {
 
     writeFileSync(marker, '');
     submit(plan, 1, '--time', '1');
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     expect(tasks(plan).map((t) => t.attempts)).toEqual([2, 2, 2, 2]);
   }, 240_000);
 
@@ -197,7 +197,7 @@ describe.runIf(available)('slurm', () => {
     const c = cli(['cancel', plan, '--json']);
     expect(c.code, c.stderr).toBe(0);
     expect(JSON.parse(c.stdout).cancelled.length).toBe(1);
-    expect(waitFor(plan).code).toBe(1);
+    expect((await waitFor(plan)).code).toBe(1);
     const mid = status(plan).stages[0]!;
     expect(mid.running).toBe(0);
     expect(mid.interrupted).toBeGreaterThan(0);
@@ -205,14 +205,14 @@ describe.runIf(available)('slurm', () => {
     const doneBefore = tasks(plan, '--state', 'succeeded').map((t) => t.id);
 
     submit(plan, 2, '--nprocs', '2');
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     const counts = new Map<string, number>();
     for (const k of lines(runs)) counts.set(`s.${k}`, (counts.get(`s.${k}`) ?? 0) + 1);
     for (const id of doneBefore) expect(counts.get(id), id).toBe(1);
     expect(status(plan).stages[0]!.succeeded).toBe(40);
   }, 180_000);
 
-  it('5. splits a stage into several arrays past --max-array-size; dependants wait for all of them', () => {
+  it('5. splits a stage into several arrays past --max-array-size; dependants wait for all of them', async () => {
     const plan = makePlan('split', TWO_STAGES());
     const dry = cli(['submit', plan, '10', '--runner', 'slurm', '--max-array-size', '4', '--dry-run']);
     expect(dry.stdout).toMatch(
@@ -220,7 +220,7 @@ describe.runIf(available)('slurm', () => {
     );
     const sub = submit(plan, 10, '--max-array-size', '4');
     expect(sub.jobIds).toHaveLength(6); // 10 partitions = 4 + 4 + 2, twice
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     const all = tasks(plan);
     expect(all.every((t) => t.state === 'succeeded' && t.attempts === 1)).toBe(true);
     expect(latest(all, 'merge', 'startedAt', Math.min)).toBeGreaterThanOrEqual(
@@ -228,11 +228,11 @@ describe.runIf(available)('slurm', () => {
     );
   });
 
-  it('6. --layout allocation runs every stage inside one job', () => {
+  it('6. --layout allocation runs every stage inside one job', async () => {
     const plan = makePlan('alloc', TWO_STAGES());
     const sub = submit(plan, 4, '--layout', 'allocation', '--max-running', '4', '--time', '5');
     expect(sub.jobIds).toHaveLength(1);
-    const r = waitFor(plan);
+    const r = await waitFor(plan);
     expect(r.code, r.stdout).toBe(0);
     expect(new Set(slurmStates(sub.jobIds[0]!))).toEqual(new Set(['COMPLETED']));
     const all = tasks(plan);
@@ -242,7 +242,7 @@ describe.runIf(available)('slurm', () => {
     );
   });
 
-  it('the rendered submit.sh submits, records the jobs, and batchplan wait follows them', () => {
+  it('the rendered submit.sh submits, records the jobs, and batchplan wait follows them', async () => {
     const plan = makePlan('driver', TWO_STAGES());
     const out = join(dir, 'driver-scripts');
     const g = cli(['generate-script', plan, '3', '--runner', 'slurm', '--time', '5', '-o', out]);
@@ -261,7 +261,7 @@ describe.runIf(available)('slurm', () => {
         { stage: 1, offset: 0, size: 3 },
       ],
     });
-    expect(waitFor(plan).code).toBe(0);
+    expect((await waitFor(plan)).code).toBe(0);
     for (const id of record.jobIds) expect(new Set(slurmStates(id))).toEqual(new Set(['COMPLETED']));
   });
 
@@ -280,7 +280,7 @@ describe.runIf(available)('slurm', () => {
     const journal = readdirSync(stageDir).find((f) => f.endsWith('.jsonl'))!;
     const { pid } = JSON.parse(readFileSync(join(stageDir, journal), 'utf8').split('\n')[0]!);
     process.kill(pid, 'SIGKILL');
-    waitFor(plan);
+    await waitFor(plan);
     const [stage] = status(plan).stages;
     expect(stage).toMatchObject({ lost: 3, running: 0, interrupted: 0, succeeded: 0 });
     expect(stage!.jobs!.problems).toHaveLength(1);
