@@ -231,12 +231,14 @@ describe.runIf(QSUB_DIR).each(['pro', 'torque'] as const)(
 
 describe.runIf(QSUB_DIR)('pbs on Slurm’s PBS layer', () => {
   it('splits past --max-array-size: offsets reach run-partition through qsub -v', async () => {
+    // A plain last stage after the split one: Slurm's qstat wrapper may call an array complete while an
+    // element still runs, so `wait` must follow a job that cannot start before every element ended.
     const plan = makePlan(
       'split',
-      `stages: [{name: s, template: "echo {{k}}", matrix: {k: {range: [0, 10]}}}]\n`,
+      `stages: [{name: s, template: "echo {{k}}", matrix: {k: {range: [0, 10]}}}, {name: last, after: [s], tasks: [{cmd: "true"}]}]\n`,
     );
     const sub = submit(plan, 10, dir, '--max-array-size', '4');
-    expect(sub.jobIds).toHaveLength(3); // 4 + 4 + 2
+    expect(sub.jobIds).toHaveLength(4); // 4 + 4 + 2, then the plain job
     expect((await waitFor(plan)).code).toBe(0);
     expect(tasks(plan).every((t) => t.state === 'succeeded' && t.attempts === 1)).toBe(true);
   }, 240_000);
@@ -265,7 +267,11 @@ describe.runIf(QSUB_DIR)('pbs on Slurm’s PBS layer', () => {
   it('#PBS lines are read with shell quoting: a hostile account reaches Slurm literally, nothing runs', async () => {
     const cwd = join(dir, 'cwd-quoting');
     spawnSync('mkdir', ['-p', cwd]);
-    const plan = makePlan('quoting', `stages: [{name: s, template: "true", matrix: {k: {range: [0, 2]}}}]\n`);
+    // A plain last stage, for `wait` (see the split test above).
+    const plan = makePlan(
+      'quoting',
+      `stages: [{name: s, template: "true", matrix: {k: {range: [0, 2]}}}, {name: last, after: [s], tasks: [{cmd: "true"}]}]\n`,
+    );
     const account = `lab's $(touch pwned-account) "x" \`touch pwned-tick\``;
     const sub = submit(plan, 2, cwd, '--account', account);
     const show = spawnSync('scontrol', ['show', 'job', sub.jobIds[0]!], { encoding: 'utf8' }).stdout;
