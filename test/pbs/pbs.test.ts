@@ -4,10 +4,11 @@
 // and Torque's own id format, dependency spelling, qstat -t) is checked against the manuals in
 // test/runners/pbs-scheduler.test.ts.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliAwait, ROOT, scratch } from '../helpers.js';
+import { edge, engineHarness, lines, type EngineStage as Stage } from '../engine-harness.js';
+import { ROOT, scratch } from '../helpers.js';
 
 const dir = scratch('batchplan-pbs-');
 
@@ -42,50 +43,10 @@ const QSUB_DIR = pbsEngine(() => {
 
 // The wrappers first in PATH: gridengine-client may own /usr/bin/qsub.
 const env = QSUB_DIR ? { PATH: `${QSUB_DIR}:${process.env.PATH}` } : {};
-const run = (args: string[], cwd = dir) => cli(args, { env, cwd });
-
-type Task = {
-  id: string;
-  stage: string;
-  state: string;
-  attempts: number;
-  startedAt: string;
-  endedAt: string;
-};
-type Stage = {
-  name: string;
-  succeeded: number;
-  failed: number;
-  pending: number;
-  queued?: number;
-  running: number;
-  interrupted: number;
-  lost: number;
-};
-
-function makePlan(name: string, yaml: string): string {
-  const spec = join(dir, `${name}.yaml`);
-  writeFileSync(spec, yaml);
-  const plan = join(dir, `${name}.plan`);
-  const r = cli(['plan', spec, '-o', plan]);
-  expect(r.code, r.stderr).toBe(0);
-  return plan;
-}
-
-function submit(plan: string, n: number, cwd: string, ...flags: string[]) {
-  const r = run(['submit', plan, String(n), '--runner', 'pbs', '--json', ...flags], cwd);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { jobIds: string[]; scripts: string; record: string };
-}
-
-const waitFor = (plan: string) =>
-  cliAwait(['wait', plan, '--interval', '1', '--timeout', '300', '--json'], { env, cwd: dir });
-const tasks = (plan: string): Task[] => JSON.parse(run(['tasks', plan, '--json']).stdout);
-const status = (plan: string): { stages: Stage[] } => JSON.parse(run(['status', plan, '--json']).stdout);
-const lines = (file: string) =>
-  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-const edge = (all: Task[], stage: string, key: 'startedAt' | 'endedAt', pick: (...v: number[]) => number) =>
-  pick(...all.filter((t) => t.stage === stage).map((t) => Date.parse(t[key])));
+const { run, makePlan, tasks, status, submitFrom, waitFor } = engineHarness('pbs', dir, env);
+/** PBS tests submit from a directory of their own: the qsub wrapper writes output files where it runs. */
+const submit = (plan: string, n: number, cwd: string, ...flags: string[]) =>
+  submitFrom(cwd, plan, n, ...flags);
 
 /** What each qstat -f record says about its job (through the wrapper). */
 function qstatState(id: string): string | undefined {

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliAsync, cliAwait, scratch } from '../helpers.js';
+import { edge, engineHarness, lines, type EngineStage as Stage } from '../engine-harness.js';
+import { cli, cliAsync, scratch } from '../helpers.js';
 
 const dir = scratch('batchplan-sge-');
 
@@ -20,47 +21,7 @@ function cellUp(): boolean {
 
 const available = cellUp();
 
-function makePlan(name: string, yaml: string): string {
-  const spec = join(dir, `${name}.yaml`);
-  writeFileSync(spec, yaml);
-  const plan = join(dir, `${name}.plan`);
-  const r = cli(['plan', spec, '-o', plan]);
-  expect(r.code, r.stderr).toBe(0);
-  return plan;
-}
-
-type Task = {
-  id: string;
-  stage: string;
-  state: string;
-  attempts: number;
-  startedAt: string;
-  endedAt: string;
-};
-type Stage = {
-  name: string;
-  total: number;
-  succeeded: number;
-  failed: number;
-  interrupted: number;
-  lost: number;
-  running: number;
-  pending: number;
-  queued?: number;
-};
-
-const tasks = (plan: string, ...args: string[]): Task[] =>
-  JSON.parse(cli(['tasks', plan, '--json', ...args]).stdout);
-const status = (plan: string): { stages: Stage[]; overall: { done: boolean } } =>
-  JSON.parse(cli(['status', plan, '--json']).stdout);
-
-function submit(plan: string, n: number, ...flags: string[]) {
-  const r = cli(['submit', plan, String(n), '--runner', 'sge', '--json', ...flags]);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { jobIds: string[]; scripts: string };
-}
-
-const waitFor = (plan: string) => cliAwait(['wait', plan, '--interval', '1', '--timeout', '300', '--json']);
+const { makePlan, tasks, status, submit, waitFor } = engineHarness('sge', dir);
 
 /** The jobs Grid Engine still lists (queued, running, in error or being deleted), with their states. */
 function jobStates(): Map<string, string> {
@@ -68,21 +29,6 @@ function jobStates(): Map<string, string> {
   return new Map([...r.stdout.matchAll(/^\s*(\d+)\s+\S+\s+\S+\s+\S+\s+(\S+)/gm)].map((m) => [m[1]!, m[2]!]));
 }
 const listed = () => new Set(jobStates().keys());
-
-const lines = (file: string) =>
-  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-
-function edge(
-  all: Task[],
-  stage: string,
-  key: 'startedAt' | 'endedAt',
-  pick: (a: number, b: number) => number,
-) {
-  return all
-    .filter((t) => t.stage === stage)
-    .map((t) => Date.parse(t[key]))
-    .reduce((a, b) => pick(a, b));
-}
 
 const TWO_STAGES = (extra = '') => `
 stages:

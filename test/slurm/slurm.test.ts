@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliAsync, cliAwait, scratch } from '../helpers.js';
+import { edge, engineHarness, lines, type EngineStage as Stage } from '../engine-harness.js';
+import { cli, cliAsync, scratch } from '../helpers.js';
 
 const dir = scratch('batchplan-slurm-');
 
@@ -20,80 +21,12 @@ function clusterUp(): boolean {
 
 const available = clusterUp();
 
-function makePlan(name: string, yaml: string): string {
-  const spec = join(dir, `${name}.yaml`);
-  writeFileSync(spec, yaml);
-  const plan = join(dir, `${name}.plan`);
-  const r = cli(['plan', spec, '-o', plan]);
-  expect(r.code, r.stderr).toBe(0);
-  return plan;
-}
-
-type Task = {
-  id: string;
-  stage: string;
-  state: string;
-  attempts: number;
-  startedAt: string | null;
-  endedAt: string | null;
-};
-type Stage = {
-  name: string;
-  total: number;
-  succeeded: number;
-  failed: number;
-  interrupted: number;
-  lost: number;
-  running: number;
-  pending: number;
-  queued?: number;
-  jobs?: {
-    completed: number;
-    failed: number;
-    queued: number;
-    running: number;
-    problems: { state: string; reason?: string; exitCode?: number }[];
-  };
-};
-
-function tasks(plan: string, ...args: string[]): Task[] {
-  return JSON.parse(cli(['tasks', plan, '--json', ...args]).stdout);
-}
-
-function status(plan: string): { stages: Stage[]; overall: { done: boolean } } {
-  return JSON.parse(cli(['status', plan, '--json']).stdout);
-}
-
-function submit(plan: string, n: number, ...flags: string[]) {
-  const r = cli(['submit', plan, String(n), '--runner', 'slurm', '--json', ...flags]);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { jobIds: string[]; scripts: string };
-}
-
-function waitFor(plan: string) {
-  return cliAwait(['wait', plan, '--interval', '1', '--timeout', '300', '--json']);
-}
+const { makePlan, tasks, status, submit, waitFor } = engineHarness('slurm', dir);
 
 /** Slurm's own word on a job's array elements: state per element. */
 function slurmStates(jobId: string): string[] {
   const r = spawnSync('scontrol', ['show', 'job', '-o', jobId], { encoding: 'utf8' });
   return [...r.stdout.matchAll(/JobState=(\S+)/g)].map((m) => m[1]!);
-}
-
-function lines(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-}
-
-function latest(
-  plan: Task[],
-  stage: string,
-  key: 'startedAt' | 'endedAt',
-  pick: (a: number, b: number) => number,
-) {
-  return plan
-    .filter((t) => t.stage === stage)
-    .map((t) => Date.parse(t[key]!))
-    .reduce((a, b) => pick(a, b));
 }
 
 // 25 tasks per partition at N = 8: about 4 s, so that stage 2 is still queued when a test looks.
@@ -131,8 +64,8 @@ describe.runIf(available)('slurm', () => {
     ]);
     for (const id of sub.jobIds) expect(new Set(slurmStates(id))).toEqual(new Set(['COMPLETED']));
     const all = tasks(plan);
-    expect(latest(all, 'merge', 'startedAt', Math.min)).toBeGreaterThanOrEqual(
-      latest(all, 'extract', 'endedAt', Math.max),
+    expect(edge(all, 'merge', 'startedAt', Math.min)).toBeGreaterThanOrEqual(
+      edge(all, 'extract', 'endedAt', Math.max),
     );
     // Scheduler output: one file per partition, never one per task.
     expect(readdirSync(join(plan, 'jobs')).filter((f) => f.endsWith('.out'))).toHaveLength(16);
@@ -223,8 +156,8 @@ describe.runIf(available)('slurm', () => {
     expect((await waitFor(plan)).code).toBe(0);
     const all = tasks(plan);
     expect(all.every((t) => t.state === 'succeeded' && t.attempts === 1)).toBe(true);
-    expect(latest(all, 'merge', 'startedAt', Math.min)).toBeGreaterThanOrEqual(
-      latest(all, 'extract', 'endedAt', Math.max),
+    expect(edge(all, 'merge', 'startedAt', Math.min)).toBeGreaterThanOrEqual(
+      edge(all, 'extract', 'endedAt', Math.max),
     );
   });
 
@@ -237,8 +170,8 @@ describe.runIf(available)('slurm', () => {
     expect(new Set(slurmStates(sub.jobIds[0]!))).toEqual(new Set(['COMPLETED']));
     const all = tasks(plan);
     expect(all.every((t) => t.state === 'succeeded')).toBe(true);
-    expect(latest(all, 'merge', 'startedAt', Math.min)).toBeGreaterThanOrEqual(
-      latest(all, 'extract', 'endedAt', Math.max),
+    expect(edge(all, 'merge', 'startedAt', Math.min)).toBeGreaterThanOrEqual(
+      edge(all, 'extract', 'endedAt', Math.max),
     );
   });
 

@@ -1,0 +1,87 @@
+// What the scheduler end-to-end tests (slurm, sge, pbs) share: plan a spec, submit it with a runner,
+// wait without blocking the test thread, and read status, tasks and the order stages ran in.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { cli, cliAwait } from './helpers.js';
+
+export type EngineTask = {
+  id: string;
+  stage: string;
+  state: string;
+  attempts: number;
+  startedAt: string | null;
+  endedAt: string | null;
+};
+
+export type EngineStage = {
+  name: string;
+  total: number;
+  succeeded: number;
+  failed: number;
+  interrupted: number;
+  lost: number;
+  running: number;
+  pending: number;
+  queued?: number;
+  jobs?: {
+    completed: number;
+    failed: number;
+    queued: number;
+    running: number;
+    problems: { state: string; reason?: string; exitCode?: number }[];
+  };
+};
+
+export interface Submitted {
+  jobIds: string[];
+  scripts: string;
+  record: string;
+}
+
+/** Commands for `runner`, run in `dir` with `env` over the process environment. */
+export function engineHarness(runner: string, dir: string, env: NodeJS.ProcessEnv = {}) {
+  const run = (args: string[], cwd = dir) => cli(args, { env, cwd });
+  const submitFrom = (cwd: string, plan: string, n: number, ...flags: string[]): Submitted => {
+    const r = run(['submit', plan, String(n), '--runner', runner, '--json', ...flags], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+  return {
+    run,
+    makePlan(name: string, yaml: string): string {
+      const spec = join(dir, `${name}.yaml`);
+      writeFileSync(spec, yaml);
+      const plan = join(dir, `${name}.plan`);
+      const r = run(['plan', spec, '-o', plan]);
+      expect(r.code, r.stderr).toBe(0);
+      return plan;
+    },
+    tasks: (plan: string, ...args: string[]): EngineTask[] =>
+      JSON.parse(run(['tasks', plan, '--json', ...args]).stdout),
+    status: (plan: string): { stages: EngineStage[]; overall: { done: boolean } } =>
+      JSON.parse(run(['status', plan, '--json']).stdout),
+    submitFrom,
+    submit: (plan: string, n: number, ...flags: string[]) => submitFrom(dir, plan, n, ...flags),
+    /** `batchplan wait`, awaited: a long spawnSync would block the test thread (and vitest's RPC). */
+    waitFor: (plan: string) =>
+      cliAwait(['wait', plan, '--interval', '1', '--timeout', '300', '--json'], { env, cwd: dir }),
+  };
+}
+
+export function lines(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+/** The earliest or latest start or end (ms) of a stage's tasks: `edge(all, 'b', 'startedAt', Math.min)`. */
+export function edge(
+  all: EngineTask[],
+  stage: string,
+  key: 'startedAt' | 'endedAt',
+  pick: (a: number, b: number) => number,
+): number {
+  return all
+    .filter((t) => t.stage === stage)
+    .map((t) => Date.parse(t[key]!))
+    .reduce((a, b) => pick(a, b));
+}
