@@ -5,6 +5,20 @@ import { constants } from 'node:os';
 
 export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGUSR2', 'SIGHUP'];
 
+/** A stop signal that came while run-partition was still loading; see holdEarlyStopSignals. */
+let early: { signal?: NodeJS.Signals; handler: (sig: NodeJS.Signals) => void } | undefined;
+
+/**
+ * Keep a stop signal that arrives before a StopSignal installs its handlers, and hand it over then.
+ * Called first thing by run-partition's process: a scheduler may signal a job the moment it starts,
+ * and Node's default for SIGUSR1 is to open its inspector, not to stop, so the warning would be lost.
+ */
+export function holdEarlyStopSignals(): void {
+  const held: NonNullable<typeof early> = { handler: (sig) => void (held.signal ??= sig) };
+  for (const s of STOP_SIGNALS) process.on(s, held.handler);
+  early = held;
+}
+
 export class StopSignal {
   signal: NodeJS.Signals | undefined;
   private readonly listeners = new Set<() => void>();
@@ -41,6 +55,12 @@ export class StopSignal {
   installProcessHandlers(): () => void {
     const handler = (sig: NodeJS.Signals) => this.trigger(sig);
     for (const s of STOP_SIGNALS) process.on(s, handler);
+    if (early) {
+      const held = early;
+      early = undefined;
+      STOP_SIGNALS.forEach((s) => process.off(s, held.handler));
+      if (held.signal) this.trigger(held.signal);
+    }
     return () => STOP_SIGNALS.forEach((s) => process.off(s, handler));
   }
 

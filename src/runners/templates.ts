@@ -1,5 +1,5 @@
 // Render templates/<runner>/<file>.hbs strictly; every value reaches the script through `q`.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { shellQuote } from '../util/shell-quote.js';
 
@@ -10,13 +10,26 @@ hb.registerHelper('q', (value: unknown) => {
   return shellQuote(String(value));
 });
 hb.registerHelper('add', (a: number, b: number) => a + b);
+// (list "A" "B") builds an array in a template, e.g. for a partial's argument.
+hb.registerHelper('list', (...args: unknown[]) => args.slice(0, -1));
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 
 export const TEMPLATES_DIR = new URL('../../templates/', import.meta.url);
 
+let partialsLoaded = false;
+
+/** templates/partials/<name>.hbs, shared by several runners' templates as {{> name}}. */
+function loadPartials(): void {
+  const dir = new URL('partials/', TEMPLATES_DIR);
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.hbs')))
+    hb.registerPartial(file.slice(0, -'.hbs'.length), readFileSync(new URL(file, dir), 'utf8'));
+  partialsLoaded = true;
+}
+
 /** Render `templates/<runner>/<file>.hbs`, producing the text of `<file>`. */
 export function renderTemplate(runner: string, file: string, view: object): string {
+  if (!partialsLoaded) loadPartials();
   const key = `${runner}/${file}`;
   let template = cache.get(key);
   if (!template) {

@@ -161,3 +161,38 @@ describe('two copies of one partition at once', () => {
     expect(JSON.parse(cli(['run-partition', plan, 's', '1', '0', '--json']).stdout).skipped).toBe(40);
   });
 });
+
+describe('a stop signal while run-partition is still loading', () => {
+  it('is held and handed to the stop request once its handlers are in (not lost to Node’s defaults)', async () => {
+    const { holdEarlyStopSignals, StopSignal } = await import('../../src/exec/stop-signal.js');
+    const before = process.listenerCount('SIGUSR1');
+    holdEarlyStopSignals();
+    process.kill(process.pid, 'SIGUSR1');
+    process.kill(process.pid, 'SIGTERM'); // only the first one counts, as for a running partition
+    await new Promise((r) => setTimeout(r, 100));
+    const stop = new StopSignal();
+    const uninstall = stop.installProcessHandlers();
+    uninstall();
+    expect(stop.signal).toBe('SIGUSR1');
+    expect(stop.exitCode()).toBe(138);
+    // The holding handlers are gone with the hand-over.
+    expect(process.listenerCount('SIGUSR1')).toBe(before);
+  });
+
+  it('a partition signalled the moment it catches signals exits 138 and starts no task', async () => {
+    const { plan, started } = mixedPlan('early');
+    const run = cliAsync(['run-partition', plan, 's', '1', '0', '--nprocs', '8']);
+    // SIGHUP caught (bit 0 of SigCgt; Node does not catch it by itself): the holding handlers are in,
+    // and the command itself is most likely still loading.
+    const catchesHup = () =>
+      (BigInt('0x' + /SigCgt:\s*(\w+)/.exec(readFileSync(`/proc/${run.child.pid}/status`, 'utf8'))![1]!) &
+        1n) ===
+      1n;
+    await waitFor(catchesHup, 5000);
+    run.child.kill('SIGUSR1');
+    const r = await run.done;
+    expect(r.code).toBe(138);
+    expect(lines(started)).toEqual([]);
+    expect(statusOf(plan).stages[0]).toMatchObject({ pending: 8, running: 0 });
+  });
+});

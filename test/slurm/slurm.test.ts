@@ -104,7 +104,10 @@ describe.runIf(available)('slurm', () => {
       'wallclock',
       `stages: [{name: long, template: "if [ -e '${marker}' ]; then echo done; else sleep 300; fi", matrix: {k: {range: [0, 4]}}}]\n`,
     );
-    submit(plan, 1, '--time', '1', '--signal-grace', '30s', '--nprocs', '4');
+    // Slurm sends the warning at its first 30-second check once less than grace + 30 s remain: with
+    // 2 minutes and 60 s of grace, 30 to 60 s in. A shorter limit can have it sent while the job is
+    // still starting, where it may be lost (then Slurm's TIMEOUT ends the job instead).
+    submit(plan, 1, '--time', '2', '--signal-grace', '60s', '--nprocs', '4');
     const r = await waitFor(plan);
     expect(r.code).toBe(1);
     const [stage] = JSON.parse(r.stdout).stages as Stage[];
