@@ -50,5 +50,7 @@ export class Progress {
 }
 
 export function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+  // Not toLocaleString: loading ICU's number formatting costs ~15 ms, at every run-partition start.
+  const digits = String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${digits} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -8,11 +8,11 @@ import {
   PLAN_FILE,
   PLAN_FORMAT,
   PLAN_FORMAT_VERSION,
-  planFileSchema,
   TASKS_FILE,
-  taskRecordSchema,
   type PlanFile,
 } from './format.js';
+import { PLAN_FILE_JSON_SCHEMA, TASK_RECORD_JSON_SCHEMA } from './format-json-schema.js';
+import { checkJson } from '../util/json-check.js';
 import type { PlanStage, TaskRecord } from './model.js';
 
 export interface Plan {
@@ -54,15 +54,13 @@ export function readPlan(dir: string): Plan {
       `plan ${abs} has format version ${String(head.version)} (written by batchplan ${String(head.batchplanVersion)}); this batchplan reads version ${PLAN_FORMAT_VERSION}`,
       'Use the batchplan version that wrote the plan, or re-create the plan from its spec.',
     );
-  const parsed = planFileSchema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+  const problem = checkJson(data, PLAN_FILE_JSON_SCHEMA);
+  if (problem)
     throw new BatchplanError(
       'E_PLAN_CORRUPT',
-      `${join(abs, PLAN_FILE)} is damaged: ${issue.path.join('.')}: ${issue.message}`,
+      `${join(abs, PLAN_FILE)} is damaged: ${problem.path.join('.')}: ${problem.message}`,
     );
-  }
-  return { dir: abs, file: parsed.data };
+  return { dir: abs, file: data as PlanFile };
 }
 
 export function findStage(plan: Plan, name: string): { stage: PlanStage; index: number } {
@@ -101,7 +99,9 @@ export function readTasks(plan: Plan, stage: PlanStage, start: number, end: numb
 
 function parseRecord(plan: Plan, line: string, k: number): TaskRecord {
   try {
-    return taskRecordSchema.parse(JSON.parse(line));
+    const record: unknown = JSON.parse(line);
+    if (checkJson(record, TASK_RECORD_JSON_SCHEMA)) throw new Error('damaged');
+    return record as TaskRecord;
   } catch {
     throw new BatchplanError(
       'E_PLAN_CORRUPT',

@@ -7,7 +7,8 @@
 // <start>-<end> is the stage-relative task range the process ran, so a partition reads only the
 // journals that overlap its own range. Each process writes its own files: two copies of the same
 // partition never interleave bytes. The journal file's mtime is the writer's heartbeat.
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { journalHeaderSchema, journalRecordSchema } from './journal-schema.js';
 
 export const JOURNAL_FORMAT_VERSION = 1;
 export const STATUS_DIR = 'status';
@@ -15,43 +16,8 @@ export const HEARTBEAT_MS = 15_000;
 /** A journal not touched for this long, and not closed, belongs to a writer that is gone. */
 export const STALE_MS = 4 * HEARTBEAT_MS;
 
-export const journalHeaderSchema = z.strictObject({
-  journal: z.literal('batchplan'),
-  v: z.int(),
-  stage: z.string(),
-  start: z.int().min(0),
-  end: z.int().min(0),
-  host: z.string(),
-  pid: z.int(),
-  t: z.number(),
-});
-
-/** A byte range [offset, length] in the journal's .log file. */
-const logRange = z.tuple([z.number().min(0), z.number().min(0)]);
-
 export const taskEndStates = ['succeeded', 'failed', 'interrupted'] as const;
 export type EndState = (typeof taskEndStates)[number];
-
-export const journalRecordSchema = z.discriminatedUnion('k', [
-  /** An attempt started. `a` counts attempts across every run of the task. */
-  z.strictObject({ k: z.literal('s'), i: z.int().min(0), a: z.int().min(1), t: z.number() }),
-  /** An attempt ended. `d` is its duration in ms; `to` is set when it hit its timeout. */
-  z.strictObject({
-    k: z.literal('e'),
-    i: z.int().min(0),
-    a: z.int().min(1),
-    t: z.number(),
-    st: z.enum(taskEndStates),
-    rc: z.int().nullable(),
-    d: z.number().min(0),
-    sig: z.string().optional(),
-    to: z.literal(1).optional(),
-    out: logRange.optional(),
-    err: logRange.optional(),
-  }),
-  /** The writer finished cleanly: nothing in this journal is still running. */
-  z.strictObject({ k: z.literal('c'), t: z.number() }),
-]);
 
 export type JournalHeader = z.infer<typeof journalHeaderSchema>;
 export type JournalRecord = z.infer<typeof journalRecordSchema>;

@@ -1,0 +1,327 @@
+// Generated from format-schema.ts by test/plan/format-schema.test.ts (UPDATE_SCHEMAS=1): do not edit.
+import type { JsonSchema } from '../util/json-check.js';
+
+export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  properties: {
+    format: {
+      type: 'string',
+      const: 'batchplan-plan',
+    },
+    version: {
+      type: 'number',
+      const: 1,
+    },
+    batchplanVersion: {
+      type: 'string',
+    },
+    createdAt: {
+      type: 'string',
+    },
+    source: {
+      type: 'object',
+      properties: {
+        file: {
+          type: 'string',
+        },
+        format: {
+          type: 'string',
+          enum: ['spec', 'commands', 'saturn'],
+        },
+        sha256: {
+          type: 'string',
+        },
+      },
+      required: ['file', 'format', 'sha256'],
+      additionalProperties: false,
+    },
+    defaults: {
+      type: 'object',
+      properties: {
+        nprocs: {
+          type: 'integer',
+          exclusiveMinimum: 0,
+          maximum: 9007199254740991,
+        },
+        retries: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 9007199254740991,
+        },
+        timeout: {
+          type: 'number',
+          exclusiveMinimum: 0,
+        },
+        backoff: {
+          type: 'number',
+          minimum: 0,
+        },
+        env: {
+          type: 'object',
+          propertyNames: {
+            type: 'string',
+          },
+          additionalProperties: {
+            type: 'string',
+          },
+        },
+        cwd: {
+          type: 'string',
+        },
+        shell: {
+          type: 'string',
+        },
+        resources: {
+          type: 'object',
+          properties: {
+            time: {
+              type: 'number',
+              exclusiveMinimum: 0,
+            },
+            cpusPerTask: {
+              type: 'integer',
+              exclusiveMinimum: 0,
+              maximum: 9007199254740991,
+            },
+            mem: {
+              type: 'string',
+            },
+            gpusPerTask: {
+              type: 'integer',
+              exclusiveMinimum: 0,
+              maximum: 9007199254740991,
+            },
+            gpus: {
+              type: 'integer',
+              exclusiveMinimum: 0,
+              maximum: 9007199254740991,
+            },
+            nodes: {
+              type: 'integer',
+              exclusiveMinimum: 0,
+              maximum: 9007199254740991,
+            },
+            account: {
+              type: 'string',
+            },
+            partition: {
+              type: 'string',
+            },
+            qos: {
+              type: 'string',
+            },
+            constraint: {
+              type: 'string',
+            },
+            sbatchArgs: {
+              type: 'array',
+              items: {
+                type: 'string',
+              },
+            },
+            qsubArgs: {
+              type: 'array',
+              items: {
+                type: 'string',
+              },
+            },
+            bsubArgs: {
+              type: 'array',
+              items: {
+                type: 'string',
+              },
+            },
+          },
+          additionalProperties: false,
+        },
+      },
+      required: ['retries', 'backoff', 'env', 'shell', 'resources'],
+      additionalProperties: false,
+    },
+    totalTasks: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 9007199254740991,
+    },
+    stages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: {
+            type: 'string',
+          },
+          after: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          tasks: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 9007199254740991,
+          },
+          firstTask: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 9007199254740991,
+          },
+          resources: {
+            type: 'object',
+            properties: {
+              time: {
+                type: 'number',
+                exclusiveMinimum: 0,
+              },
+              cpusPerTask: {
+                type: 'integer',
+                exclusiveMinimum: 0,
+                maximum: 9007199254740991,
+              },
+              mem: {
+                type: 'string',
+              },
+              gpusPerTask: {
+                type: 'integer',
+                exclusiveMinimum: 0,
+                maximum: 9007199254740991,
+              },
+              gpus: {
+                type: 'integer',
+                exclusiveMinimum: 0,
+                maximum: 9007199254740991,
+              },
+              nodes: {
+                type: 'integer',
+                exclusiveMinimum: 0,
+                maximum: 9007199254740991,
+              },
+              account: {
+                type: 'string',
+              },
+              partition: {
+                type: 'string',
+              },
+              qos: {
+                type: 'string',
+              },
+              constraint: {
+                type: 'string',
+              },
+              sbatchArgs: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+              qsubArgs: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+              bsubArgs: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+            },
+            additionalProperties: false,
+          },
+          nprocs: {
+            type: 'integer',
+            exclusiveMinimum: 0,
+            maximum: 9007199254740991,
+          },
+          retries: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 9007199254740991,
+          },
+          timeout: {
+            type: 'number',
+            exclusiveMinimum: 0,
+          },
+          backoff: {
+            type: 'number',
+            minimum: 0,
+          },
+          env: {
+            type: 'object',
+            propertyNames: {
+              type: 'string',
+            },
+            additionalProperties: {
+              type: 'string',
+            },
+          },
+          cwd: {
+            type: 'string',
+          },
+          shell: {
+            type: 'string',
+          },
+        },
+        required: ['name', 'after', 'tasks', 'firstTask', 'resources', 'retries', 'backoff', 'env', 'shell'],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: [
+    'format',
+    'version',
+    'batchplanVersion',
+    'createdAt',
+    'source',
+    'defaults',
+    'totalTasks',
+    'stages',
+  ],
+  additionalProperties: false,
+};
+
+export const TASK_RECORD_JSON_SCHEMA: JsonSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  properties: {
+    id: {
+      type: 'string',
+    },
+    cmd: {
+      type: 'string',
+    },
+    env: {
+      type: 'object',
+      propertyNames: {
+        type: 'string',
+      },
+      additionalProperties: {
+        type: 'string',
+      },
+    },
+    cwd: {
+      type: 'string',
+    },
+    retries: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 9007199254740991,
+    },
+    timeout: {
+      type: 'number',
+      exclusiveMinimum: 0,
+    },
+    backoff: {
+      type: 'number',
+      minimum: 0,
+    },
+    output: {
+      type: 'string',
+    },
+  },
+  required: ['id', 'cmd'],
+  additionalProperties: false,
+};

@@ -1,0 +1,66 @@
+// The plan directory's formats as zod schemas: the one source of what plan.json and a task record
+// may hold. Readers check files against the JSON Schemas generated from these
+// (format-json-schema.ts, kept equal by a test), so that run-partition does not load zod.
+import { z } from 'zod';
+import { PLAN_FORMAT, PLAN_FORMAT_VERSION } from './format.js';
+
+const settings = {
+  nprocs: z.int().positive().optional(),
+  retries: z.int().min(0),
+  timeout: z.number().positive().optional(),
+  backoff: z.number().min(0),
+  env: z.record(z.string(), z.string()),
+  cwd: z.string().optional(),
+  shell: z.string(),
+};
+
+const resources = z.strictObject({
+  time: z.number().positive().optional(),
+  cpusPerTask: z.int().positive().optional(),
+  mem: z.string().optional(),
+  gpusPerTask: z.int().positive().optional(),
+  gpus: z.int().positive().optional(),
+  nodes: z.int().positive().optional(),
+  account: z.string().optional(),
+  partition: z.string().optional(),
+  qos: z.string().optional(),
+  constraint: z.string().optional(),
+  sbatchArgs: z.array(z.string()).optional(),
+  qsubArgs: z.array(z.string()).optional(),
+  bsubArgs: z.array(z.string()).optional(),
+});
+
+export const planStageSchema = z.strictObject({
+  name: z.string(),
+  after: z.array(z.string()),
+  tasks: z.int().min(0),
+  firstTask: z.int().min(0),
+  resources,
+  ...settings,
+});
+
+export const planFileSchema = z.strictObject({
+  format: z.literal(PLAN_FORMAT),
+  version: z.literal(PLAN_FORMAT_VERSION),
+  batchplanVersion: z.string(),
+  createdAt: z.string(),
+  source: z.strictObject({
+    file: z.string(),
+    format: z.enum(['spec', 'commands', 'saturn']),
+    sha256: z.string(),
+  }),
+  defaults: z.strictObject({ ...settings, resources }),
+  totalTasks: z.int().min(0),
+  stages: z.array(planStageSchema),
+});
+
+export const taskRecordSchema = z.strictObject({
+  id: z.string(),
+  cmd: z.string(),
+  env: z.record(z.string(), z.string()).optional(),
+  cwd: z.string().optional(),
+  retries: z.int().min(0).optional(),
+  timeout: z.number().positive().optional(),
+  backoff: z.number().min(0).optional(),
+  output: z.string().optional(),
+});
