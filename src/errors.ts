@@ -26,7 +26,7 @@ export type ErrorCode = keyof typeof EXIT_CODES;
 export const EXIT_CODE_MEANINGS: Record<ErrorCode, string> = {
   E_TASKS_FAILED: 'one or more tasks failed (run-partition, run, generated scripts)',
   E_USAGE: 'bad command line: unknown option, missing argument, N = 0, bad number',
-  E_SPEC_PARSE: 'the spec file is not valid YAML/JSON, or cannot be read',
+  E_SPEC_PARSE: 'the spec file is not valid YAML/JSON (or gives one key twice), or cannot be read',
   E_SPEC_INVALID: 'the spec does not match the schema (unknown key, wrong type, duplicate name or id, …)',
   E_PLAN_CYCLE: 'the stages’ `after` dependencies form a cycle',
   E_PLAN_EXISTS: 'the plan directory already exists (use --force to replace it)',

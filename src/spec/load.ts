@@ -2,6 +2,7 @@
 // validate it. Every form becomes a `Spec`; problems become a SpecError with file, path and line.
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
+import { hasDuplicateKeys } from './json-duplicates.js';
 import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { BatchplanError, SpecError } from '../errors.js';
@@ -65,7 +66,9 @@ function parseStructured(file: string, text: string, baseDir: string, forced?: S
 function parseData(file: string, text: string): unknown {
   // JSON.parse first: it is an order of magnitude faster than the YAML parser on big params lists.
   try {
-    return JSON.parse(text);
+    const data: unknown = JSON.parse(text);
+    if (!hasDuplicateKeys(text)) return data;
+    // A key given twice: the YAML parser (JSON is YAML) reports it with its line and path.
   } catch {
     /* not JSON: YAML (which reports lines) */
   }

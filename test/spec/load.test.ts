@@ -230,6 +230,32 @@ stages:
     expect(err.issues[0]!.location.line).toBe(lineOf(text, 'A: 3'));
   });
 
+  it('a key given twice in a JSON spec is an error with its path and line, not the last one kept', () => {
+    const text =
+      '{\n  "stages": [\n    {"name": "a", "tasks": [{"cmd": "x", "env": {"K": "1", "\\u004b": "2"}}]}\n  ],\n  "stages": []\n}\n';
+    const file = write('dup.json', text);
+    const err = loadError(file);
+    expect(err.code).toBe('E_SPEC_PARSE');
+    expect(err.issues[0]!.location.line).toBe(3); // the first duplicate met: K, written twice (once escaped)
+    expect(err.issues[0]!.location.path).toBe('stages[0].tasks[0].env.K');
+    const top = '{"stages": [{"name": "a", "tasks": [{"cmd": "x"}]}],\n "stages": []}';
+    expect(loadError(write('dup-top.json', top)).issues[0]!.location).toMatchObject({
+      line: 2,
+      path: 'stages',
+    });
+  });
+
+  it('JSON with equal keys in different objects, or equal strings as values, loads', () => {
+    const text = JSON.stringify({
+      defaults: { env: { name: 'name' } },
+      stages: [
+        { name: 'a', tasks: [{ cmd: 'x', env: { cmd: '"cmd", "cmd"' } }] },
+        { name: 'b', after: ['a'], tasks: [{ cmd: 'name' }] },
+      ],
+    });
+    expect(loadSpecFile(write('no-dup.json', text)).spec.stages).toHaveLength(2);
+  });
+
   it('JSON specs get the path and the line too', () => {
     const text =
       '{\n  "stages": [\n    {\n      "name": "a",\n      "tasks": [{"cmd": "x", "bogus": 1}]\n    }\n  ]\n}\n';
