@@ -1,9 +1,10 @@
 // Test helpers: run the built CLI as a user would, in scratch directories.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
+import { NATIVE_MODULE } from '../src/exec/native-launcher.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'batchplan.js');
@@ -72,6 +73,19 @@ export function engineAvailable(command: string): boolean {
   if (!found && process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
     throw new Error(`engine '${command}' is not installed; CI requires it (run scripts/install-engines.sh)`);
   return found;
+}
+
+/**
+ * The task launchers to test: Node's spawn, and the native one (posix_spawn) when it was built;
+ * CI requires it (BATCHPLAN_REQUIRE_ENGINES=1), elsewhere its tests are skipped without it.
+ */
+export function launchersToTest(): ('spawn' | 'native')[] {
+  if (existsSync(NATIVE_MODULE)) return ['spawn', 'native'];
+  if (process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
+    throw new Error(
+      `the native task launcher is not built (${NATIVE_MODULE}); run node scripts/build-native.js`,
+    );
+  return ['spawn'];
 }
 
 /** Whether a process is gone: no such pid, or a zombie waiting for a slow init to reap it. */

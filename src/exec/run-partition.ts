@@ -9,6 +9,7 @@ import type { PlanStage, TaskRecord } from '../plan/model.js';
 import { loadStageStatus } from '../status/load.js';
 import { JournalWriter } from '../status/journal-writer.js';
 import { startAttempt, type AttemptResult, type RunningAttempt } from './attempt.js';
+import { openLauncher } from './launcher.js';
 import { allocatedCpus, allocatedGpus, gpusPerSlot } from './resources.js';
 import type { StopSignal } from './stop-signal.js';
 import { BatchplanError } from '../errors.js';
@@ -87,13 +88,14 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     return result;
   }
 
+  // Copied once, not per task (performance): spreading process.env goes through a getter per
+  // variable, which cost more than the rest of taskEnv together.
+  const stageEnv: NodeJS.ProcessEnv = { ...env, ...stage.env };
+  const launcher = openLauncher(stageEnv);
   const journal = new JournalWriter(plan.dir, stageIndex, stage.name, slice);
   result.journal = journal.journalPath;
   const stageResults = join(plan.dir, 'results', `stage-${stageIndex}`);
   let stageResultsMade = false;
-  // Copied once, not per task (performance): spreading process.env goes through a getter per
-  // variable, which cost more than the rest of taskEnv together.
-  const stageEnv: NodeJS.ProcessEnv = { ...env, ...stage.env };
   const running = new Set<RunningAttempt>();
   const onStop = () => running.forEach((a) => a.stop());
   opts.stop.on(onStop);
@@ -113,7 +115,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     for (let attempt = 1; ; attempt++) {
       const a = prior.attemptsOf(k) + attempt;
       journal.started(i, a);
-      const run = startAttempt({
+      const run = startAttempt(launcher, {
         cmd: rec.cmd,
         shell: stage.shell,
         cwd: rec.cwd ?? stage.cwd,
@@ -157,6 +159,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   } finally {
     opts.stop.off(onStop);
     journal.close();
+    await launcher.close();
   }
   if (opts.stop.signal) result.signal = opts.stop.signal;
   return result;

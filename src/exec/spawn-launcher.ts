@@ -1,0 +1,69 @@
+// Launch a task with Node's spawn: simple and always there, but it forks all of run-partition, which
+// costs a millisecond or more per task (see fork-server.ts for the cheap way).
+import { spawn } from 'node:child_process';
+import type { Launcher, LaunchSpec, TaskExit, TaskProcess } from './launcher.js';
+import { OutputTail } from './output-tail.js';
+
+/** After the process exits, how long to wait for pipes held open by its leftover children. */
+const PIPE_DRAIN_MS = 2000;
+
+function launch(spec: LaunchSpec): TaskProcess {
+  const out = new OutputTail(spec.logLimit);
+  const err = new OutputTail(spec.logLimit);
+  const child = spawn(spec.shell, ['-c', spec.cmd], {
+    cwd: spec.cwd,
+    env: spec.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // own process group, so the whole tree can be signalled
+  });
+  child.stdout.on('data', (b: Buffer) => out.push(b));
+  child.stderr.on('data', (b: Buffer) => err.push(b));
+
+  const ended = new Promise<TaskExit>((resolve) => {
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(drainTimer);
+      resolve({
+        code: exit?.code ?? null,
+        ...(exit?.signal ? { signal: exit.signal } : {}),
+        stdout: out.buffer(),
+        stderr: err.buffer(),
+      });
+    };
+    child.on('error', (e) => {
+      // The shell could not be started (missing shell, missing cwd): a failed attempt, said plainly.
+      err.push(Buffer.from(`batchplan: cannot start task: ${e.message}\n`));
+      exit = { code: null, signal: null };
+      finish();
+    });
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      drainTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish();
+      }, PIPE_DRAIN_MS);
+    });
+    child.on('close', () => {
+      if (exit) finish();
+    });
+  });
+
+  return {
+    ended,
+    signal(sig) {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    },
+  };
+}
+
+export const spawnLauncher: Launcher = { name: 'spawn', launch, close: async () => {} };
