@@ -35,9 +35,18 @@ export async function run(ctx) {
     },
     xargs: async () => (await measureSh(`xargs -P 2 -d '\\n' -n 1 sh -c < '${cmds}'`)).ms,
   };
-  // Context, not a target: the same spawns from a bare Node.js loop (bench/spawn-floor.js).
-  // A fifth of the tasks (per-task figures), to keep the bench within its time.
+  // Context, not a target: run-partition with Node's own spawn instead of the native launcher, and
+  // the same spawns from a bare Node.js loop (bench/spawn-floor.js). A fifth of the tasks each
+  // (per-task figures), to keep the bench within its time.
   const floorTasks = tasks / 5;
+  const fifth = join(dir, 'fifth.plan');
+  writeFileSync(join(dir, 'fifth.txt'), 'true\n'.repeat(floorTasks));
+  runSync(batchplan('plan', join(dir, 'fifth.txt'), '-o', fifth));
+  fns.spawnLauncher = async () => {
+    rmSync(join(fifth, 'status'), { recursive: true, force: true });
+    const argv = batchplan('run-partition', fifth, 'fifth', '1', '0', '--nprocs', '2');
+    return (await measure(argv, { env: { BATCHPLAN_LAUNCHER: 'spawn' } })).ms;
+  };
   fns.nodeFloor = async () =>
     (await measure([NODE, join(ROOT, 'bench', 'spawn-floor.js'), String(floorTasks), '2'])).ms;
   const parallel = have('parallel');
@@ -85,6 +94,16 @@ export async function run(ctx) {
     target: 'info',
     pass: null,
     note: `overhead over xargs: ${((bp.median - res.xargs.median) / tasks).toFixed(3)} ms per task`,
+  });
+  rows.push({
+    case: `launch: run-partition with Node's spawn (BATCHPLAN_LAUNCHER=spawn, ${fmt.n(floorTasks)} tasks)`,
+    unit: 'ms/task',
+    batchplan: scale(res.spawnLauncher, 1 / floorTasks),
+    baseline: { name: 'xargs', ...scale(res.xargs, 1 / tasks) },
+    ratio: res.spawnLauncher.median / floorTasks / (res.xargs.median / tasks),
+    target: 'info',
+    pass: null,
+    note: `the native launcher (the default) saves ${(res.spawnLauncher.median / floorTasks - bp.median / tasks).toFixed(3)} ms per task`,
   });
   rows.push({
     case: `launch: floor of Node.js spawn (bare loop of ${fmt.n(floorTasks)}, same spawn options, no journal)`,
