@@ -9,6 +9,7 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Launcher, LaunchSpec, TaskExit, TaskProcess } from './launcher.js';
 import { OutputTail } from './output-tail.js';
+import { spawnLauncher } from './spawn-launcher.js';
 
 /** Where scripts/build-native.js puts the module (from src/exec or dist/exec alike). */
 export const NATIVE_MODULE = fileURLToPath(new URL('../../dist/native/fast_spawn.node', import.meta.url));
@@ -23,6 +24,8 @@ interface FastSpawn {
     callback: (error: Error | null, started?: [number, number, number]) => void,
   ): void;
   reap(pid: number): [number | null, number] | null;
+  /** Whether spawn honours cwd (glibc 2.29+); tasks with a cwd use Node's spawn otherwise. */
+  chdir: boolean;
 }
 
 /** After the process exits, how long to wait for pipes held open by its leftover children. */
@@ -43,7 +46,12 @@ export function loadNativeLauncher(): Launcher | undefined {
   let poll: NodeJS.Timeout | undefined;
   const reapAll = () => {
     for (const [pid, exited] of running) {
-      const r = native.reap(pid);
+      let r: [number | null, number] | null;
+      try {
+        r = native.reap(pid);
+      } catch {
+        r = [null, 0]; // not ours to wait for any more (ECHILD): ended, how is unknown
+      }
       if (r) {
         running.delete(pid);
         exited(r);
@@ -53,6 +61,7 @@ export function loadNativeLauncher(): Launcher | undefined {
   };
 
   const launch = (spec: LaunchSpec): TaskProcess => {
+    if (spec.cwd !== undefined && !native.chdir) return spawnLauncher.launch(spec);
     const out = new OutputTail(spec.logLimit);
     const err = new OutputTail(spec.logLimit);
     const envp = Object.entries(spec.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));

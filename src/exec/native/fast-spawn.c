@@ -6,8 +6,8 @@
 // spawn(file, argv, envp, cwd | null, callback) calls back (error, [pid, stdoutFd, stderrFd]); the
 // task gets /dev/null as stdin, pipes as stdout and stderr, its own process group, an empty signal
 // mask and every signal at its default action (Node ignores SIGPIPE, and ignored signals survive
-// exec). The error has the errno name as `code` when the task cannot start (a missing shell or
-// directory: ENOENT).
+// exec). The error says why the task cannot start (a missing shell or directory).
+// chdir: whether spawn can honour cwd (see HAVE_ADDCHDIR).
 // reap(pid) -> null while the task runs, else [exitCode | null, signalNumber | 0]; never blocks.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +20,14 @@
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+// posix_spawn_file_actions_addchdir_np came with glibc 2.29 (RHEL 8 has 2.28). Without it the
+// module says so (`chdir: false`) and run-partition starts tasks that set a cwd with Node's spawn.
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
+#define HAVE_ADDCHDIR 1
+#else
+#define HAVE_ADDCHDIR 0
+#endif
 
 #define CHECK(call)                                                     \
   do {                                                                  \
@@ -80,7 +88,9 @@ static void run_spawn(napi_env env, void *data) {
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+#if HAVE_ADDCHDIR
     if (r->cwd) posix_spawn_file_actions_addchdir_np(&fa, r->cwd);
+#endif
     posix_spawnattr_init(&at);
     sigemptyset(&none);
     sigfillset(&all);
@@ -103,13 +113,11 @@ static void run_spawn(napi_env env, void *data) {
 }
 
 static napi_value errno_error(napi_env env, int err, const char *what) {
-  napi_value code, msg, error;
-  const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
+  napi_value msg, error;
   char text[512];
   snprintf(text, sizeof text, "%s: %s", what, strerror(err));
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, code, msg, &error);
+  napi_create_error(env, NULL, msg, &error);
   return error;
 }
 
@@ -197,5 +205,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "spawn", fn);
   napi_create_function(env, "reap", NAPI_AUTO_LENGTH, Reap, NULL, &fn);
   napi_set_named_property(env, exports, "reap", fn);
+  napi_value chdir_supported;
+  napi_get_boolean(env, HAVE_ADDCHDIR, &chdir_supported);
+  napi_set_named_property(env, exports, "chdir", chdir_supported);
   return exports;
 }
