@@ -49,6 +49,7 @@ export function startAttempt(launcher: Launcher, spec: AttemptSpec): RunningAtte
     }, spec.timeout * 1000);
 
   const done = task.ended.then(async (exit): Promise<AttemptResult> => {
+    const durationMs = performance.now() - t0;
     // A scheduler's cancel signals every process of the job at once: a task may die of it a moment
     // before run-partition hears its own copy. Give that stop request a moment to arrive, so the
     // task counts as interrupted (retried later), not failed.
@@ -63,7 +64,7 @@ export function startAttempt(launcher: Launcher, spec: AttemptSpec): RunningAtte
       exitCode: exit.code,
       ...(exit.signal ? { signal: exit.signal } : {}),
       timedOut,
-      durationMs: performance.now() - t0,
+      durationMs,
       stdout: exit.stdout,
       stderr: exit.stderr,
     };
