@@ -3,9 +3,11 @@
 // copies nothing, which halves the cost of a short task. Exits are learnt from SIGCHLD (and a
 // 100 ms backstop poll, which also keeps the event loop alive while tasks run: a signal listener
 // does not), then collected with waitpid on our own pids only, never on libuv's.
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Launcher, LaunchSpec, TaskExit, TaskProcess } from './launcher.js';
 import { OutputTail } from './output-tail.js';
@@ -34,6 +36,30 @@ const SIGNAL_NAMES = new Map(
   Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
 );
 
+/**
+ * A bare shell name (`shell: bash`) looked up in the task's own PATH, as Node's spawn does;
+ * posix_spawnp would search run-partition's. Unresolved names are passed on, to fail plainly.
+ */
+function resolveShell(shell: string, env: NodeJS.ProcessEnv, cache: Map<string, string>): string {
+  if (shell.includes('/')) return shell;
+  const key = `${env.PATH ?? ''}\0${shell}`;
+  let found = cache.get(key);
+  if (found === undefined) {
+    found = shell;
+    for (const dir of (env.PATH ?? '').split(':').filter(Boolean)) {
+      try {
+        accessSync(join(dir, shell), fsConstants.X_OK);
+        found = join(dir, shell);
+        break;
+      } catch {
+        /* not here */
+      }
+    }
+    cache.set(key, found);
+  }
+  return found;
+}
+
 /** The native launcher, or undefined when the module was not built (no C compiler or headers). */
 export function loadNativeLauncher(): Launcher | undefined {
   let native: FastSpawn;
@@ -44,6 +70,7 @@ export function loadNativeLauncher(): Launcher | undefined {
   }
   const running = new Map<number, (exit: [number | null, number]) => void>();
   let poll: NodeJS.Timeout | undefined;
+  const shells = new Map<string, string>();
   const reapAll = () => {
     for (const [pid, exited] of running) {
       let r: [number | null, number] | null;
@@ -76,7 +103,8 @@ export function loadNativeLauncher(): Launcher | undefined {
       }
     };
     const ended = new Promise<TaskExit>((resolve) => {
-      native.spawn(spec.shell, [spec.shell, '-c', spec.cmd], envp, spec.cwd ?? null, (error, started) => {
+      const file = resolveShell(spec.shell, spec.env, shells);
+      native.spawn(file, [spec.shell, '-c', spec.cmd], envp, spec.cwd ?? null, (error, started) => {
         if (error || !started) {
           // The shell or the directory is missing: a failed attempt, said plainly (as with spawn).
           err.push(Buffer.from(`batchplan: cannot start task: ${error?.message ?? 'no pid'}\n`));

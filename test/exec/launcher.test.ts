@@ -1,7 +1,7 @@
 // Both ways of starting a task (Node's spawn and posix_spawn through the native module) must behave
 // the same: exit codes and signals, output tails, environment and directory, process groups, the
 // pipe drain for leftover children, and plain "cannot start" failures.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openLauncher, type Launcher, type LaunchSpec } from '../../src/exec/launcher.js';
@@ -39,6 +39,15 @@ describe.each(launchersToTest())('launcher %s', (name) => {
     expect(pwd).toBe(dir);
     expect(vars).toEqual(expect.arrayContaining(['A=x=y', 'EMPTY=', 'PATH=/bin']));
     expect(vars.filter((v) => /^(HOME|USER)=/.test(v))).toEqual([]);
+  });
+
+  it('finds a shell given by name in the task’s own PATH', async () => {
+    const bin = join(dir, `bin-${name}`);
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'myshell'), '#!/bin/sh\necho "myshell $1 $2"\n', { mode: 0o755 });
+    const r = await run({ shell: 'myshell', cmd: 'x', env: { PATH: `${bin}:/usr/bin:/bin` } });
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.stdout.toString()).toBe('myshell -c x\n');
   });
 
   it('reports a death by signal as a signal, with no exit code', async () => {
