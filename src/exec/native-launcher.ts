@@ -26,12 +26,20 @@ interface FastSpawn {
     callback: (error: Error | null, started?: [number, number, number]) => void,
   ): void;
   reap(pid: number): [number | null, number] | null;
+  /** What a (non-blocking) pipe holds now, and whether its writers are gone (then it is closed). */
+  drain(fd: number): [Buffer, boolean];
   /** Whether spawn honours cwd (glibc 2.29+); tasks with a cwd use Node's spawn otherwise. */
   chdir: boolean;
 }
 
 /** After the process exits, how long to wait for pipes held open by its leftover children. */
 const PIPE_DRAIN_MS = 2000;
+/**
+ * Output of a task that ends sooner is read at its exit with drain(), without setting up streams
+ * (two sockets per task were a sixth of run-partition's cost with short tasks). One that runs longer
+ * gets streams; until then its pipes buffer 64 KiB each, and a task that fills one waits that long.
+ */
+const STREAM_AFTER_MS = 50;
 const SIGNAL_NAMES = new Map(
   Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
 );
@@ -113,12 +121,14 @@ export function loadNativeLauncher(): Launcher | undefined {
         const [p, ...fds] = started;
         pid = p;
         let exit: [number | null, number] | undefined;
+        const atEof = fds.map(() => false);
         let open = fds.length;
         let drainTimer: NodeJS.Timeout | undefined;
+        let streams: Socket[] | undefined;
         const finish = () => {
           if (!exit) return;
           if (open > 0) {
-            drainTimer ??= setTimeout(() => streams.forEach((s) => s.destroy()), PIPE_DRAIN_MS);
+            drainTimer ??= setTimeout(() => streams?.forEach((s) => s.destroy()), PIPE_DRAIN_MS);
             return;
           }
           clearTimeout(drainTimer);
@@ -126,19 +136,38 @@ export function loadNativeLauncher(): Launcher | undefined {
           const signal = signo ? SIGNAL_NAMES.get(signo) : undefined;
           resolve({ code, ...(signal ? { signal } : {}), stdout: out.buffer(), stderr: err.buffer() });
         };
-        const streams = fds.map((fd, k) => {
-          const s = new Socket({ fd, readable: true, writable: false });
-          s.on('data', (b: Buffer) => (k === 0 ? out : err).push(b));
-          s.on('error', () => {}); // a read error ends the stream like EOF
-          s.on('close', () => {
-            open--;
-            finish();
+        const stream = () => {
+          if (streams) return;
+          clearTimeout(streamTimer);
+          streams = fds.flatMap((fd, k) => {
+            if (atEof[k]) return [];
+            const s = new Socket({ fd, readable: true, writable: false });
+            s.on('data', (b: Buffer) => (k === 0 ? out : err).push(b));
+            s.on('error', () => {}); // a read error ends the stream like EOF
+            s.on('close', () => {
+              open--;
+              finish();
+            });
+            return [s];
           });
-          return s;
-        });
+        };
+        const streamTimer = setTimeout(stream, STREAM_AFTER_MS);
         running.set(pid, (r) => {
           gone = true;
           exit = r;
+          if (!streams) {
+            fds.forEach((fd, k) => {
+              const [data, eof] = native.drain(fd);
+              if (data.length > 0) (k === 0 ? out : err).push(data);
+              if (eof) {
+                atEof[k] = true;
+                open--;
+              }
+            });
+            // A child it left behind still holds a pipe: read on as a stream, for the drain time.
+            if (open > 0) stream();
+            else clearTimeout(streamTimer);
+          }
           finish();
         });
         if (!poll) {

@@ -103,6 +103,24 @@ describe.each(launchersToTest())('launcher %s', (name) => {
     expect(ms).toBeLessThan(10_000);
   });
 
+  it('keeps output written before and after it has run a while (past the point where it is streamed)', async () => {
+    const r = await run({ cmd: 'echo early; echo e1 >&2; sleep 0.3; echo late; echo e2 >&2' });
+    expect(r.stdout.toString()).toBe('early\nlate\n');
+    expect(r.stderr.toString()).toBe('e1\ne2\n');
+  });
+
+  it('a child left writing without end is cut off after the drain time, its tail kept', async () => {
+    const t0 = Date.now();
+    const r = await run({ cmd: '(yes tail-line &); echo parent', logLimit: 4096 });
+    expect(r.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const text = r.stdout.toString();
+    expect(text).toMatch(
+      /^\[batchplan: \d+ earlier bytes of output dropped; --log-limit keeps the last 4096\]\n/,
+    );
+    expect(text.endsWith('tail-line\n')).toBe(true);
+  });
+
   it('fails plainly, with no exit code, when the directory or the shell is missing', async () => {
     const noDir = await run({ cwd: join(dir, 'missing') });
     expect(noDir).toMatchObject({ code: null });

@@ -9,6 +9,7 @@
 // exec). The error says why the task cannot start (a missing shell or directory).
 // chdir: whether spawn can honour cwd (see HAVE_ADDCHDIR).
 // reap(pid) -> null while the task runs, else [exitCode | null, signalNumber | 0]; never blocks.
+// drain(fd): see below.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -108,6 +109,11 @@ static void run_spawn(napi_env env, void *data) {
     if (out[0] >= 0) close(out[0]);
     if (err[0] >= 0) close(err[0]);
   }
+  // Non-blocking read ends: drain() may read what a finished task left without waiting.
+  if (r->rc == 0) {
+    fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+    fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) | O_NONBLOCK);
+  }
   r->out = out[0];
   r->err = err[0];
 }
@@ -172,6 +178,44 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// drain(fd) -> [Buffer, eof]: what the pipe holds now, without waiting; eof once its writers are all
+// gone, and then the fd is closed. run-partition reads a short task's output this way at its exit,
+// with no stream set up at all.
+static napi_value Drain(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg, result, buffer, eof;
+  int32_t fd;
+  CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
+  CHECK(napi_get_value_int32(env, arg, &fd));
+  size_t size = 0, cap = 0;
+  char *data = NULL;
+  int at_eof = 0;
+  for (;;) {
+    if (size >= (4u << 20)) break;  // a writer that keeps going: the caller streams the rest
+    if (cap - size < 65536) {
+      char *bigger = realloc(data, cap + 65536);
+      if (!bigger) break;
+      data = bigger;
+      cap += 65536;
+    }
+    ssize_t n = read(fd, data + size, cap - size);
+    if (n > 0) size += (size_t)n;
+    else if (n == 0) {
+      at_eof = 1;
+      break;
+    } else if (errno != EINTR) break;  // EAGAIN: nothing more for now
+  }
+  if (at_eof) close(fd);
+  void *copy;
+  CHECK(napi_create_buffer_copy(env, size, size ? data : "", &copy, &buffer));
+  free(data);
+  CHECK(napi_get_boolean(env, at_eof, &eof));
+  CHECK(napi_create_array_with_length(env, 2, &result));
+  CHECK(napi_set_element(env, result, 0, buffer));
+  CHECK(napi_set_element(env, result, 1, eof));
+  return result;
+}
+
 static napi_value Reap(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value arg, result, code, sig;
@@ -205,6 +249,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "spawn", fn);
   napi_create_function(env, "reap", NAPI_AUTO_LENGTH, Reap, NULL, &fn);
   napi_set_named_property(env, exports, "reap", fn);
+  napi_create_function(env, "drain", NAPI_AUTO_LENGTH, Drain, NULL, &fn);
+  napi_set_named_property(env, exports, "drain", fn);
   napi_value chdir_supported;
   napi_get_boolean(env, HAVE_ADDCHDIR, &chdir_supported);
   napi_set_named_property(env, exports, "chdir", chdir_supported);
