@@ -1,6 +1,7 @@
 // What the scheduler end-to-end tests (slurm, sge, pbs) share: plan a spec, submit it with a runner,
 // wait without blocking the test thread, and read status, tasks and the order stages ran in.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { cli, cliAwait } from './helpers.js';
@@ -62,6 +63,25 @@ export function engineHarness(runner: string, dir: string, env: NodeJS.ProcessEn
     status: (plan: string): { stages: EngineStage[]; overall: { done: boolean } } =>
       JSON.parse(run(['status', plan, '--json']).stdout),
     submitFrom,
+    /**
+     * The user's other way in: generate-script into `out`, run its submit.sh, and return the files
+     * written and the one submission record it left.
+     */
+    runDriver(plan: string, n: number, out: string, ...flags: string[]) {
+      const g = run(['generate-script', plan, String(n), '--runner', runner, ...flags, '-o', out]);
+      expect(g.code, g.stderr).toBe(0);
+      const r = spawnSync('bash', [join(out, 'submit.sh')], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const records = readdirSync(join(plan, 'submissions'));
+      expect(records).toHaveLength(1);
+      const record = JSON.parse(readFileSync(join(plan, 'submissions', records[0]!), 'utf8')) as {
+        jobIds: string[];
+      };
+      return { files: readdirSync(out).sort(), record };
+    },
     submit: (plan: string, n: number, ...flags: string[]) => submitFrom(dir, plan, n, ...flags),
     /** `batchplan wait`, awaited: a long spawnSync would block the test thread (and vitest's RPC). */
     waitFor: (plan: string) =>

@@ -10,7 +10,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Launcher, LaunchSpec, TaskExit, TaskProcess } from './launcher.js';
-import { OutputTail } from './output-tail.js';
+import { OutputTail, PIPE_DRAIN_MS } from './output-tail.js';
 import { spawnLauncher } from './spawn-launcher.js';
 
 /** Where scripts/build-native.js puts the module (from src/exec or dist/exec alike). */
@@ -32,8 +32,6 @@ interface FastSpawn {
   chdir: boolean;
 }
 
-/** After the process exits, how long to wait for pipes held open by its leftover children. */
-const PIPE_DRAIN_MS = 2000;
 /**
  * Output of a task that ends sooner is read at its exit with drain(), without setting up streams
  * (two sockets per task were a sixth of run-partition's cost with short tasks). One that runs longer

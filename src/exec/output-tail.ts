@@ -1,17 +1,8 @@
 // The bounded output kept per attempt: the last `limit` bytes of a stream, with a note of how much
 // earlier output was dropped. Both launchers keep output the same way.
 
-/** The line put before a tail whose earlier bytes were dropped. */
-export function droppedNote(dropped: number, limit: number): Buffer {
-  return Buffer.from(
-    `[batchplan: ${dropped} earlier bytes of output dropped; --log-limit keeps the last ${limit}]\n`,
-  );
-}
-
-/** `tail` preceded by the note when bytes were dropped. */
-export function withDroppedNote(tail: Buffer, dropped: number, limit: number): Buffer {
-  return dropped === 0 ? tail : Buffer.concat([droppedNote(dropped, limit), tail]);
-}
+/** After a task exits, how long to wait for pipes held open by children it left behind. */
+export const PIPE_DRAIN_MS = 2000;
 
 /** Keeps the last `limit` bytes of a stream and counts what it dropped. */
 export class OutputTail {
@@ -37,6 +28,8 @@ export class OutputTail {
       this.dropped += buf.length - this.limit;
       buf = buf.subarray(buf.length - this.limit);
     }
-    return withDroppedNote(buf, this.dropped, this.limit);
+    if (this.dropped === 0) return buf;
+    const note = `[batchplan: ${this.dropped} earlier bytes of output dropped; --log-limit keeps the last ${this.limit}]\n`;
+    return Buffer.concat([Buffer.from(note), buf]);
   }
 }

@@ -2,10 +2,7 @@
 // costs a millisecond or more per task (see fork-server.ts for the cheap way).
 import { spawn } from 'node:child_process';
 import type { Launcher, LaunchSpec, TaskExit, TaskProcess } from './launcher.js';
-import { OutputTail } from './output-tail.js';
-
-/** After the process exits, how long to wait for pipes held open by its leftover children. */
-const PIPE_DRAIN_MS = 2000;
+import { OutputTail, PIPE_DRAIN_MS } from './output-tail.js';
 
 function launch(spec: LaunchSpec): TaskProcess {
   const out = new OutputTail(spec.logLimit);

@@ -37,3 +37,20 @@ export function driverSteps<S extends ArrayChunk & { stageIndex: number }>(
     };
   });
 }
+
+/**
+ * What every driver template writes into the submission record: each submission's stage and
+ * partition range (`record`, JSON), and the shell words that expand to their job ids
+ * (`recordVariables`; `quoted` where ids may hold characters the shell would split on).
+ */
+export function submissionRecordView(
+  steps: { stage: { index: number }; offset: number; last: number; variable: string }[],
+  quoted = false,
+) {
+  return {
+    record: JSON.stringify(
+      steps.map((s) => ({ stage: s.stage.index, offset: s.offset, size: s.last - s.offset + 1 })),
+    ),
+    recordVariables: steps.map((s) => (quoted ? `"$${s.variable}"` : `$${s.variable}`)).join(' '),
+  };
+}

@@ -3,7 +3,7 @@
 // stages in dependency order with `-W depend=…`.
 import type { ArrayChunk } from './array-chunks.js';
 import { scriptView } from './script-view.js';
-import { driverSteps } from './driver-steps.js';
+import { driverSteps, submissionRecordView } from './driver-steps.js';
 import { arrayChunks } from './array-chunks.js';
 import {
   arrayArgs,
@@ -113,10 +113,7 @@ function render(ctx: RenderContext): RenderedFile[] {
     ...view,
     torque: flavor === 'torque',
     steps,
-    record: JSON.stringify(
-      steps.map((s) => ({ stage: s.stage.index, offset: s.offset, size: s.last - s.offset + 1 })),
-    ),
-    recordVariables: steps.map((s) => `"$${s.variable}"`).join(' '),
+    ...submissionRecordView(steps, true),
   });
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }

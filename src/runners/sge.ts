@@ -2,7 +2,7 @@
 // (submit.sh) that submits them in dependency order with -hold_jid.
 import { usageError } from '../errors.js';
 import { scriptView } from './script-view.js';
-import { driverSteps } from './driver-steps.js';
+import { driverSteps, submissionRecordView } from './driver-steps.js';
 import { arrayChunks } from './array-chunks.js';
 import type { RenderContext, RenderedFile, Runner } from './runner.js';
 import {
@@ -89,10 +89,7 @@ function render(ctx: RenderContext): RenderedFile[] {
   const driver = renderTemplate('sge', 'submit.sh', {
     ...view,
     steps,
-    record: JSON.stringify(
-      steps.map((s) => ({ stage: s.stage.index, offset: s.offset, size: s.last - s.offset + 1 })),
-    ),
-    recordVariables: steps.map((s) => `$${s.variable}`).join(' '),
+    ...submissionRecordView(steps),
   });
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }

@@ -2,7 +2,7 @@
 // order, or (--layout allocation) one job that walks every stage inside its allocation with srun.
 import { arrayChunks } from './array-chunks.js';
 import { scriptView } from './script-view.js';
-import { driverSteps } from './driver-steps.js';
+import { driverSteps, submissionRecordView } from './driver-steps.js';
 import type { RenderContext, RenderedFile, Runner } from './runner.js';
 import type { ArraySubmission } from './scheduler.js';
 import { jobName, outputPattern, resourceOptions } from './slurm-directives.js';
@@ -77,10 +77,7 @@ function renderArrays(ctx: RenderContext): RenderedFile[] {
   const driver = renderTemplate('slurm', 'submit.sh', {
     ...view,
     steps,
-    record: JSON.stringify(
-      steps.map((s) => ({ stage: s.stage.index, offset: s.offset, size: s.last - s.offset + 1 })),
-    ),
-    recordVariables: steps.map((s) => `$${s.variable}`).join(' '),
+    ...submissionRecordView(steps),
   });
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }

@@ -43,7 +43,7 @@ const QSUB_DIR = pbsEngine(() => {
 
 // The wrappers first in PATH: gridengine-client may own /usr/bin/qsub.
 const env = QSUB_DIR ? { PATH: `${QSUB_DIR}:${process.env.PATH}` } : {};
-const { run, makePlan, tasks, status, submitFrom, waitFor } = engineHarness('pbs', dir, env);
+const { run, makePlan, tasks, status, submitFrom, waitFor, runDriver } = engineHarness('pbs', dir, env);
 /** PBS tests submit from a directory of their own: the qsub wrapper writes output files where it runs. */
 const submit = (plan: string, n: number, cwd: string, ...flags: string[]) =>
   submitFrom(cwd, plan, n, ...flags);
@@ -159,17 +159,8 @@ describe.runIf(QSUB_DIR).each(['pro', 'torque'] as const)(
       const log = join(dir, `driver-${flavor}.log`);
       const plan = makePlan(`driver-${flavor}`, TWO_STAGES(log));
       const out = join(dir, `driver-${flavor}-scripts`);
-      const g = run(['generate-script', plan, '3', '--runner', 'pbs', '--flavor', flavor, '-o', out]);
-      expect(g.code, g.stderr).toBe(0);
-      expect(readdirSync(out).sort()).toEqual(['stage-0.pbs', 'stage-1.pbs', 'submit.sh']);
-      const r = spawnSync('bash', [join(out, 'submit.sh')], {
-        encoding: 'utf8',
-        env: { ...process.env, ...env },
-      });
-      expect(r.status, r.stderr).toBe(0);
-      const records = readdirSync(join(plan, 'submissions'));
-      expect(records).toHaveLength(1);
-      const record = JSON.parse(readFileSync(join(plan, 'submissions', records[0]!), 'utf8'));
+      const { files, record } = runDriver(plan, 3, out, '--flavor', flavor);
+      expect(files).toEqual(['stage-0.pbs', 'stage-1.pbs', 'submit.sh']);
       expect(record).toMatchObject({
         runner: 'pbs',
         n: 3,

@@ -21,7 +21,7 @@ function cellUp(): boolean {
 
 const available = cellUp();
 
-const { makePlan, tasks, status, submit, waitFor } = engineHarness('sge', dir);
+const { makePlan, tasks, status, submit, waitFor, runDriver } = engineHarness('sge', dir);
 
 /** The jobs Grid Engine still lists (queued, running, in error or being deleted), with their states. */
 function jobStates(): Map<string, string> {
@@ -171,15 +171,8 @@ describe.runIf(available)('sge', () => {
 
   it('the rendered submit.sh submits, records the jobs, and batchplan wait follows them', async () => {
     const plan = makePlan('driver', TWO_STAGES());
-    const out = join(dir, 'driver-scripts');
-    const g = cli(['generate-script', plan, '3', '--runner', 'sge', '--time', '5', '-o', out]);
-    expect(g.code, g.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['stage-0.sge', 'stage-1.sge', 'submit.sh']);
-    const r = spawnSync('bash', [join(out, 'submit.sh')], { encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    const records = readdirSync(join(plan, 'submissions'));
-    expect(records).toHaveLength(1);
-    const record = JSON.parse(readFileSync(join(plan, 'submissions', records[0]!), 'utf8'));
+    const { files, record } = runDriver(plan, 3, join(dir, 'driver-scripts'), '--time', '5');
+    expect(files).toEqual(['stage-0.sge', 'stage-1.sge', 'submit.sh']);
     expect(record).toMatchObject({
       runner: 'sge',
       n: 3,

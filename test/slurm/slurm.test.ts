@@ -21,7 +21,7 @@ function clusterUp(): boolean {
 
 const available = clusterUp();
 
-const { makePlan, tasks, status, submit, waitFor } = engineHarness('slurm', dir);
+const { makePlan, tasks, status, submit, waitFor, runDriver } = engineHarness('slurm', dir);
 
 /** Slurm's own word on a job's array elements: state per element. */
 function slurmStates(jobId: string): string[] {
@@ -180,15 +180,8 @@ describe.runIf(available)('slurm', () => {
 
   it('the rendered submit.sh submits, records the jobs, and batchplan wait follows them', async () => {
     const plan = makePlan('driver', TWO_STAGES());
-    const out = join(dir, 'driver-scripts');
-    const g = cli(['generate-script', plan, '3', '--runner', 'slurm', '--time', '5', '-o', out]);
-    expect(g.code, g.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['stage-0.sbatch', 'stage-1.sbatch', 'submit.sh']);
-    const r = spawnSync('bash', [join(out, 'submit.sh')], { encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    const records = readdirSync(join(plan, 'submissions'));
-    expect(records).toHaveLength(1);
-    const record = JSON.parse(readFileSync(join(plan, 'submissions', records[0]!), 'utf8'));
+    const { files, record } = runDriver(plan, 3, join(dir, 'driver-scripts'), '--time', '5');
+    expect(files).toEqual(['stage-0.sbatch', 'stage-1.sbatch', 'submit.sh']);
     expect(record).toMatchObject({
       runner: 'slurm',
       n: 3,
