@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { compile } from '../plan/compile.js';
 import { writePlanDir } from '../plan/write.js';
-import type { PlanFile } from '../plan/format.js';
+import type { PlanFile } from '../plan/format-schema.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { VERSION } from '../version.js';
 import { Progress, plural } from './output.js';

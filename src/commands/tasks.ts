@@ -1,7 +1,7 @@
 import { findStage, readPlan, readTasks, type Plan } from '../plan/read.js';
 import type { PlanStage } from '../plan/model.js';
 import type { TaskState } from '../status/aggregate.js';
-import type { EndRecord } from '../status/journal-format.js';
+import type { EndRecord } from '../status/journal-schema.js';
 import type { JournalFile } from '../status/journal-reader.js';
 import { loadStageStatus } from '../status/load.js';
 import { endRecordsOf, readLog } from '../status/task-history.js';

@@ -9,7 +9,7 @@ import type { PlanStage, TaskRecord } from '../plan/model.js';
 import { loadStageStatus } from '../status/load.js';
 import { JournalWriter } from '../status/journal-writer.js';
 import { startAttempt, type AttemptResult, type RunningAttempt } from './attempt.js';
-import { openLauncher } from './launcher.js';
+import { openLauncher } from './open-launcher.js';
 import { allocatedCpus, allocatedGpus, gpusPerSlot } from './resources.js';
 import type { StopSignal } from './stop-signal.js';
 import { BatchplanError } from '../errors.js';

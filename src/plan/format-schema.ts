@@ -53,6 +53,7 @@ export const planFileSchema = z.strictObject({
   totalTasks: z.int().min(0),
   stages: z.array(planStageSchema),
 });
+export type PlanFile = z.infer<typeof planFileSchema>;
 
 export const taskRecordSchema = z.strictObject({
   id: z.string(),

@@ -1,7 +1,5 @@
 // plan.json: the plan directory's table of contents. Versioned; a reader refuses what it does not know.
-// The formats themselves are zod schemas in format-schema.ts; nothing here loads zod at run time.
-import type { z } from 'zod';
-import type { planFileSchema } from './format-schema.js';
+// The formats themselves are zod schemas in format-schema.ts (with their types); nothing here loads zod.
 
 export const PLAN_FORMAT = 'batchplan-plan';
 export const PLAN_FORMAT_VERSION = 1;
@@ -12,5 +10,3 @@ export const TASKS_FILE = 'tasks.jsonl';
 /** (totalTasks + 1) little-endian float64 byte offsets into tasks.jsonl: task k is [off[k], off[k+1]). */
 export const INDEX_FILE = 'tasks.idx';
 export const INDEX_ENTRY_BYTES = 8;
-
-export type PlanFile = z.infer<typeof planFileSchema>;

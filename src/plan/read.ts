@@ -9,8 +9,8 @@ import {
   PLAN_FORMAT,
   PLAN_FORMAT_VERSION,
   TASKS_FILE,
-  type PlanFile,
 } from './format.js';
+import type { PlanFile } from './format-schema.js';
 import { PLAN_FILE_JSON_SCHEMA, TASK_RECORD_JSON_SCHEMA } from './format-json-schema.js';
 import { checkJson } from '../util/json-check.js';
 import type { PlanStage, TaskRecord } from './model.js';

@@ -23,8 +23,8 @@ import {
   PLAN_FORMAT,
   PLAN_FORMAT_VERSION,
   TASKS_FILE,
-  type PlanFile,
 } from './format.js';
+import type { PlanFile } from './format-schema.js';
 
 export interface PlanMeta {
   batchplanVersion: string;

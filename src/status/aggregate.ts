@@ -3,7 +3,7 @@
 //
 // Rules: a success is final (two copies of a partition cannot undo it); otherwise the latest event
 // wins. A task whose latest event is a start is running while its writer is alive and lost after.
-import type { JournalRecord } from './journal-format.js';
+import type { JournalRecord } from './journal-schema.js';
 
 export const TASK_STATES = ['pending', 'running', 'lost', 'interrupted', 'succeeded', 'failed'] as const;
 export type TaskState = (typeof TASK_STATES)[number];

@@ -7,8 +7,6 @@
 // <start>-<end> is the stage-relative task range the process ran, so a partition reads only the
 // journals that overlap its own range. Each process writes its own files: two copies of the same
 // partition never interleave bytes. The journal file's mtime is the writer's heartbeat.
-import type { z } from 'zod';
-import type { journalHeaderSchema, journalRecordSchema } from './journal-schema.js';
 
 export const JOURNAL_FORMAT_VERSION = 1;
 export const STATUS_DIR = 'status';
@@ -18,11 +16,6 @@ export const STALE_MS = 4 * HEARTBEAT_MS;
 
 export const taskEndStates = ['succeeded', 'failed', 'interrupted'] as const;
 export type EndState = (typeof taskEndStates)[number];
-
-export type JournalHeader = z.infer<typeof journalHeaderSchema>;
-export type JournalRecord = z.infer<typeof journalRecordSchema>;
-export type StartRecord = Extract<JournalRecord, { k: 's' }>;
-export type EndRecord = Extract<JournalRecord, { k: 'e' }>;
 
 export function stageStatusDir(planDir: string, stageIndex: number): string {
   return `${planDir}/${STATUS_DIR}/stage-${stageIndex}`;

@@ -10,10 +10,9 @@ import {
   parseJournalName,
   STALE_MS,
   stageStatusDir,
-  type JournalHeader,
   type JournalName,
-  type JournalRecord,
 } from './journal-format.js';
+import type { JournalHeader, JournalRecord } from './journal-schema.js';
 
 export interface JournalFile extends JournalName {
   path: string;

@@ -1,6 +1,6 @@
-// The journal's records as zod schemas: the format's definition, which the types in journal-format.ts
-// come from and tests check real journals against. Readers parse records by hand for speed (a
-// million records per status), so nothing on a run path loads this module.
+// The journal's records as zod schemas and their types: the format's definition, which tests check
+// real journals against. Readers parse records by hand for speed (a million records per status), so
+// nothing on a run path loads this module at run time (its types are erased).
 import { z } from 'zod';
 import { taskEndStates } from './journal-format.js';
 
@@ -38,3 +38,8 @@ export const journalRecordSchema = z.discriminatedUnion('k', [
   /** The writer finished cleanly: nothing in this journal is still running. */
   z.strictObject({ k: z.literal('c'), t: z.number() }),
 ]);
+
+export type JournalHeader = z.infer<typeof journalHeaderSchema>;
+export type JournalRecord = z.infer<typeof journalRecordSchema>;
+export type StartRecord = Extract<JournalRecord, { k: 's' }>;
+export type EndRecord = Extract<JournalRecord, { k: 'e' }>;

@@ -4,15 +4,8 @@
 import { closeSync, fdatasync, fdatasyncSync, futimesSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import {
-  HEARTBEAT_MS,
-  JOURNAL_FORMAT_VERSION,
-  journalBase,
-  stageStatusDir,
-  type EndRecord,
-  type JournalHeader,
-  type JournalRecord,
-} from './journal-format.js';
+import { HEARTBEAT_MS, JOURNAL_FORMAT_VERSION, journalBase, stageStatusDir } from './journal-format.js';
+import type { EndRecord, JournalHeader, JournalRecord } from './journal-schema.js';
 
 export interface TaskOutput {
   stdout: Buffer;

@@ -1,6 +1,6 @@
 // Every recorded attempt of one task, with where its output is: for `logs` and `tasks --tail`.
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { EndRecord, StartRecord } from './journal-format.js';
+import type { EndRecord, StartRecord } from './journal-schema.js';
 import { listJournals, readJournal, type JournalFile } from './journal-reader.js';
 
 export interface AttemptHistory {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAttempt, type AttemptSpec } from '../../src/exec/attempt.js';
-import { openLauncher } from '../../src/exec/launcher.js';
+import { openLauncher } from '../../src/exec/open-launcher.js';
 import { launchersToTest, processGone, scratch } from '../helpers.js';
 
 const dir = scratch();

@@ -4,7 +4,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openLauncher, type Launcher, type LaunchSpec } from '../../src/exec/launcher.js';
+import type { Launcher, LaunchSpec } from '../../src/exec/launcher.js';
+import { openLauncher } from '../../src/exec/open-launcher.js';
 import { launchersToTest, processGone, scratch } from '../helpers.js';
 
 const dir = scratch();

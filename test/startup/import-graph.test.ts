@@ -1,7 +1,8 @@
 // Cold start: run-partition starts once per array task, often from a slow shared file system, and
 // `--help`/`--version` must stay light. Walk the static import graph of the built modules.
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
 
@@ -28,6 +29,53 @@ function reachablePackages(entry: string): Set<string> {
 
 const dist = join(ROOT, 'dist');
 
+/**
+ * Import circles among the TypeScript sources, type-only imports included (a circle of types still
+ * ties two modules together: put the type next to its schema, or the shared part in a module of its own).
+ */
+function sourceCircles(srcDir: string): string[][] {
+  const files = (readdirSync(srcDir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(srcDir, f));
+  const edges = new Map<string, string[]>();
+  for (const file of files) {
+    const deps: string[] = [];
+    for (const m of readFileSync(file, 'utf8').matchAll(
+      /^\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/gm,
+    ))
+      deps.push(resolve(dirname(file), m[1]!).replace(/\.js$/, '.ts'));
+    edges.set(file, deps);
+  }
+  // Tarjan's strongly connected components: every component of more than one module is a circle.
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const circles: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!edges.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (stack.includes(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        component.push(relative(srcDir, w));
+      } while (w !== v);
+      if (component.length > 1) circles.push(component.sort());
+    }
+  };
+  for (const file of files) if (!index.has(file)) visit(file);
+  return circles;
+}
+
 describe('import graph (built by npm run build)', () => {
   it('keeps the CLI entry to commander alone: --help and --version load nothing else', () => {
     expect([...reachablePackages(join(dist, 'cli.js'))]).toEqual(['commander']);
@@ -40,5 +88,21 @@ describe('import graph (built by npm run build)', () => {
     expect(pkgs.size).toBe(0);
     // The walk does see packages: the compiler's path loads zod.
     expect(reachablePackages(join(dist, 'commands', 'plan.js')).has('zod')).toBe(true);
+  });
+
+  it('has no import circles in src, type-only imports included', () => {
+    expect(sourceCircles(join(ROOT, 'src'))).toEqual([]);
+  });
+
+  it('sees a circle when there is one (the walk is not vacuous)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batchplan-circles-'));
+    try {
+      writeFileSync(join(dir, 'a.ts'), "import type { B } from './b.js';\nexport type A = B[];\n");
+      writeFileSync(join(dir, 'b.ts'), "import type { A } from './a.js';\nexport type B = { a: A };\n");
+      writeFileSync(join(dir, 'c.ts'), "import type { A } from './a.js';\nexport type C = A;\n");
+      expect(sourceCircles(dir)).toEqual([['a.ts', 'b.ts']]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StageStatus } from '../../src/status/aggregate.js';
-import type { JournalRecord } from '../../src/status/journal-format.js';
+import type { JournalRecord } from '../../src/status/journal-schema.js';
 
 const start = (i: number, a: number, t: number): JournalRecord => ({ k: 's', i, a, t });
 const end = (

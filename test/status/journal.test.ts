@@ -1,7 +1,7 @@
 // The journal writer's records, read back by the fast reader, agree with the zod schema.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { JournalRecord } from '../../src/status/journal-format.js';
+import type { JournalRecord } from '../../src/status/journal-schema.js';
 import { journalHeaderSchema, journalRecordSchema } from '../../src/status/journal-schema.js';
 import { listJournals, readJournal } from '../../src/status/journal-reader.js';
 import { JournalWriter } from '../../src/status/journal-writer.js';
