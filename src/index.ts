@@ -15,3 +15,8 @@ export { loadPlanStatus, summarize } from './status/plan-status.js';
 export { TASK_STATES, type TaskState } from './status/aggregate.js';
 export { RUNNERS, getRunner } from './runners/registry.js';
 export type { Runner, RunnerCapabilities, RenderContext, RenderedFile } from './runners/runner.js';
+export { submit, type SubmitOptions, type SubmitOutcome } from './submit/submit-plan.js';
+export { waitForPlan, type WaitOptions, type WaitResult } from './submit/wait.js';
+export { cancelPlan } from './submit/cancel.js';
+export { planStatus, type PlanStatus } from './submit/status.js';
+export { localTransport, type Transport, type CommandResult } from './submit/transport.js';

@@ -1,54 +1,54 @@
-// Block until the plan's submitted jobs have all ended, polling the scheduler gently.
-import { BatchplanError } from '../errors.js';
+// Block until the plan's submitted jobs have all ended (src/submit/wait.ts), showing progress.
 import { readPlan } from '../plan/read.js';
 import { durationFlag } from '../spec/duration.js';
-import { readSubmissions } from '../submit/record.js';
-import { querySubmission } from '../submit/scheduler-state.js';
-import { localTransport, type Transport } from '../submit/transport.js';
-import { note, printJson, Progress } from './output.js';
-import { overallOf, planStatus, renderStatus } from './status.js';
+import type { PlanStatus } from '../submit/status.js';
+import { planStatus } from '../submit/status.js';
+import { jobCounts, waitForPlan } from '../submit/wait.js';
+import type { Transport } from '../submit/transport.js';
+import { note, Progress } from './output.js';
+import { printStatus } from './status.js';
 
-/** Site admins ask for seconds between queries, never a busy loop. */
-const MIN_INTERVAL = 1;
+export interface WaitFlags {
+  interval: string;
+  timeout?: string;
+  json?: boolean;
+}
 
-export default async function wait(
-  planDir: string,
-  opts: { interval: string; timeout?: string; json?: boolean },
-): Promise<number> {
-  const transport: Transport = localTransport;
+export default async function wait(planDir: string, opts: WaitFlags): Promise<number> {
   const plan = readPlan(planDir);
-  const interval = Math.max(MIN_INTERVAL, durationFlag('--interval', opts.interval));
-  const timeout = opts.timeout === undefined ? Infinity : durationFlag('--timeout', opts.timeout);
-  const latest = readSubmissions(plan.dir).at(-1);
-  if (!latest)
-    throw new BatchplanError(
-      'E_UNKNOWN_TASK',
-      `plan ${plan.dir} has no recorded submission`,
-      'Submit it first: batchplan submit <plan> <N> --runner slurm',
-    );
+  return waitAndReport(plan.dir, opts, undefined, () => planStatus(plan));
+}
+
+/** The loop and its output, shared with `wait --remote` (which gets its final status there). */
+export async function waitAndReport(
+  planDir: string,
+  opts: WaitFlags,
+  transport: Transport | undefined,
+  finalStatus: () => Promise<PlanStatus>,
+): Promise<number> {
+  const intervalS = durationFlag('--interval', opts.interval);
+  const timeoutS = opts.timeout === undefined ? undefined : durationFlag('--timeout', opts.timeout);
   const progress = new Progress();
-  const start = Date.now();
   let last = '';
-  for (;;) {
-    const state = await querySubmission(transport, latest);
-    if (!state.active) break;
-    if ((Date.now() - start) / 1000 >= timeout) {
-      progress.done();
-      note(`still running after ${opts.timeout}; giving up waiting (the jobs go on)`);
-      return 124;
-    }
-    const counts = { queued: 0, running: 0, completed: 0, failed: 0 };
-    for (const p of state.partitions) counts[p.state]++;
-    const line = `waiting for ${latest.runner} jobs ${latest.jobIds.join(',')}: ${counts.queued} queued, ${counts.running} running, ${counts.completed} completed, ${counts.failed} failed partition(s)`;
-    if (process.stderr.isTTY) progress.update(line, true);
-    else if (line !== last) note(line);
-    last = line;
-    await new Promise((r) => setTimeout(r, interval * 1000));
-  }
+  const result = await waitForPlan(planDir, {
+    transport,
+    intervalS,
+    timeoutS,
+    onPoll(state) {
+      const c = jobCounts(state);
+      const sub = state.submission;
+      const line = `waiting for ${sub.runner} jobs ${sub.jobIds.join(',')}: ${c.queued} queued, ${c.running} running, ${c.completed} completed, ${c.failed} failed partition(s)`;
+      if (process.stderr.isTTY) progress.update(line, true);
+      else if (line !== last) note(line);
+      last = line;
+    },
+  });
   progress.done();
-  const stages = await planStatus(plan, transport);
-  const overall = overallOf(stages);
-  if (opts.json) printJson({ plan: plan.dir, stages, overall });
-  else process.stdout.write(renderStatus(plan, stages));
-  return overall.done ? 0 : 1;
+  if (result.timedOut) {
+    note(`still running after ${opts.timeout}; giving up waiting (the jobs go on)`);
+    return 124;
+  }
+  const status = await finalStatus();
+  printStatus(status, opts.json);
+  return status.overall.done ? 0 : 1;
 }

@@ -52,29 +52,34 @@ export function readSubmissions(planDir: string): Submission[] {
   }
   return names.map((name) => {
     const file = join(dir, name);
-    let data: unknown;
-    try {
-      data = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      throw new BatchplanError('E_PLAN_CORRUPT', `submission record ${file} is not valid JSON`);
-    }
-    const head = data as { version?: unknown };
-    if (head?.version !== 1)
-      throw new BatchplanError(
-        'E_PLAN_VERSION',
-        `submission record ${file} has format version ${String(head?.version)}; this batchplan reads 1`,
-      );
-    const parsed = submissionSchema.safeParse(data);
-    if (!parsed.success)
-      throw new BatchplanError(
-        'E_PLAN_CORRUPT',
-        `submission record ${file} is damaged: ${parsed.error.issues[0]!.message}`,
-      );
-    if (parsed.data.jobIds.length !== parsed.data.arrays.length)
-      throw new BatchplanError(
-        'E_PLAN_CORRUPT',
-        `submission record ${file} has ${parsed.data.jobIds.length} job ids for ${parsed.data.arrays.length} arrays`,
-      );
-    return { ...parsed.data, file };
+    return parseSubmission(file, readFileSync(file, 'utf8'));
   });
+}
+
+/** Check one record's text (read here, or over a Transport by src/submit/submissions.ts). */
+export function parseSubmission(file: string, text: string): Submission {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new BatchplanError('E_PLAN_CORRUPT', `submission record ${file} is not valid JSON`);
+  }
+  const head = data as { version?: unknown };
+  if (head?.version !== 1)
+    throw new BatchplanError(
+      'E_PLAN_VERSION',
+      `submission record ${file} has format version ${String(head?.version)}; this batchplan reads 1`,
+    );
+  const parsed = submissionSchema.safeParse(data);
+  if (!parsed.success)
+    throw new BatchplanError(
+      'E_PLAN_CORRUPT',
+      `submission record ${file} is damaged: ${parsed.error.issues[0]!.message}`,
+    );
+  if (parsed.data.jobIds.length !== parsed.data.arrays.length)
+    throw new BatchplanError(
+      'E_PLAN_CORRUPT',
+      `submission record ${file} has ${parsed.data.jobIds.length} job ids for ${parsed.data.arrays.length} arrays`,
+    );
+  return { ...parsed.data, file };
 }

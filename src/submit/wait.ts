@@ -1,0 +1,58 @@
+// Block until a plan's latest submission has no job queued or running, polling the scheduler
+// gently over the one transport it was given (over SSH: the one connection, never one per poll).
+import { BatchplanError } from '../errors.js';
+import type { Submission } from './record.js';
+import { querySubmission, type SubmissionState } from './scheduler-state.js';
+import { submissionsOf } from './submissions.js';
+import { localTransport, type Transport } from './transport.js';
+
+/** Site admins ask for seconds between queries, never a busy loop. */
+export const MIN_INTERVAL_S = 1;
+
+export interface WaitOptions {
+  transport?: Transport;
+  /** Seconds between queries (at least MIN_INTERVAL_S). */
+  intervalS?: number;
+  /** Give up after this many seconds (the jobs go on). */
+  timeoutS?: number;
+  /** Called after every query that found jobs still active (for a progress display). */
+  onPoll?: (state: SubmissionState) => void;
+}
+
+export interface WaitResult {
+  submission: Submission;
+  /** The last state seen: nothing active, unless timedOut. */
+  state: SubmissionState;
+  timedOut: boolean;
+}
+
+export function noSubmission(planDir: string): BatchplanError {
+  return new BatchplanError(
+    'E_UNKNOWN_TASK',
+    `plan ${planDir} has no recorded submission`,
+    'Submit it first: batchplan submit <plan> <N> --runner slurm',
+  );
+}
+
+export async function waitForPlan(planDir: string, opts: WaitOptions = {}): Promise<WaitResult> {
+  const transport = opts.transport ?? localTransport;
+  const interval = Math.max(MIN_INTERVAL_S, opts.intervalS ?? 10);
+  const timeout = opts.timeoutS ?? Infinity;
+  const submission = (await submissionsOf(transport, planDir)).at(-1);
+  if (!submission) throw noSubmission(planDir);
+  const start = Date.now();
+  for (;;) {
+    const state = await querySubmission(transport, submission);
+    if (!state.active) return { submission, state, timedOut: false };
+    if ((Date.now() - start) / 1000 >= timeout) return { submission, state, timedOut: true };
+    opts.onPoll?.(state);
+    await new Promise((r) => setTimeout(r, interval * 1000));
+  }
+}
+
+/** Partitions per scheduler state, for a one-line summary. */
+export function jobCounts(state: SubmissionState) {
+  const counts = { queued: 0, running: 0, completed: 0, failed: 0 };
+  for (const p of state.partitions) counts[p.state]++;
+  return counts;
+}
