@@ -1,5 +1,5 @@
-// Typed errors: a stable code and one exit code each. The README's exit-code table is built from
-// EXIT_CODES, and the CLI's single top-level catch maps an error to its exit code.
+// Typed errors: a stable code and one exit code each. The exit-code table in docs/exit-codes.md is
+// built from EXIT_CODES, and the CLI's single top-level catch maps an error to its exit code.
 
 export const EXIT_CODES = {
   E_TASKS_FAILED: 1,
@@ -22,7 +22,7 @@ export const EXIT_CODES = {
 
 export type ErrorCode = keyof typeof EXIT_CODES;
 
-/** What the README says each code means (kept next to the numbers so the two cannot drift). */
+/** What docs/exit-codes.md says each code means (kept next to the numbers so the two cannot drift). */
 export const EXIT_CODE_MEANINGS: Record<ErrorCode, string> = {
   E_TASKS_FAILED: 'one or more tasks failed (run-partition, run, generated scripts)',
   E_USAGE: 'bad command line: unknown option, missing argument, N = 0, bad number',
