@@ -3,15 +3,14 @@
 // copies nothing, which halves the cost of a short task. Exits are learnt from SIGCHLD (and a
 // 100 ms backstop poll, which also keeps the event loop alive while tasks run: a signal listener
 // does not), then collected with waitpid on our own pids only, never on libuv's.
-import { accessSync, constants as fsConstants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Launcher, LaunchSpec, TaskExit, TaskProcess } from './launcher.js';
 import { OutputTail, PIPE_DRAIN_MS } from './output-tail.js';
 import { spawnLauncher } from './spawn-launcher.js';
+import { findInPath } from './find-in-path.js';
 
 /** Where scripts/build-native.js puts the module (from src/exec or dist/exec alike). */
 export const NATIVE_MODULE = fileURLToPath(new URL('../../dist/native/fast_spawn.node', import.meta.url));
@@ -41,30 +40,6 @@ const STREAM_AFTER_MS = 50;
 const SIGNAL_NAMES = new Map(
   Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
 );
-
-/**
- * A bare shell name (`shell: bash`) looked up in the task's own PATH, as Node's spawn does;
- * posix_spawnp would search run-partition's. Unresolved names are passed on, to fail plainly.
- */
-function resolveShell(shell: string, env: NodeJS.ProcessEnv, cache: Map<string, string>): string {
-  if (shell.includes('/')) return shell;
-  const key = `${env.PATH ?? ''}\0${shell}`;
-  let found = cache.get(key);
-  if (found === undefined) {
-    found = shell;
-    for (const dir of (env.PATH ?? '').split(':').filter(Boolean)) {
-      try {
-        accessSync(join(dir, shell), fsConstants.X_OK);
-        found = join(dir, shell);
-        break;
-      } catch {
-        /* not here */
-      }
-    }
-    cache.set(key, found);
-  }
-  return found;
-}
 
 /** The native launcher, or undefined when the module was not built (no C compiler or headers). */
 export function loadNativeLauncher(): Launcher | undefined {
@@ -109,7 +84,7 @@ export function loadNativeLauncher(): Launcher | undefined {
       }
     };
     const ended = new Promise<TaskExit>((resolve) => {
-      const file = resolveShell(spec.shell, spec.env, shells);
+      const file = findInPath(spec.shell, spec.env.PATH, shells);
       native.spawn(file, [spec.shell, '-c', spec.cmd], envp, spec.cwd ?? null, (error, started) => {
         if (error || !started) {
           // The shell or the directory is missing: a failed attempt, said plainly (as with spawn).

@@ -1,7 +1,7 @@
 // run-partition: run one partition of one stage with at most P tasks at once, skipping tasks that
 // already succeeded, retrying with backoff, and recording every attempt in a durable journal.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { checkedSlice, actualPartitions } from '../plan/partition.js';
 import { findStage, readTasks, type Plan } from '../plan/read.js';
@@ -13,6 +13,9 @@ import { openLauncher } from './open-launcher.js';
 import { allocatedCpus, allocatedGpus, gpusPerSlot } from './resources.js';
 import type { StopSignal } from './stop-signal.js';
 import { BatchplanError } from '../errors.js';
+import { thisHost } from '../status/journal-reader.js';
+import { RUN_ENV, stopLeftovers } from './leftovers.js';
+import { PeerJournals } from './peers.js';
 
 export interface RunPartitionOptions {
   stage: string;
@@ -79,7 +82,8 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
 
   // Checked before anything runs, so a wrong request fails the same way every time.
   const gpuSets = opts.bindGpus ? slotGpus(env, nprocs) : undefined;
-  const prior = loadStageStatus(plan.dir, stageIndex, stage.tasks, slice).status;
+  const loaded = loadStageStatus(plan.dir, stageIndex, stage.tasks, slice);
+  const prior = loaded.status;
   const records = readTasks(plan, stage, slice.start, slice.end);
   const todo: number[] = [];
   records.forEach((_, k) => (prior.isSucceeded(k) ? result.skipped++ : todo.push(k)));
@@ -94,6 +98,32 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   const launcher = openLauncher(stageEnv);
   const journal = new JournalWriter(plan.dir, stageIndex, stage.name, slice);
   result.journal = journal.journalPath;
+  stageEnv[RUN_ENV] = basename(journal.journalPath, '.jsonl');
+  const graceMs = (opts.grace ?? DEFAULT_GRACE) * 1000;
+  // What a dead run of this partition on this host left running is stopped before its tasks run
+  // again, so that no task runs twice at once.
+  const deadRuns = loaded.journals.filter(
+    (f, j) => !loaded.live[j] && !loaded.closed[j] && f.host === thisHost,
+  );
+  if (deadRuns.length > 0)
+    await stopLeftovers(
+      deadRuns.map((f) => f.base),
+      graceMs,
+    );
+  const peers = new PeerJournals(
+    plan.dir,
+    stageIndex,
+    slice,
+    journal.journalPath,
+    loaded.journals.map((file, j) => ({ file, live: loaded.live[j]! })),
+  );
+  /** Attempts recorded by this run per task (withdrawn ones included), so numbers never repeat. */
+  const recorded = new Map<number, number>();
+  const look = async () => {
+    peers.refresh();
+    const dead = peers.takeDead();
+    if (dead.length > 0) await stopLeftovers(dead, graceMs);
+  };
   const stageResults = join(plan.dir, 'results', `stage-${stageIndex}`);
   let stageResultsMade = false;
   const running = new Set<RunningAttempt>();
@@ -101,7 +131,12 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   opts.stop.on(onStop);
   const progress = { total: todo.length, done: 0, running: 0, failed: 0 };
 
-  const runTask = async (k: number, slot: number): Promise<void> => {
+  const count = (what: 'skipped' | 'succeeded' | 'failed' | 'interrupted'): 'done' => {
+    result[what]++;
+    return 'done';
+  };
+  /** 'held' when a live copy of the partition is working on the task: try it again later. */
+  const runTask = async (k: number, slot: number): Promise<'done' | 'held'> => {
     const rec = records[k]!;
     const i = slice.start + k;
     const retries = rec.retries ?? stage.retries;
@@ -113,8 +148,20 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       stageResultsMade = true;
     }
     for (let attempt = 1; ; attempt++) {
-      const a = prior.attemptsOf(k) + attempt;
+      await look();
+      if (peers.isSucceeded(i)) return count('skipped');
+      if (peers.isHeld(i)) return 'held';
+      const n = (recorded.get(k) ?? 0) + 1;
+      recorded.set(k, n);
+      const a = prior.attemptsOf(k) + n;
       journal.started(i, a);
+      // Looked at again after our start record: see peers.ts for why this is enough.
+      peers.refresh();
+      if (peers.isSucceeded(i) || peers.isHeld(i)) {
+        journal.ended({ i, a, st: 'interrupted', rc: null, d: 0 }, NO_OUTPUT);
+        if (peers.isSucceeded(i)) return count('skipped');
+        return 'held';
+      }
       const run = startAttempt(launcher, {
         cmd: rec.cmd,
         shell: stage.shell,
@@ -137,18 +184,29 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       progress.running--;
       journal.ended(endRecord(i, a, res), res);
       if (rec.output) writeSaturnOutput(rec.output, res);
-      if (res.state === 'succeeded') return void result.succeeded++;
-      if (res.state === 'interrupted' || opts.stop.signal) return void result.interrupted++;
-      if (attempt > retries) return void result.failed++;
+      if (res.state === 'succeeded') return count('succeeded');
+      if (res.state === 'interrupted' || opts.stop.signal) return count('interrupted');
+      if (attempt > retries) return count('failed');
       await opts.stop.sleep(Math.min(backoff * 2 ** (attempt - 1), MAX_BACKOFF) * 1000);
-      if (opts.stop.signal) return void result.interrupted++;
+      if (opts.stop.signal) return count('interrupted');
     }
   };
 
   let cursor = 0;
+  /** Tasks a live copy was working on when their turn came. */
+  const later: number[] = [];
   const worker = async (slot: number) => {
-    while (cursor < todo.length && !opts.stop.signal) {
-      await runTask(todo[cursor++]!, slot);
+    while (!opts.stop.signal) {
+      const fresh = cursor < todo.length;
+      const k = fresh ? todo[cursor++] : later.shift();
+      if (k === undefined) break;
+      if ((await runTask(k, slot)) === 'held') {
+        later.push(k);
+        // Only held tasks are left: wait for their copy to finish or die (a random pause, so that
+        // two copies that withdrew from the same task do not meet again).
+        if (!fresh || cursor >= todo.length) await opts.stop.sleep(100 + Math.random() * 200);
+        continue;
+      }
       progress.done++;
       progress.failed = result.failed;
       opts.onProgress?.(progress);
@@ -206,6 +264,8 @@ function slotGpus(env: NodeJS.ProcessEnv, slots: number): string[] {
     );
   return gpusPerSlot(gpus, slots);
 }
+
+const NO_OUTPUT = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
 
 function endRecord(i: number, a: number, res: AttemptResult) {
   return {

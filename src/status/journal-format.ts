@@ -27,6 +27,8 @@ export interface JournalName {
   end: number;
   host: string;
   pid: number;
+  /** When the writer created it (ms since the epoch). */
+  t: number;
 }
 
 export function journalBase(start: number, end: number, host: string, pid: number, t: number): string {
@@ -42,5 +44,6 @@ export function parseJournalName(file: string): JournalName | undefined {
     end: Number(m[2]),
     host: m[3]!,
     pid: Number(m[4]),
+    t: parseInt(m[5]!, 36),
   };
 }

@@ -99,29 +99,52 @@ function headerFromName(file: JournalFile): JournalHeader {
     end: file.end,
     host: file.host,
     pid: file.pid,
-    t: 0,
+    t: file.t,
   };
 }
 
-const thisHost = hostname().replace(/[^A-Za-z0-9_-]/g, '_');
+export const thisHost = hostname().replace(/[^A-Za-z0-9_-]/g, '_');
 
 /**
- * Is the writer of an unclosed journal still at work? On this host its pid tells at once; elsewhere
- * the heartbeat (the file's mtime) must be fresh.
+ * Is the writer of an unclosed journal still at work? On this host its pid tells, however long ago
+ * it last wrote (a SIGSTOPped run-partition is still running); elsewhere the heartbeat (the file's
+ * mtime) must be fresh.
  */
 export function writerAlive(file: JournalFile, now = Date.now()): boolean {
-  if (now - file.mtimeMs > STALE_MS) return false;
-  if (file.host !== thisHost) return true;
+  if (file.host !== thisHost) return now - file.mtimeMs <= STALE_MS;
+  return processAlive(file.pid, file.t);
+}
+
+/**
+ * Whether process `pid` exists, is not a zombie, and (when `since` is given) started no later than
+ * `since` ms since the epoch: a pid reused by a younger process is not the writer.
+ */
+export function processAlive(pid: number, since?: number): boolean {
   try {
-    process.kill(file.pid, 0);
+    process.kill(pid, 0);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  let stat: string;
   try {
-    // A zombie answers kill(0) but is gone.
-    const stat = readFileSync(`/proc/${file.pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
-    return true;
+    return true; // no /proc (not Linux): kill(0) is all there is
   }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z') return false; // a zombie answers kill(0) but is gone
+  if (since === undefined) return true;
+  const started = bootTimeMs() + (Number(fields[19]) * 1000) / CLOCK_TICKS;
+  return started <= since + 2000; // clock ticks and the boot time are coarse: allow two seconds
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
+let bootMs: number | undefined;
+function bootTimeMs(): number {
+  if (bootMs === undefined) {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    bootMs = m ? Number(m[1]) * 1000 : 0;
+  }
+  return bootMs;
 }

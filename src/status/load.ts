@@ -7,6 +7,10 @@ export interface LoadedStageStatus {
   journals: JournalFile[];
   /** Unparseable lines seen (torn last lines after a kill). */
   skipped: number;
+  /** Per journal: its writer is still at work (not closed, and alive). */
+  live: boolean[];
+  /** Per journal: its writer closed it (finished cleanly). */
+  closed: boolean[];
 }
 
 export function loadStageStatus(
@@ -19,11 +23,15 @@ export function loadStageStatus(
   const journals = listJournals(planDir, stageIndex, range).sort((a, b) => a.mtimeMs - b.mtimeMs);
   const now = Date.now();
   let skipped = 0;
+  const live: boolean[] = [];
+  const closed: boolean[] = [];
   journals.forEach((file, j) => {
     const fold = status.journal(true);
     const parsed = readJournal(file, fold);
-    status.setLive(j, !parsed.closed && writerAlive(file, now));
+    closed[j] = parsed.closed;
+    live[j] = !parsed.closed && writerAlive(file, now);
+    status.setLive(j, live[j]);
     skipped += parsed.skipped;
   });
-  return { status, journals, skipped };
+  return { status, journals, skipped, live, closed };
 }

@@ -1,0 +1,172 @@
+// Other copies of this partition running at the same time (a scheduler's requeue while the first
+// copy still runs, or a user starting it twice). Before each attempt run-partition looks at what
+// their journals appended since its last look (one read per live copy: cheap), and skips a task a
+// copy has recorded as succeeded, or leaves for later one that a live copy is working on.
+//
+// Two copies may pick the same task at the same moment. Each writes its start record first and then
+// looks again: a copy that sees another's open start for the task withdraws (interrupted, not run).
+// At least one of the two sees the other's record, so at most one runs it (both may withdraw; the
+// task is then taken up again later).
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseJournalName, stageStatusDir } from '../status/journal-format.js';
+import { thisHost, writerAlive, type JournalFile } from '../status/journal-reader.js';
+
+interface Peer {
+  file: JournalFile;
+  offset: number;
+  rest: string;
+  closed: boolean;
+  alive: boolean;
+  /** Stage-relative tasks this copy has started and not succeeded (it may still retry them). */
+  open: Set<number>;
+}
+
+const LIVENESS_MS = 300;
+
+export class PeerJournals {
+  private readonly dir: string;
+  private readonly peers = new Map<string, Peer>();
+  private readonly ignored = new Set<string>();
+  private readonly succeeded = new Set<number>();
+  private dirMtime = -1n;
+  private checkedAt = 0;
+  /** Runs (journal names) of copies on this host found dead since the last call of takeDead. */
+  private dead: string[] = [];
+
+  /**
+   * `known` are the journals already read into the partition's prior status: those not live then
+   * are finished and ignored; live ones are followed from their start.
+   */
+  constructor(
+    planDir: string,
+    stageIndex: number,
+    private readonly range: { start: number; end: number },
+    private readonly own: string,
+    known: { file: JournalFile; live: boolean }[],
+  ) {
+    this.dir = stageStatusDir(planDir, stageIndex);
+    for (const { file, live } of known) {
+      if (live && file.path !== own) this.follow(file);
+      else this.ignored.add(file.path);
+    }
+    this.ignored.add(own);
+  }
+
+  /** Read what the copies appended; find new copies when the directory changed. */
+  refresh(): void {
+    this.discover();
+    const now = Date.now();
+    const checkLiveness = now - this.checkedAt >= LIVENESS_MS;
+    if (checkLiveness) this.checkedAt = now;
+    for (const peer of this.peers.values()) {
+      if (!peer.alive) continue;
+      this.read(peer);
+      if (peer.closed) peer.alive = false;
+      else if (checkLiveness) {
+        let mtimeMs = peer.file.mtimeMs;
+        try {
+          mtimeMs = statSync(peer.file.path).mtimeMs;
+        } catch {
+          /* removed: judged by its pid below */
+        }
+        peer.alive = writerAlive({ ...peer.file, mtimeMs }, now);
+        if (!peer.alive && peer.file.host === thisHost) this.dead.push(peer.file.base);
+      }
+    }
+  }
+
+  isSucceeded(i: number): boolean {
+    return this.succeeded.has(i);
+  }
+
+  /** A live copy has started task i and not finished it for good. */
+  isHeld(i: number): boolean {
+    for (const peer of this.peers.values()) if (peer.alive && peer.open.has(i)) return true;
+    return false;
+  }
+
+  get count(): number {
+    return this.peers.size;
+  }
+
+  /** Journal names of copies on this host that died since the last call (their leftovers to stop). */
+  takeDead(): string[] {
+    const out = this.dead;
+    this.dead = [];
+    return out;
+  }
+
+  private discover(): void {
+    let mtime: bigint;
+    try {
+      mtime = statSync(this.dir, { bigint: true }).mtimeNs;
+    } catch {
+      return;
+    }
+    // A coarse clock may give two changes the same mtime: look again while it is recent.
+    const recent = BigInt(Date.now()) * 1_000_000n - mtime < 2_000_000_000n;
+    if (mtime === this.dirMtime && !recent) return;
+    this.dirMtime = mtime;
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = join(this.dir, name);
+      if (this.peers.has(path) || this.ignored.has(path)) continue;
+      const parsed = parseJournalName(name);
+      if (!parsed) continue;
+      if (parsed.end <= this.range.start || parsed.start >= this.range.end) {
+        this.ignored.add(path);
+        continue;
+      }
+      this.follow({ ...parsed, path, logPath: join(this.dir, `${parsed.base}.log`), mtimeMs: Date.now() });
+    }
+  }
+
+  private follow(file: JournalFile): void {
+    this.peers.set(file.path, { file, offset: 0, rest: '', closed: false, alive: true, open: new Set() });
+  }
+
+  private read(peer: Peer): void {
+    let fd: number;
+    try {
+      fd = openSync(peer.file.path, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      for (;;) {
+        const n = readSync(fd, buf, 0, buf.length, peer.offset);
+        if (n === 0) break;
+        peer.offset += n;
+        const text = peer.rest + buf.toString('utf8', 0, n);
+        const lines = text.split('\n');
+        peer.rest = lines.pop()!;
+        for (const line of lines) this.apply(peer, line);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private apply(peer: Peer, line: string): void {
+    let rec: { k?: string; i?: number; st?: string };
+    try {
+      rec = JSON.parse(line) as typeof rec;
+    } catch {
+      return;
+    }
+    if (rec.k === 'c') peer.closed = true;
+    if (typeof rec.i !== 'number') return;
+    if (rec.k === 's') peer.open.add(rec.i);
+    else if (rec.k === 'e' && rec.st === 'succeeded') {
+      peer.open.delete(rec.i);
+      this.succeeded.add(rec.i);
+    } else if (rec.k === 'e' && rec.st === 'interrupted') peer.open.delete(rec.i);
+  }
+}
