@@ -70,7 +70,9 @@ export function engineHarness(runner: string, dir: string, env: NodeJS.ProcessEn
     runDriver(plan: string, n: number, out: string, ...flags: string[]) {
       const g = run(['generate-script', plan, String(n), '--runner', runner, ...flags, '-o', out]);
       expect(g.code, g.stderr).toBe(0);
+      // From the scratch directory: a scheduler's wrapper may write its files where it is run.
       const r = spawnSync('bash', [join(out, 'submit.sh')], {
+        cwd: dir,
         encoding: 'utf8',
         env: { ...process.env, ...env },
       });
