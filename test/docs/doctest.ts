@@ -1,7 +1,7 @@
 // Runs the commands of a Markdown page: ```sh doctest blocks (each command must exit 0 unless its
 // comment says `# exit status N`) and ```console doctest blocks (`$ command` lines followed by their
 // exact output), in order, in one bash session in a scratch directory (conventions: docs/contributing.md).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,7 +87,7 @@ export const SHOWN_DIR = '/home/me';
  * with `batchplan` and `npx batchplan` running this checkout's build. Output is returned with the
  * directory's path written as SHOWN_DIR.
  */
-export function runDocCommands(commands: DocCommand[]): DocRun[] {
+export async function runDocCommands(commands: DocCommand[]): Promise<DocRun[]> {
   const dir = mkdtempSync(join(tmpdir(), 'batchplan-doc-'));
   try {
     const work = join(dir, 'work');
@@ -104,14 +104,17 @@ export function runDocCommands(commands: DocCommand[]): DocRun[] {
       ),
     ].join('\n');
     writeFileSync(join(dir, 'script.sh'), script);
-    const r = spawnSync('bash', [join(dir, 'script.sh')], {
+    // Asynchronously: a test thread blocked for long makes vitest's own RPC time out.
+    const child = spawn('bash', [join(dir, 'script.sh')], {
       cwd: work,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      encoding: 'utf8',
-      timeout: 240_000,
+      stdio: 'ignore',
       env: { ...process.env, NO_COLOR: '1', HOME: dir },
     });
-    if (r.error) throw r.error;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    await new Promise<void>((res, rej) => {
+      child.on('error', rej);
+      child.on('close', () => res());
+    }).finally(() => clearTimeout(timer));
     return commands.map((command, i) => {
       let code = -1;
       let output = '';

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODE_MEANINGS, EXIT_CODES } from '../../src/errors.js';
-import { cli, ROOT, scratch } from '../helpers.js';
+import { cliAwait, ROOT, scratch } from '../helpers.js';
 import { codeBlocks, docCommands, runDocCommands } from './doctest.js';
 
 const read = (page: string) => readFileSync(join(ROOT, page), 'utf8');
@@ -51,8 +51,8 @@ describe.each(PAGES)('%s', (page) => {
   });
 
   const commands = docCommands(text);
-  it.runIf(commands.length > 0)(`runs its ${commands.length} doctest commands as shown`, () => {
-    for (const { command, code, output } of runDocCommands(commands)) {
+  it.runIf(commands.length > 0)(`runs its ${commands.length} doctest commands as shown`, async () => {
+    for (const { command, code, output } of await runDocCommands(commands)) {
       const where = `${page}:${command.line}: ${command.cmd}\n${output}`;
       expect(code, where).toBe(command.exit);
       if (command.output !== undefined) expect(output.trimEnd(), where).toBe(command.output.trimEnd());
@@ -61,7 +61,7 @@ describe.each(PAGES)('%s', (page) => {
 });
 
 describe('doctest', () => {
-  it('reads commands, continuation lines, promised exit statuses and console output', () => {
+  it('reads commands, continuation lines, promised exit statuses and console output', async () => {
     const page = [
       '```sh doctest',
       'true',
@@ -87,7 +87,7 @@ describe('doctest', () => {
       ['echo hi', 0, 'hi', 12],
       ['true', 0, '', 14],
     ]);
-    const runs = runDocCommands(commands);
+    const runs = await runDocCommands(commands);
     expect(runs.map((r) => [r.code, r.output])).toEqual([
       [0, ''],
       [1, ''],
@@ -97,8 +97,8 @@ describe('doctest', () => {
     ]);
   });
 
-  it('keeps one session (variables carry over) and catches a wrong exit status', () => {
-    const runs = runDocCommands(
+  it('keeps one session (variables carry over) and catches a wrong exit status', async () => {
+    const runs = await runDocCommands(
       docCommands('```sh doctest\nx=5\n[ "$x" = 5 ]\nexit_three() { return 3; }; exit_three\n```'),
     );
     expect(runs.map((r) => r.code)).toEqual([0, 0, 3]);
@@ -118,10 +118,7 @@ describe('docs/exit-codes.md', () => {
 describe('docs/status.md: the JSON examples are the keys the commands print', () => {
   const dir = scratch('batchplan-doc-json-');
   const plan = join(dir, 'sweep.plan');
-  const json = (args: string[]) => {
-    const r = cli([...args, '--json']);
-    return JSON.parse(r.stdout) as unknown;
-  };
+  const json = async (args: string[]) => JSON.parse((await cliAwait([...args, '--json'])).stdout) as unknown;
   /** Every key in a JSON value, at any depth. */
   const keys = (v: unknown, into = new Set<string>()): Set<string> => {
     if (Array.isArray(v)) for (const x of v) keys(x, into);
@@ -138,20 +135,20 @@ describe('docs/status.md: the JSON examples are the keys the commands print', ()
   /** Keys the page says appear only when they apply (not in this plan's output). */
   const conditional = new Set(['signal', 'timedOut', 'queued', 'jobs']);
 
-  const cases: [string, () => unknown][] = [
+  const cases: [string, () => Promise<unknown>][] = [
     ['plan --json', () => json(['plan', join(ROOT, 'fixtures/examples/sweep.yaml'), '-o', plan])],
     ['generate-script --json', () => json(['generate-script', plan, '4', '--runner', 'sequential'])],
     [
       'status --json',
-      () => {
-        cli(['run', plan]);
+      async () => {
+        await cliAwait(['run', plan]);
         return json(['status', plan]);
       },
     ],
     ['tasks --json', () => json(['tasks', plan, '--state', 'failed', '--tail', '1'])],
   ];
-  it.each(cases.map(([name, run], i) => [name, run, i] as const))('%s', (name, run, i) => {
-    const printed = keys(run());
+  it.each(cases.map(([name, run], i) => [name, run, i] as const))('%s', async (name, run, i) => {
+    const printed = keys(await run());
     const documented = examples[i]!;
     expect(documented.size, `the JSON example for ${name}`).toBeGreaterThan(0);
     for (const k of printed) expect(documented, `${name} prints '${k}': document it`).toContain(k);
@@ -159,8 +156,8 @@ describe('docs/status.md: the JSON examples are the keys the commands print', ()
       if (!conditional.has(k)) expect(printed, `${name}: the page shows '${k}'`).toContain(k);
   });
 
-  it('run-partition --json', () => {
-    const r = cli(['run-partition', plan, 'merge', '1', '0', '--json']);
+  it('run-partition --json', async () => {
+    const r = await cliAwait(['run-partition', plan, 'merge', '1', '0', '--json']);
     const page = read('docs/status.md');
     const listed = /`run-partition --json` prints\s+`\{([^}]+)\}`/.exec(page)?.[1];
     expect(listed, 'the run-partition --json line in docs/status.md').toBeDefined();
