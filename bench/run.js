@@ -13,12 +13,13 @@ import * as coldStart from './cases/cold-start.js';
 import * as compile from './cases/compile.js';
 import * as footprint from './cases/footprint.js';
 import * as launch from './cases/launch.js';
+import * as report from './cases/report.js';
 import * as slurm from './cases/slurm.js';
 import * as status from './cases/status.js';
 
 // Order matters: footprint measures run-partition on the fresh plan compile leaves behind, then
-// records it; status reads the recorded plans.
-const CASES = [coldStart, compile, footprint, status, launch, slurm];
+// records it; status and report read the recorded plans.
+const CASES = [coldStart, compile, footprint, status, report, launch, slurm];
 
 function parseArgs(argv) {
   const opts = { quick: false, runs: undefined, only: undefined, keep: false };
@@ -61,6 +62,7 @@ const UNIT = {
   'us/task': (v) => `${v.toFixed(2)} µs/task`,
   'ms/task': (v) => `${v.toFixed(3)} ms/task`,
   files: (v) => fmt.n(Math.round(v)),
+  'KiB file': (v) => `${v.toFixed(0)} KiB`,
 };
 
 function cell(s, unit) {

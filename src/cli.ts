@@ -297,6 +297,18 @@ Examples:
     .action(lazy(() => import('./commands/logs.js')));
 
   program
+    .command('report')
+    .description('write one self-contained HTML page: progress, timeline, durations, failures, jobs')
+    .argument('<plan>', 'plan directory')
+    .option('-o, --output <file>', 'where to write the page (default: <plan>/report.html)')
+    .option('--json', 'print where the page went and its size as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ batchplan report sweep.plan -o report.html\n  $ batchplan report plan/        # writes plan/report.html, opens from a shared file system',
+    )
+    .action(lazy(() => import('./commands/report.js')));
+
+  program
     .command('schema')
     .description('print the JSON Schema of the spec (for editors)')
     .addHelpText(
