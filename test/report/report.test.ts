@@ -22,7 +22,7 @@ stages:
     template: >-
       if [ {{k}} = 5 ] || [ {{k}} = 11 ]; then echo "bad <input> {{k}} \\033[31mred\\033[0m" >&2; exit 3; fi;
       if [ {{k}} = 7 ] && [ ! -e ${marker} ]; then touch ${marker}; echo flaky >&2; exit 1; fi;
-      if [ {{k}} = 19 ]; then sleep 1.5; else sleep 0.05; fi
+      if [ {{k}} = 19 ]; then sleep 3; else sleep 0.3; fi
     matrix: {k: {range: [0, 24]}}
   - name: publish
     after: [work]
