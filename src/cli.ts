@@ -129,9 +129,14 @@ Walkthrough:
       ]),
     )
     .option('--json', 'print the summary as JSON')
+    .option(
+      '--skip-failures',
+      'Saturn batch file: leave out runs whose status_code is non-zero (as sc split)',
+    )
+    .option('--max-jobs <m>', 'Saturn batch file: plan only the first M runs (as sc split)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ batchplan plan sweep.yaml -o sweep.plan\n  $ seq 100 | sed "s/^/echo /" | batchplan plan - -o echo.plan',
+      '\nExamples:\n  $ batchplan plan sweep.yaml -o sweep.plan\n  $ seq 100 | sed "s/^/echo /" | batchplan plan - -o echo.plan\n  $ batchplan plan batch.yaml -o batch.plan --skip-failures --max-jobs 500   # a Saturn batch file',
     )
     .action(lazy(() => import('./commands/plan.js')));
 

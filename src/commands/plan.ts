@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { writeSpecPlan } from './compile-spec.js';
 import { loadSpecFile } from '../spec/load.js';
-import { plural, printJson, table } from './output.js';
+import { usageError } from '../errors.js';
+import { optionalPositiveInt } from './args.js';
+import { note, plural, printJson, table } from './output.js';
 import type { SpecFormat } from '../spec/load.js';
 
 interface Options {
@@ -9,10 +11,20 @@ interface Options {
   force?: boolean;
   format?: SpecFormat;
   json?: boolean;
+  skipFailures?: boolean;
+  maxJobs?: string;
 }
 
 export default async function plan(spec: string, opts: Options): Promise<number> {
-  const file = writeSpecPlan(loadSpecFile(spec, { format: opts.format }), opts.output, opts.force ?? false);
+  const maxJobs = optionalPositiveInt('--max-jobs', opts.maxJobs);
+  const loaded = loadSpecFile(spec, {
+    format: opts.format,
+    saturn: { skipFailures: opts.skipFailures, ...(maxJobs !== undefined ? { maxJobs } : {}) },
+  });
+  if ((opts.skipFailures || maxJobs !== undefined) && loaded.format !== 'saturn')
+    throw usageError('--skip-failures and --max-jobs apply to a Saturn batch file only');
+  for (const w of loaded.warnings ?? []) note(`warning: ${w}`);
+  const file = writeSpecPlan(loaded, opts.output, opts.force ?? false);
   const dir = resolve(opts.output);
   if (opts.json) {
     printJson({

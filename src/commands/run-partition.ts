@@ -49,6 +49,8 @@ export default async function runPartitionCommand(
       grace: durationFlag('--grace', opts.grace),
       logLimit: positiveInt('--log-limit', opts.logLimit),
       stop,
+      // Task output echoed for the job's log (the Saturn layout) must not mix into --json's stdout.
+      ...(opts.json ? { jobLog: { stdout: process.stderr, stderr: process.stderr } } : {}),
       onProgress: (p) =>
         progress.update(
           `${stage} ${index}/${n}: ${p.done}/${p.total} done, ${p.running} running, ${p.failed} failed`,

@@ -78,6 +78,7 @@ function openOrPlan(target: string, opts: Options): Plan {
       'Pass a spec file or a plan directory.',
     );
   const loaded = loadSpecFile(target);
+  for (const w of loaded.warnings ?? []) note(`warning: ${w}`);
   const dir = resolve(opts.output ?? `${basename(target, extname(target)) || 'batchplan'}.plan`);
   if (existsSync(join(dir, PLAN_FILE)) && !opts.force) {
     const plan = readPlan(dir);

@@ -10,6 +10,9 @@ export interface LaunchSpec {
   cwd?: string;
   /** Bytes of stdout and of stderr kept (the tail is kept). */
   logLimit: number;
+  /** Every chunk of output as it comes, uncut by logLimit. */
+  onStdout?: (b: Buffer) => void;
+  onStderr?: (b: Buffer) => void;
 }
 
 export interface TaskExit {

@@ -70,8 +70,8 @@ export function loadNativeLauncher(): Launcher | undefined {
 
   const launch = (spec: LaunchSpec): TaskProcess => {
     if (spec.cwd !== undefined && !native.chdir) return spawnLauncher.launch(spec);
-    const out = new OutputTail(spec.logLimit);
-    const err = new OutputTail(spec.logLimit);
+    const out = new OutputTail(spec.logLimit, spec.onStdout);
+    const err = new OutputTail(spec.logLimit, spec.onStderr);
     const envp = Object.entries(spec.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
     let pid: number | undefined;
     let gone = false;

@@ -10,9 +10,14 @@ export class OutputTail {
   private size = 0;
   private dropped = 0;
 
-  constructor(private readonly limit: number) {}
+  /** `sink` sees every chunk, uncut (a task hook's own copy of the output, see task-hook.ts). */
+  constructor(
+    private readonly limit: number,
+    private readonly sink?: (b: Buffer) => void,
+  ) {}
 
   push(b: Buffer): void {
+    this.sink?.(b);
     this.chunks.push(b);
     this.size += b.length;
     while (this.size - this.chunks[0]!.length >= this.limit) {

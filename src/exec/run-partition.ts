@@ -2,7 +2,6 @@
 // already succeeded, retrying with backoff, and recording every attempt in a durable journal.
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { writeFileAtomic } from '../util/fs-atomic.js';
 import { checkedSlice, actualPartitions } from '../plan/partition.js';
 import { findStage, readTasks, type Plan } from '../plan/read.js';
 import type { PlanStage, TaskRecord } from '../plan/model.js';
@@ -12,6 +11,8 @@ import { startAttempt, type AttemptResult, type RunningAttempt } from './attempt
 import { openLauncher } from './open-launcher.js';
 import { allocatedCpus, allocatedGpus, gpusPerSlot } from './resources.js';
 import type { StopSignal } from './stop-signal.js';
+import type { AttemptHook, JobLog, PartitionHook, TaskHook } from './task-hook.js';
+import { TASK_HOOKS } from './task-hooks.js';
 import { BatchplanError } from '../errors.js';
 import { thisHost } from '../status/journal-reader.js';
 import { RUN_ENV, stopLeftovers } from './leftovers.js';
@@ -30,6 +31,10 @@ export interface RunPartitionOptions {
   logLimit?: number;
   env?: NodeJS.ProcessEnv;
   stop: StopSignal;
+  /** Task environments (task-hook.ts); the registered ones by default. */
+  hooks?: readonly TaskHook[];
+  /** Where hooks echo task output (the job's log): this process's stdout and stderr by default. */
+  jobLog?: JobLog;
   onProgress?: (p: PartitionProgress) => void;
 }
 
@@ -85,16 +90,26 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   const loaded = loadStageStatus(plan.dir, stageIndex, stage.tasks, slice);
   const prior = loaded.status;
   const records = readTasks(plan, stage, slice.start, slice.end);
+  // Copied once, not per task (performance): spreading process.env goes through a getter per
+  // variable, which cost more than the rest of taskEnv together.
+  const stageEnv: NodeJS.ProcessEnv = { ...env, ...stage.env };
+  const stageResults = join(plan.dir, 'results', `stage-${stageIndex}`);
+  const hooks = openHooks(opts.hooks ?? TASK_HOOKS, {
+    records,
+    stageResults,
+    env: stageEnv,
+    jobLog: opts.jobLog ?? process,
+  });
   const todo: number[] = [];
-  records.forEach((_, k) => (prior.isSucceeded(k) ? result.skipped++ : todo.push(k)));
+  records.forEach((rec, k) =>
+    prior.isSucceeded(k) || hooks.some((h) => h.done?.(rec)) ? result.skipped++ : todo.push(k),
+  );
   if (todo.length === 0 || opts.stop.signal) {
+    await Promise.all(hooks.map((h) => h.close()));
     if (opts.stop.signal) result.signal = opts.stop.signal;
     return result;
   }
 
-  // Copied once, not per task (performance): spreading process.env goes through a getter per
-  // variable, which cost more than the rest of taskEnv together.
-  const stageEnv: NodeJS.ProcessEnv = { ...env, ...stage.env };
   const launcher = openLauncher(stageEnv);
   const journal = new JournalWriter(plan.dir, stageIndex, stage.name, slice);
   result.journal = journal.journalPath;
@@ -124,7 +139,6 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     const dead = peers.takeDead();
     if (dead.length > 0) await stopLeftovers(dead, graceMs);
   };
-  const stageResults = join(plan.dir, 'results', `stage-${stageIndex}`);
   let stageResultsMade = false;
   const running = new Set<RunningAttempt>();
   const onStop = () => running.forEach((a) => a.stop());
@@ -141,12 +155,6 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     const i = slice.start + k;
     const retries = rec.retries ?? stage.retries;
     const backoff = rec.backoff ?? stage.backoff;
-    const resultsDir = rec.output ? join(rec.output, 'results') : stageResults;
-    if (rec.output) mkdirSync(resultsDir, { recursive: true });
-    else if (!stageResultsMade) {
-      mkdirSync(stageResults, { recursive: true });
-      stageResultsMade = true;
-    }
     for (let attempt = 1; ; attempt++) {
       await look();
       if (peers.isSucceeded(i)) return count('skipped');
@@ -162,6 +170,12 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
         if (peers.isSucceeded(i)) return count('skipped');
         return 'held';
       }
+      const extra = hooks.length ? await attemptHooks(hooks, rec, { i, attempt: a, slot }) : undefined;
+      const resultsDir = extra?.resultsDir ?? stageResults;
+      if (!extra?.resultsDir && !stageResultsMade) {
+        mkdirSync(stageResults, { recursive: true });
+        stageResultsMade = true;
+      }
       const run = startAttempt(launcher, {
         cmd: rec.cmd,
         shell: stage.shell,
@@ -175,15 +189,18 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
           slot,
           resultsDir,
           gpus: gpuSets?.[slot],
+          extra: extra?.env,
         }),
+        ...(extra?.onStdout ? { onStdout: extra.onStdout } : {}),
+        ...(extra?.onStderr ? { onStderr: extra.onStderr } : {}),
       });
       running.add(run);
       progress.running++;
-      const res = await run.done;
+      let res = await run.done;
       running.delete(run);
+      if (extra?.ended) res = withHookFailure(res, await extra.ended(res));
       progress.running--;
       journal.ended(endRecord(i, a, res), res);
-      if (rec.output) writeSaturnOutput(rec.output, res);
       if (res.state === 'succeeded') return count('succeeded');
       if (res.state === 'interrupted' || opts.stop.signal) return count('interrupted');
       if (attempt > retries) return count('failed');
@@ -216,6 +233,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     await Promise.all(Array.from({ length: Math.min(nprocs, todo.length) }, (_, slot) => worker(slot)));
   } finally {
     opts.stop.off(onStop);
+    await Promise.all(hooks.map((h) => h.close()));
     journal.close();
     await launcher.close();
   }
@@ -229,6 +247,7 @@ interface SlotInfo {
   slot: number;
   resultsDir: string;
   gpus: string | undefined;
+  extra: Record<string, string> | undefined;
 }
 
 /** `stageEnv` is the partition's environment with the stage's env already over it. */
@@ -247,8 +266,7 @@ function taskEnv(
     BATCHPLAN_ATTEMPT: String(s.attempt),
     BATCHPLAN_LOCAL_RANK: String(s.slot),
     BATCHPLAN_RESULTS_DIR: s.resultsDir,
-    SATURN_RUN_LOCAL_RANK: String(s.slot),
-    SATURN_RUN_LOCAL_RESULTS_DIR: s.resultsDir,
+    ...s.extra,
   };
   if (s.gpus !== undefined) env.CUDA_VISIBLE_DEVICES = s.gpus;
   return env;
@@ -279,18 +297,41 @@ function endRecord(i: number, a: number, res: AttemptResult) {
   };
 }
 
-/** Saturn layout: stdout, stderr and status_code beside the task's results/. */
-function writeSaturnOutput(dir: string, res: AttemptResult): void {
-  writeFileAtomic(join(dir, 'stdout'), res.stdout);
-  writeFileAtomic(join(dir, 'stderr'), res.stderr);
-  const code = res.exitCode ?? (res.signal ? 128 + signalNumber(res.signal) : 1);
-  writeFileAtomic(join(dir, 'status_code'), `${code}\n`);
+function openHooks(hooks: readonly TaskHook[], p: Parameters<TaskHook['open']>[0]): PartitionHook[] {
+  return hooks.flatMap((h) => h.open(p) ?? []);
 }
 
-function signalNumber(sig: string): number {
-  return (
-    { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGTERM: 15 }[
-      sig
-    ] ?? 0
-  );
+/** One attempt's hooks merged (in practice there is one). */
+async function attemptHooks(
+  hooks: PartitionHook[],
+  rec: TaskRecord,
+  info: Parameters<PartitionHook['attempt']>[1],
+): Promise<AttemptHook | undefined> {
+  if (hooks.length === 1) return hooks[0]!.attempt(rec, info);
+  const all = (await Promise.all(hooks.map((h) => h.attempt(rec, info)))).filter((x) => x !== undefined);
+  if (all.length <= 1) return all[0];
+  const each = <K extends 'onStdout' | 'onStderr'>(key: K) => {
+    const fns = all.flatMap((x) => x[key] ?? []);
+    return fns.length ? { [key]: (b: Buffer) => fns.forEach((f) => f(b)) } : {};
+  };
+  return {
+    resultsDir: all.find((x) => x.resultsDir)?.resultsDir,
+    env: Object.assign({}, ...all.map((x) => x.env)),
+    ...each('onStdout'),
+    ...each('onStderr'),
+    async ended(res) {
+      const reasons = await Promise.all(all.map((x) => x.ended?.(res)));
+      return reasons.find((r) => r !== undefined);
+    },
+  };
+}
+
+/** A succeeded attempt whose hook failed (e.g. its upload) is a failed one, the reason in its stderr. */
+function withHookFailure(res: AttemptResult, reason: string | undefined): AttemptResult {
+  if (reason === undefined || res.state !== 'succeeded') return res;
+  return {
+    ...res,
+    state: 'failed',
+    stderr: Buffer.concat([res.stderr, Buffer.from(`batchplan: ${reason}\n`)]),
+  };
 }

@@ -41,8 +41,8 @@ function command(spec: LaunchSpec): [string, string[]] {
 }
 
 function launch(spec: LaunchSpec): TaskProcess {
-  const out = new OutputTail(spec.logLimit);
-  const err = new OutputTail(spec.logLimit);
+  const out = new OutputTail(spec.logLimit, spec.onStdout);
+  const err = new OutputTail(spec.logLimit, spec.onStderr);
   const [file, args] = command(spec);
   const child = spawn(file, args, {
     cwd: spec.cwd,

@@ -13,6 +13,7 @@ import {
   type StageSettings,
   type TaskRecord,
 } from './model.js';
+import { outputPath } from '../runners/saturn-output.js';
 import { compileResources } from './resources.js';
 import { compileTaskTemplate } from './template.js';
 import { topologicalOrder } from './toposort.js';
@@ -212,7 +213,7 @@ function listTasks(
     if (timeout !== undefined) rec.timeout = timeout;
     const backoff = duration(t.backoff, [...path, 'backoff'], issues);
     if (backoff !== undefined) rec.backoff = backoff;
-    if (t.output) rec.output = resolve(baseDir, t.output);
+    if (t.output) rec.output = outputPath(baseDir, t.output);
     return { rec, priority: t.priority ?? 0 };
   });
   // Stable sort: higher priority first, spec order among equals (qdo's priorities).
@@ -245,7 +246,7 @@ function templateTasks(
   const name = stage.name;
   const make = (vars: Record<string, unknown>, k: number): TaskRecord => {
     const rec: TaskRecord = { id: `${name}.${k}`, cmd: cmdOf(vars, k) };
-    if (outOf) rec.output = resolve(baseDir, outOf(vars, k));
+    if (outOf) rec.output = outputPath(baseDir, outOf(vars, k));
     return rec;
   };
 

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { BatchplanError, SpecError } from '../errors.js';
 import { saturnBatchSchema, specSchema, type Spec } from './schema.js';
 import { formatPath, SpecSource, type DocPath } from './source.js';
-import { commandsToSpec, saturnToSpec } from './forms.js';
+import { commandsToSpec, saturnToSpec, type SaturnInputOptions } from './forms.js';
 
 export type SpecFormat = 'spec' | 'commands' | 'saturn';
 
@@ -18,14 +18,19 @@ export interface LoadedSpec {
   format: SpecFormat;
   /** Directory relative paths in the spec (cwd, output) are resolved against. */
   baseDir: string;
+  /** Things accepted but worth saying (on stderr), e.g. keys saturn-client ignores. */
+  warnings?: string[];
 }
+
+/** For a Saturn batch file: sc split's --skip-failures and --max-jobs. */
+export type SaturnLoadOptions = Pick<SaturnInputOptions, 'skipFailures' | 'maxJobs'>;
 
 const STRUCTURED = new Set(['.yaml', '.yml', '.json']);
 
 /** `-` reads standard input (a commands list, as qdo's `load -`). */
 export function loadSpecFile(
   file: string,
-  opts: { format?: SpecFormat; stdin?: () => string } = {},
+  opts: { format?: SpecFormat; stdin?: () => string; saturn?: SaturnLoadOptions } = {},
 ): LoadedSpec {
   const fromStdin = file === '-';
   let text: string;
@@ -47,10 +52,16 @@ export function loadSpecFile(
     const stage = fromStdin ? 'commands' : basename(file, extname(file)) || 'commands';
     return { spec: commandsToSpec(text, stage), source: new SpecSource(name, text, false), format, baseDir };
   }
-  return parseStructured(name, text, baseDir, format);
+  return parseStructured(name, text, baseDir, format, opts.saturn);
 }
 
-function parseStructured(file: string, text: string, baseDir: string, forced?: SpecFormat): LoadedSpec {
+function parseStructured(
+  file: string,
+  text: string,
+  baseDir: string,
+  forced?: SpecFormat,
+  saturn: SaturnLoadOptions = {},
+): LoadedSpec {
   const source = new SpecSource(file, text, true);
   const data = parseData(file, text);
   const isSaturn =
@@ -58,7 +69,8 @@ function parseStructured(file: string, text: string, baseDir: string, forced?: S
   if (isSaturn) {
     const batch = validate(saturnBatchSchema, data, source);
     const stage = basename(file, extname(file)) || 'batch';
-    return { spec: saturnToSpec(batch, stage), source, format: 'saturn', baseDir };
+    const { spec, warnings } = saturnToSpec(batch, stage, { ...saturn, baseDir, env: process.env });
+    return { spec, source, format: 'saturn', baseDir, warnings: warnings.map((w) => `${file}: ${w}`) };
   }
   return { spec: validate(specSchema, data, source), source, format: 'spec', baseDir };
 }

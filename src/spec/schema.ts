@@ -98,19 +98,27 @@ export const specSchema = z.strictObject({
   stages: z.array(stageSchema).min(1),
 });
 
-/** Saturn Cloud's batch file (`sc batch`/`sc split` input): one stage, one output directory per run. */
-export const saturnBatchSchema = z.strictObject({
+/**
+ * Saturn Cloud's batch file (`sc batch`/`sc split` input): one stage, one output directory per run.
+ * As saturn-client reads it: top-level keys it ignores are kept (and warned about), a run's fields
+ * are exactly its `Run` dataclass's, including the three `sc split` writes back (information only).
+ */
+export const saturnBatchSchema = z.looseObject({
   nprocs: z.int().positive().optional(),
   remote_output_path: z.string().min(1).optional(),
   runs: z
     .array(
       z.strictObject({
         cmd: z.string().min(1),
-        remote_output_path: z.string().min(1).optional(),
+        remote_output_path: z.string().min(1).nullish(),
+        local_results_dir: z.string().nullish(),
+        status: z.string().nullish(),
+        status_code: z.int().nullish(),
       }),
     )
     .min(1),
 });
+export const SATURN_BATCH_KEYS: readonly string[] = ['nprocs', 'remote_output_path', 'runs'];
 
 export type Spec = z.infer<typeof specSchema>;
 export type StageSpec = z.infer<typeof stageSchema>;

@@ -232,10 +232,10 @@ describe('output', () => {
     expect(r.code).toBe(1); // run 1 exits 2
     const out = join(work, 'saturn-output');
     expect(readFileSync(join(out, '0', 'results', 'first.txt'), 'utf8')).toBe('first\n');
-    expect(readFileSync(join(out, '0', 'status_code'), 'utf8')).toBe('0\n');
+    expect(readFileSync(join(out, '0', 'status_code'), 'utf8')).toBe('0');
     expect(readFileSync(join(out, '1', 'stdout'), 'utf8')).toBe('second\n');
     expect(readFileSync(join(out, '1', 'stderr'), 'utf8')).toBe('oops\n');
-    expect(readFileSync(join(out, '1', 'status_code'), 'utf8')).toBe('2\n');
+    expect(readFileSync(join(out, '1', 'status_code'), 'utf8')).toBe('2');
     expect(readFileSync(join(out, 'third', 'stdout'), 'utf8')).toBe('third\n');
     expect(existsSync(join(out, 'third', 'results'))).toBe(true);
   });
