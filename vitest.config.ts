@@ -1,13 +1,40 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Suites that run engines (bash and GNU parallel scripts, Slurm, Grid Engine, PBS through Slurm,
+ * sshd) or many real task processes. `npm run test:unit` leaves them out; `npm test` runs everything.
+ * A new suite of that kind is listed here.
+ */
+export const ENGINE_SUITES = [
+  'test/slurm/**',
+  'test/sge/**',
+  'test/pbs/**',
+  'test/ssh/**',
+  'test/exec/**',
+  'test/faults/**',
+  'test/e2e/**',
+  'test/docs/**',
+  'test/runners/conformance.test.ts',
+  'test/runners/execute.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Engines (bash, parallel, slurm) are real processes on a 2-core machine: keep files sequential-ish.
     maxWorkers: 2,
     // Fails the run when a test leaves files in the checkout.
     globalSetup: ['test/setup/clean-tree.ts'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ENGINE_SUITES } },
+      {
+        extends: true,
+        test: {
+          name: 'engines',
+          include: ENGINE_SUITES.map((s) => (s.endsWith('.ts') ? s : `${s}/*.test.ts`)),
+        },
+      },
+    ],
   },
 });
