@@ -134,6 +134,7 @@ Walkthrough:
       'Saturn batch file: leave out runs whose status_code is non-zero (as sc split)',
     )
     .option('--max-jobs <m>', 'Saturn batch file: plan only the first M runs (as sc split)')
+    .option('--max-tasks <n>', 'refuse a plan of more tasks than this (default: 10,000,000)')
     .addHelpText(
       'after',
       '\nExamples:\n  $ batchplan plan sweep.yaml -o sweep.plan\n  $ seq 100 | sed "s/^/echo /" | batchplan plan - -o echo.plan\n  $ batchplan plan batch.yaml -o batch.plan --skip-failures --max-jobs 500   # a Saturn batch file',

@@ -1,6 +1,6 @@
 // Spec file -> plan directory, shared by `plan` and `run`.
 import { createHash } from 'node:crypto';
-import { compile } from '../plan/compile.js';
+import { compile, type CompileOptions } from '../plan/compile.js';
 import { writePlanDir } from '../plan/write.js';
 import type { PlanFile } from '../plan/format-schema.js';
 import type { LoadedSpec } from '../spec/load.js';
@@ -11,10 +11,15 @@ export function specDigest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export function writeSpecPlan(loaded: LoadedSpec, output: string, force: boolean): PlanFile {
-  const compiled = compile(loaded);
+export async function writeSpecPlan(
+  loaded: LoadedSpec,
+  output: string,
+  force: boolean,
+  limits: CompileOptions = {},
+): Promise<PlanFile> {
+  const compiled = compile(loaded, limits);
   const progress = new Progress();
-  const file = writePlanDir(
+  const file = await writePlanDir(
     output,
     compiled,
     {

@@ -13,10 +13,12 @@ interface Options {
   json?: boolean;
   skipFailures?: boolean;
   maxJobs?: string;
+  maxTasks?: string;
 }
 
 export default async function plan(spec: string, opts: Options): Promise<number> {
   const maxJobs = optionalPositiveInt('--max-jobs', opts.maxJobs);
+  const maxTasks = optionalPositiveInt('--max-tasks', opts.maxTasks);
   const loaded = loadSpecFile(spec, {
     format: opts.format,
     saturn: { skipFailures: opts.skipFailures, ...(maxJobs !== undefined ? { maxJobs } : {}) },
@@ -24,7 +26,7 @@ export default async function plan(spec: string, opts: Options): Promise<number>
   if ((opts.skipFailures || maxJobs !== undefined) && loaded.format !== 'saturn')
     throw usageError('--skip-failures and --max-jobs apply to a Saturn batch file only');
   for (const w of loaded.warnings ?? []) note(`warning: ${w}`);
-  const file = writeSpecPlan(loaded, opts.output, opts.force ?? false);
+  const file = await writeSpecPlan(loaded, opts.output, opts.force ?? false, { maxTasks });
   const dir = resolve(opts.output);
   if (opts.json) {
     printJson({

@@ -27,7 +27,7 @@ interface Options {
 export default async function run(target: string, opts: Options): Promise<number> {
   const nprocs = optionalPositiveInt('--nprocs', opts.nprocs);
   const grace = durationFlag('--grace', opts.grace);
-  const plan = openOrPlan(target, opts);
+  const plan = await openOrPlan(target, opts);
   const stop = new StopSignal();
   const uninstall = stop.installProcessHandlers();
   const progress = new Progress();
@@ -69,7 +69,7 @@ export default async function run(target: string, opts: Options): Promise<number
   return failedStages.size ? EXIT_CODES.E_TASKS_FAILED : 0;
 }
 
-function openOrPlan(target: string, opts: Options): Plan {
+async function openOrPlan(target: string, opts: Options): Promise<Plan> {
   if (existsSync(join(target, PLAN_FILE))) return readPlan(target);
   if (existsSync(target) && statSync(target).isDirectory())
     throw new BatchplanError(
@@ -92,7 +92,7 @@ function openOrPlan(target: string, opts: Options): Plan {
       'Pass --force to re-plan (its recorded status is discarded), or -o to plan elsewhere.',
     );
   }
-  writeSpecPlan(loaded, dir, opts.force ?? false);
+  await writeSpecPlan(loaded, dir, opts.force ?? false);
   note(`planned ${dir}`);
   return readPlan(dir);
 }

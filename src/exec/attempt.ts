@@ -3,6 +3,7 @@
 // outlive it.
 import type { EndState } from '../status/journal-format.js';
 import type { Launcher, LaunchSpec } from './launcher.js';
+import { setLongTimeout, type LongTimer } from '../util/long-timer.js';
 
 export interface AttemptSpec extends LaunchSpec {
   /** Seconds, or undefined for none. */
@@ -34,16 +35,16 @@ export function startAttempt(launcher: Launcher, spec: AttemptSpec): RunningAtte
   const t0 = performance.now();
   let timedOut = false;
   let stopped = false;
-  let killTimer: NodeJS.Timeout | undefined;
-  let timeoutTimer: NodeJS.Timeout | undefined;
+  let killTimer: LongTimer | undefined;
+  let timeoutTimer: LongTimer | undefined;
 
   const task = launcher.launch(spec);
   const terminate = () => {
     task.signal('SIGTERM');
-    killTimer ??= setTimeout(() => task.signal('SIGKILL'), spec.grace * 1000);
+    killTimer ??= setLongTimeout(() => task.signal('SIGKILL'), spec.grace * 1000);
   };
   if (spec.timeout !== undefined)
-    timeoutTimer = setTimeout(() => {
+    timeoutTimer = setLongTimeout(() => {
       timedOut = true;
       terminate();
     }, spec.timeout * 1000);
@@ -54,8 +55,8 @@ export function startAttempt(launcher: Launcher, spec: AttemptSpec): RunningAtte
     // before run-partition hears its own copy. Give that stop request a moment to arrive, so the
     // task counts as interrupted (retried later), not failed.
     if (exit.signal && !stopped && !timedOut) await new Promise((r) => setTimeout(r, SIGNAL_SETTLE_MS));
-    clearTimeout(timeoutTimer);
-    clearTimeout(killTimer);
+    timeoutTimer?.clear();
+    killTimer?.clear();
     // Exit 0 is success even when a stop came in meanwhile: the task had already done its work.
     const state: EndState =
       exit.code === 0 && !timedOut ? 'succeeded' : stopped && !timedOut ? 'interrupted' : 'failed';

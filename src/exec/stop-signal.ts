@@ -2,6 +2,7 @@
 // scheduler's wallclock warning), SIGUSR2 (Grid Engine's -notify warning before a SIGKILL, sent to the
 // job's whole process group) or by a caller, observed by the task pool and by backoff sleeps.
 import { constants } from 'node:os';
+import { setLongTimeout } from '../util/long-timer.js';
 
 export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGUSR2', 'SIGHUP'];
 
@@ -42,11 +43,11 @@ export class StopSignal {
     if (this.signal) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        timer.clear();
         this.off(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setLongTimeout(done, ms);
       this.on(done);
     });
   }

@@ -28,6 +28,20 @@ export interface CompiledStage {
   records: () => Iterable<TaskRecord>;
 }
 
+export interface CompileOptions {
+  /** Refuse a plan of more tasks than this (counted before anything is built). */
+  maxTasks?: number;
+}
+
+/** 10 million tasks: a plan directory of about a gigabyte. `plan --max-tasks` raises it. */
+export const DEFAULT_MAX_TASKS = 10_000_000;
+
+/**
+ * The kernel refuses an argument (or an environment string) of MAX_ARG_STRLEN = 128 KiB or more
+ * at exec: such a command would fail at run time, so it is refused at plan time.
+ */
+export const MAX_ARG_BYTES = 128 * 1024 - 1;
+
 export interface CompiledPlan {
   defaults: PlanDefaults;
   stages: CompiledStage[];
@@ -47,9 +61,10 @@ class IssueList {
   }
 }
 
-export function compile(loaded: LoadedSpec): CompiledPlan {
+export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): CompiledPlan {
   const { spec } = loaded;
   const issues = new IssueList(loaded);
+  const maxTasks = opts.maxTasks ?? DEFAULT_MAX_TASKS;
   const defaults: PlanDefaults = {
     ...mergeSettings(BUILTIN_SETTINGS, spec.defaults ?? {}, ['defaults'], issues, loaded.baseDir),
     resources: compileResources(spec.defaults?.resources, ['defaults', 'resources'], (path, msg) =>
@@ -95,7 +110,7 @@ export function compile(loaded: LoadedSpec): CompiledPlan {
     const stage = spec.stages[i]!;
     const at: DocPath = ['stages', i];
     const settings = mergeSettings(defaultSettings, stage, at, issues, loaded.baseDir);
-    const tasks = stageTasks(stage, at, issues, loaded.baseDir, explicitIds);
+    const tasks = stageTasks(stage, at, issues, loaded.baseDir, explicitIds, maxTasks);
     const resources = compileResources(stage.resources, [...at, 'resources'], (path, msg) =>
       issues.add(path, msg),
     );
@@ -121,8 +136,12 @@ export function compile(loaded: LoadedSpec): CompiledPlan {
         `task id '${id}' collides with the automatic id of task ${k} of stage '${owner.name}'`,
       );
   }
+  const totalTasks = stages.reduce((n, s) => n + s.count, 0);
+  if (totalTasks > maxTasks) issues.add([], tooMany(`the plan has ${count(totalTasks)} tasks`, maxTasks));
   issues.throwIfAny();
-  return { defaults, stages, totalTasks: stages.reduce((n, s) => n + s.count, 0) };
+  for (const stage of stages) checkEnv(stage.name, stage.settings.env, issues, ['stages']);
+  issues.throwIfAny();
+  return { defaults, stages, totalTasks };
 }
 
 function isExplicitAt(stages: StageSpec[], name: string, k: number): boolean {
@@ -154,7 +173,7 @@ function duration(value: string | number | undefined, at: DocPath, issues: Issue
   if (value === undefined) return undefined;
   const secs = parseDuration(value);
   if (secs === undefined)
-    issues.add(at, `'${value}' is not a duration (use e.g. 30s, 10m, 1h30m or 2:00:00)`);
+    issues.add(at, `'${value}' is not a duration (use e.g. 30s, 10m, 1h30m or 2:00:00; at most 100 years)`);
   return secs;
 }
 
@@ -164,12 +183,57 @@ function stringEnv(env: Record<string, string | number | boolean> | undefined): 
   return out;
 }
 
+function count(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+}
+
+function tooMany(what: string, max: number): string {
+  return `${what}, over the limit of ${count(max)} (raise it with \`plan --max-tasks\` if that is meant)`;
+}
+
+/** A command the kernel cannot exec: a NUL byte (it would be cut there) or over MAX_ARG_BYTES. */
+export function commandProblem(cmd: string): string | undefined {
+  const nul = cmd.indexOf('\0');
+  if (nul >= 0) return `its command has a NUL byte at character ${nul}: a command cannot hold one`;
+  if (cmd.length * 3 > MAX_ARG_BYTES) {
+    const bytes = Buffer.byteLength(cmd);
+    if (bytes > MAX_ARG_BYTES)
+      return `its command is ${count(bytes)} bytes, over the kernel's limit of ${count(MAX_ARG_BYTES)} bytes for one argument: put the long part in a file the command reads (or a script it runs)`;
+  }
+  return undefined;
+}
+
+function checkEnv(
+  where: string,
+  env: Record<string, string> | undefined,
+  issues: IssueList,
+  at: DocPath,
+): void {
+  for (const [k, v] of Object.entries(env ?? {})) {
+    const problem = `${k}${v}`.includes('\0')
+      ? 'holds a NUL byte'
+      : (k.length + v.length + 1) * 3 > MAX_ARG_BYTES && Buffer.byteLength(`${k}=${v}`) > MAX_ARG_BYTES
+        ? `is over the kernel's limit of ${count(MAX_ARG_BYTES)} bytes for one environment string`
+        : undefined;
+    if (problem) issues.add(at, `${where}: environment variable ${k} ${problem}`);
+  }
+}
+
+/** The record's command and environment must reach exec whole: else a SpecError naming the task. */
+function checkRecord(rec: TaskRecord, issues: IssueList, at: DocPath): boolean {
+  const problem = commandProblem(rec.cmd);
+  if (problem) issues.add(at, `task ${rec.id}: ${problem}`);
+  checkEnv(`task ${rec.id}`, rec.env, issues, at);
+  return issues.items.length === 0;
+}
+
 function stageTasks(
   stage: StageSpec,
   at: DocPath,
   issues: IssueList,
   baseDir: string,
   explicitIds: Map<string, DocPath>,
+  maxTasks: number,
 ): Pick<CompiledStage, 'count' | 'records'> | undefined {
   const kinds = [stage.tasks && 'tasks', stage.template && 'template'].filter(Boolean);
   if (kinds.length !== 1) {
@@ -188,7 +252,7 @@ function stageTasks(
     if (stage.tasks.length === 0) issues.add([...at, 'tasks'], 'a stage needs at least one task');
     return listTasks(stage.name, stage.tasks, [...at, 'tasks'], issues, baseDir, explicitIds);
   }
-  return templateTasks(stage, at, issues, baseDir);
+  return templateTasks(stage, at, issues, baseDir, maxTasks);
 }
 
 function listTasks(
@@ -214,6 +278,7 @@ function listTasks(
     const backoff = duration(t.backoff, [...path, 'backoff'], issues);
     if (backoff !== undefined) rec.backoff = backoff;
     if (t.output) rec.output = outputPath(baseDir, t.output);
+    checkRecord(rec, issues, [...path, 'cmd']);
     return { rec, priority: t.priority ?? 0 };
   });
   // Stable sort: higher priority first, spec order among equals (qdo's priorities).
@@ -227,6 +292,7 @@ function templateTasks(
   at: DocPath,
   issues: IssueList,
   baseDir: string,
+  maxTasks: number,
 ): Pick<CompiledStage, 'count' | 'records'> | undefined {
   if ((stage.params === undefined) === (stage.matrix === undefined)) {
     issues.add(at, 'a `template` stage needs exactly one of `params` (a list of objects) or `matrix`');
@@ -256,7 +322,9 @@ function templateTasks(
     const records: TaskRecord[] = [];
     for (const [k, vars] of stage.params.entries()) {
       try {
-        records.push(make(vars, k));
+        const rec = make(vars, k);
+        if (!checkRecord(rec, issues, [...at, 'params', k])) break;
+        records.push(rec);
       } catch (err) {
         issues.add(
           [...at, 'params', k],
@@ -268,9 +336,19 @@ function templateTasks(
     return { count: records.length, records: () => records };
   }
 
-  const axes = matrixAxes(stage.matrix!, [...at, 'matrix'], issues);
+  const axes = matrixAxes(stage.matrix!, [...at, 'matrix'], issues, maxTasks);
   if (!axes) return undefined;
-  const count = axes.reduce((n, a) => n * a.values.length, 1);
+  const total = axes.reduce((n, a) => n * a.values.length, 1);
+  if (total > maxTasks) {
+    issues.add(
+      [...at, 'matrix'],
+      tooMany(
+        `the matrix makes ${count(total)} tasks (${axes.map((a) => a.values.length).join(' × ')})`,
+        maxTasks,
+      ),
+    );
+    return undefined;
+  }
   try {
     make(matrixVars(axes, 0), 0); // Surface an undefined variable now, at plan time.
   } catch (err) {
@@ -280,10 +358,16 @@ function templateTasks(
     );
     return undefined;
   }
+  // Checked as the writer pulls them (a matrix is never held whole): the first bad one stops it.
+  const at0 = [...at, 'template'];
   return {
-    count,
+    count: total,
     *records() {
-      for (let k = 0; k < count; k++) yield make(matrixVars(axes, k), k);
+      for (let k = 0; k < total; k++) {
+        const rec = make(matrixVars(axes, k), k);
+        if (!checkRecord(rec, issues, at0)) issues.throwIfAny();
+        yield rec;
+      }
     },
   };
 }
@@ -293,7 +377,7 @@ interface Axis {
   values: readonly (string | number | boolean)[];
 }
 
-function matrixAxes(matrix: Matrix, at: DocPath, issues: IssueList): Axis[] | undefined {
+function matrixAxes(matrix: Matrix, at: DocPath, issues: IssueList, maxTasks: number): Axis[] | undefined {
   const axes: Axis[] = [];
   for (const [key, spec] of Object.entries(matrix)) {
     if (Array.isArray(spec)) {
@@ -305,6 +389,14 @@ function matrixAxes(matrix: Matrix, at: DocPath, issues: IssueList): Axis[] | un
       issues.add(
         [...at, key, 'range'],
         `empty range [${start}, ${end}): the end is excluded and must be above the start`,
+      );
+      return undefined;
+    }
+    const length = Math.ceil((end - start) / step);
+    if (length > maxTasks) {
+      issues.add(
+        [...at, key, 'range'],
+        tooMany(`range [${start}, ${end}) has ${count(length)} values`, maxTasks),
       );
       return undefined;
     }

@@ -1,6 +1,8 @@
 // Write a compiled plan as a plan directory, atomically: everything goes into a hidden temp directory
 // beside the destination, which is renamed into place only when complete. A failed or interrupted
-// `plan` leaves nothing that looks like a plan.
+// `plan` leaves nothing that looks like a plan. The writer yields to the event loop between chunks,
+// so that SIGINT/SIGTERM stop it (and remove the temp directory); the temp directory of a `plan`
+// that was killed outright is removed by the next `plan` to the same destination.
 import {
   closeSync,
   existsSync,
@@ -12,6 +14,7 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BatchplanError } from '../errors.js';
 import { fsyncDir, writeFileAtomic } from '../util/fs-atomic.js';
@@ -40,15 +43,19 @@ export interface WriteOptions {
 
 const CHUNK_BYTES = 1 << 20;
 
-export function writePlanDir(
+export async function writePlanDir(
   dest: string,
   plan: CompiledPlan,
   meta: PlanMeta,
   opts: WriteOptions = {},
-): PlanFile {
+): Promise<PlanFile> {
   const target = resolve(dest);
   checkDestination(target, opts.force ?? false);
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now().toString(36)}`);
+  removeLeftTemps(target);
+  const tmp = join(
+    dirname(target),
+    `.${basename(target)}.tmp-${HOST}-${process.pid}-${Date.now().toString(36)}`,
+  );
   const cleanup = () => rmSync(tmp, { recursive: true, force: true });
   const onSignal = (sig: NodeJS.Signals) => {
     cleanup();
@@ -59,7 +66,7 @@ export function writePlanDir(
   try {
     mkdirSync(dirname(target), { recursive: true });
     mkdirSync(tmp);
-    const file = writeContents(tmp, plan, meta, opts.onProgress);
+    const file = await writeContents(tmp, plan, meta, opts.onProgress);
     replace(target, tmp);
     return file;
   } catch (err) {
@@ -88,12 +95,40 @@ function checkDestination(target: string, force: boolean): void {
     );
 }
 
-function writeContents(
+const HOST = hostname().replace(/[^A-Za-z0-9_]/g, '_');
+
+/** Temp and old directories of `plan`s to this destination that died (this host's, pid gone). */
+function removeLeftTemps(target: string): void {
+  const prefix = `.${basename(target)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(target));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(?:tmp-([A-Za-z0-9_]+)|old)-(\d+)-[0-9a-z]+$/.exec(name.slice(prefix.length));
+    if (!m || (m[1] !== undefined && m[1] !== HOST) || processAlive(Number(m[2]))) continue;
+    rmSync(join(dirname(target), name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function writeContents(
   dir: string,
   plan: CompiledPlan,
   meta: PlanMeta,
   onProgress?: WriteOptions['onProgress'],
-): PlanFile {
+): Promise<PlanFile> {
   const offsets = new DataView(new ArrayBuffer((plan.totalTasks + 1) * INDEX_ENTRY_BYTES));
   const fd = openSync(join(dir, TASKS_FILE), 'w');
   let offset = 0;
@@ -116,6 +151,7 @@ function writeContents(
         if (used + room > chunk.length) {
           flush();
           onProgress?.(k, plan.totalTasks);
+          await new Promise(setImmediate); // let a stop signal in
           if (room > chunk.length) chunk = Buffer.allocUnsafe(room);
         }
         offsets.setFloat64(k * INDEX_ENTRY_BYTES, offset, true);

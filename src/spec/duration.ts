@@ -1,13 +1,25 @@
 import { BatchplanError } from '../errors.js';
 
+/** The longest duration accepted anywhere (timeouts, grace, intervals): 100 years, in seconds. */
+export const MAX_DURATION_S = 100 * 365 * 86400;
+
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * Seconds from `90`, …, as below, or undefined when the text is not a duration or is over
+ * MAX_DURATION_S (1e20 seconds would overflow every timer and scheduler limit).
+ */
+export function parseDuration(value: string | number): number | undefined {
+  const secs = parseAnyDuration(value);
+  return secs !== undefined && secs <= MAX_DURATION_S ? secs : undefined;
+}
 
 /**
  * Seconds from `90`, `90s`, `10m`, `1h30m`, `1.5h`, `2:00:00` (h:mm:ss), `05:00` (mm:ss),
  * `1-00:00:00` or `1-12:00` (Slurm's d-hh:mm:ss and d-hh:mm). Returns undefined when the text is
  * not a duration.
  */
-export function parseDuration(value: string | number): number | undefined {
+function parseAnyDuration(value: string | number): number | undefined {
   if (typeof value === 'number') return value > 0 && Number.isFinite(value) ? value : undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) || undefined;
@@ -45,7 +57,7 @@ export function durationFlag(flag: string, value: string): number {
     throw new BatchplanError(
       'E_USAGE',
       `${flag}: '${value}' is not a duration`,
-      'Use e.g. 30s, 10m, 1h30m or 2:00:00.',
+      'Use e.g. 30s, 10m, 1h30m or 2:00:00 (at most 100 years).',
     );
   return secs;
 }

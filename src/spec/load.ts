@@ -1,6 +1,7 @@
 // Read what the user wrote (YAML/JSON spec, Saturn batch file, or one command per line) and
 // validate it. Every form becomes a `Spec`; problems become a SpecError with file, path and line.
-import { readFileSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { hasDuplicateKeys } from './json-duplicates.js';
 import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
@@ -30,13 +31,16 @@ const STRUCTURED = new Set(['.yaml', '.yml', '.json']);
 /** `-` reads standard input (a commands list, as qdo's `load -`). */
 export function loadSpecFile(
   file: string,
-  opts: { format?: SpecFormat; stdin?: () => string; saturn?: SaturnLoadOptions } = {},
+  opts: { format?: SpecFormat; stdin?: () => string | Buffer; saturn?: SaturnLoadOptions } = {},
 ): LoadedSpec {
   const fromStdin = file === '-';
   let text: string;
   try {
-    text = fromStdin ? (opts.stdin ?? (() => readFileSync(0, 'utf8')))() : readFileSync(file, 'utf8');
+    if (!fromStdin) checkSize(file, statSync(file).size);
+    const bytes = fromStdin ? (opts.stdin ?? (() => readFileSync(0)))() : readFileSync(file);
+    text = typeof bytes === 'string' ? bytes : decodeUtf8(fromStdin ? 'stdin' : file, bytes);
   } catch (err) {
+    if (err instanceof BatchplanError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new BatchplanError(
       'E_SPEC_PARSE',
@@ -53,6 +57,60 @@ export function loadSpecFile(
     return { spec: commandsToSpec(text, stage), source: new SpecSource(name, text, false), format, baseDir };
   }
   return parseStructured(name, text, baseDir, format, opts.saturn);
+}
+
+/** Bigger specs are refused before they are read: the YAML parser needs ~20 times the text. */
+export const MAX_SPEC_BYTES = 64 << 20;
+
+function checkSize(file: string, size: number): void {
+  if (size > MAX_SPEC_BYTES)
+    throw new BatchplanError(
+      'E_SPEC_PARSE',
+      `spec ${file} is ${(size / 2 ** 20).toFixed(0)} MiB, over the limit of ${MAX_SPEC_BYTES >> 20} MiB`,
+      'Describe many tasks with a `matrix` or a `template` with `params` instead of listing each one, or split the spec.',
+    );
+}
+
+/**
+ * Strict UTF-8: a bad byte would otherwise become U+FFFD, and a different command would run.
+ * The error gives the offset of the first bad byte.
+ */
+function decodeUtf8(file: string, bytes: Buffer): string {
+  checkSize(file, bytes.length);
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  const at = firstInvalidUtf8(bytes);
+  throw new BatchplanError(
+    'E_SPEC_PARSE',
+    `spec ${file} is not valid UTF-8: byte ${at} (0x${bytes[at]!.toString(16).padStart(2, '0')}) starts no valid character`,
+    'Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8), and check that the command is what you meant.',
+  );
+}
+
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length;) {
+    const c = b[i]!;
+    const need =
+      c < 0x80
+        ? 0
+        : c >= 0xc2 && c <= 0xdf
+          ? 1
+          : c >= 0xe0 && c <= 0xef
+            ? 2
+            : c >= 0xf0 && c <= 0xf4
+              ? 3
+              : -1;
+    if (need < 0) return i;
+    // Overlong forms, surrogates and code points above U+10FFFF are ruled out by the second byte.
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k <= need; k++) {
+      const d = b[i + k];
+      if (d === undefined || d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += need + 1;
+  }
+  return b.length;
 }
 
 function parseStructured(
@@ -102,7 +160,14 @@ function parseData(file: string, text: string): unknown {
       })),
     );
   }
-  return doc.toJS({ maxAliasCount: 10_000 });
+  try {
+    return doc.toJS({ maxAliasCount: 10_000 });
+  } catch (err) {
+    // An alias bomb (aliases of aliases, billions of nodes): the parser stops it; say so plainly.
+    throw new SpecError('E_SPEC_PARSE', [
+      { location: { file }, message: `${firstLine(err)} (YAML aliases expand to too many nodes)` },
+    ]);
+  }
 }
 
 function validate<T>(schema: z.ZodType<T>, data: unknown, source: SpecSource): T {
@@ -153,4 +218,8 @@ function pathAt(node: unknown, offset: number, path: (string | number)[] = []): 
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 }

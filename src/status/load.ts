@@ -7,10 +7,10 @@ export interface LoadedStageStatus {
   journals: JournalFile[];
   /** Unparseable lines seen (torn last lines after a kill). */
   skipped: number;
-  /** Per journal: its writer is still at work (not closed, and alive). */
-  live: boolean[];
-  /** Per journal: its writer closed it (finished cleanly). */
-  closed: boolean[];
+  /** Per journal: its writer is still at work (not closed, and alive). Set by loadStageStatus. */
+  live?: boolean[];
+  /** Per journal: its writer closed it (finished cleanly). Set by loadStageStatus. */
+  closed?: boolean[];
 }
 
 export function loadStageStatus(
@@ -18,7 +18,7 @@ export function loadStageStatus(
   stageIndex: number,
   taskCount: number,
   range: { start: number; end: number } = { start: 0, end: taskCount },
-): LoadedStageStatus {
+): Required<LoadedStageStatus> {
   const status = new StageStatus(range.end - range.start, range.start);
   const journals = listJournals(planDir, stageIndex, range).sort((a, b) => a.mtimeMs - b.mtimeMs);
   const now = Date.now();

@@ -1,5 +1,6 @@
 // Block until a plan's latest submission has no job queued or running, polling the scheduler
 // gently over the one transport it was given (over SSH: the one connection, never one per poll).
+import { sleepLong } from '../util/long-timer.js';
 import { BatchplanError } from '../errors.js';
 import type { Submission } from './record.js';
 import { querySubmission, type SubmissionState } from './scheduler-state.js';
@@ -46,7 +47,7 @@ export async function waitForPlan(planDir: string, opts: WaitOptions = {}): Prom
     if (!state.active) return { submission, state, timedOut: false };
     if ((Date.now() - start) / 1000 >= timeout) return { submission, state, timedOut: true };
     opts.onPoll?.(state);
-    await new Promise((r) => setTimeout(r, interval * 1000));
+    await sleepLong(interval * 1000); // a 30d interval is not 1 ms
   }
 }
 

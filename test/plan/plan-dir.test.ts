@@ -2,7 +2,7 @@
 // files however many tasks it holds.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchplanError } from '../../src/errors.js';
 import { compile, type CompiledPlan } from '../../src/plan/compile.js';
 import { INDEX_FILE, PLAN_FILE, PLAN_FORMAT_VERSION, TASKS_FILE } from '../../src/plan/format.js';
@@ -45,6 +45,16 @@ function expectError(fn: () => unknown, code: string): BatchplanError {
   throw new Error(`expected ${code}`);
 }
 
+async function expectRejection(promise: Promise<unknown>, code: string): Promise<BatchplanError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(BatchplanError);
+  expect((err as BatchplanError).code).toBe(code);
+  return err as BatchplanError;
+}
+
 const SPEC = {
   defaults: { retries: 1, env: { A: 'x' } },
   stages: [
@@ -70,7 +80,10 @@ describe('write and read back', () => {
   const parent = freshParent();
   const dest = join(parent, 'round.plan');
   const compiled = compileSpec(SPEC);
-  const written = writePlanDir(dest, compiled, META);
+  let written: Awaited<ReturnType<typeof writePlanDir>>;
+  beforeAll(async () => {
+    written = await writePlanDir(dest, compiled, META);
+  });
   const all = new Map(compiled.stages.map((s) => [s.name, [...s.records()]] as [string, TaskRecord[]]));
 
   it('writes exactly plan.json, tasks.jsonl and tasks.idx, and nothing beside the plan', () => {
@@ -134,9 +147,9 @@ describe('write and read back', () => {
     expect(err.hint).toBe('Stages: prep, sweep, one');
   });
 
-  it('leaves no signal handlers behind', () => {
+  it('leaves no signal handlers behind', async () => {
     const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
-    writePlanDir(join(freshParent(), 'p.plan'), compiled, META);
+    await writePlanDir(join(freshParent(), 'p.plan'), compiled, META);
     expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
   });
 });
@@ -145,12 +158,12 @@ describe('replacing', () => {
   const small = compileSpec({ stages: [{ name: 'a', tasks: [{ cmd: 'echo old' }] }] });
   const other = compileSpec({ stages: [{ name: 'b', tasks: [{ cmd: 'echo new' }, { cmd: 'echo newer' }] }] });
 
-  it('refuses to overwrite a plan without force, and leaves it as it was', () => {
+  it('refuses to overwrite a plan without force, and leaves it as it was', async () => {
     const parent = freshParent();
     const dest = join(parent, 'p.plan');
-    writePlanDir(dest, small, META);
+    await writePlanDir(dest, small, META);
     const before = readFileSync(join(dest, PLAN_FILE), 'utf8');
-    const err = expectError(() => writePlanDir(dest, other, META), 'E_PLAN_EXISTS');
+    const err = await expectRejection(writePlanDir(dest, other, META), 'E_PLAN_EXISTS');
     expect(err.exitCode).toBe(6);
     expect(err.message).toContain(dest);
     expect(err.hint).toMatch(/--force/);
@@ -158,20 +171,20 @@ describe('replacing', () => {
     expect(readdirSync(parent)).toEqual(['p.plan']);
   });
 
-  it('refuses an existing empty directory without force', () => {
+  it('refuses an existing empty directory without force', async () => {
     const dest = join(freshParent(), 'empty');
     mkdirSync(dest);
-    expectError(() => writePlanDir(dest, small, META), 'E_PLAN_EXISTS');
+    await expectRejection(writePlanDir(dest, small, META), 'E_PLAN_EXISTS');
     expect(readdirSync(dest)).toEqual([]);
   });
 
-  it('replaces a plan with force, leaving no old or temp directory', () => {
+  it('replaces a plan with force, leaving no old or temp directory', async () => {
     const parent = freshParent();
     const dest = join(parent, 'p.plan');
-    writePlanDir(dest, small, META);
+    await writePlanDir(dest, small, META);
     // A journal directory of the old plan goes with it.
     mkdirSync(join(dest, 'status'));
-    writePlanDir(dest, other, META, { force: true });
+    await writePlanDir(dest, other, META, { force: true });
     const plan = readPlan(dest);
     expect(plan.file.stages.map((s) => s.name)).toEqual(['b']);
     expect(readTasks(plan, plan.file.stages[0]!, 0, 2).map((r) => r.cmd)).toEqual(['echo new', 'echo newer']);
@@ -179,28 +192,28 @@ describe('replacing', () => {
     expect(readdirSync(parent)).toEqual(['p.plan']);
   });
 
-  it('force fills an existing empty directory', () => {
+  it('force fills an existing empty directory', async () => {
     const dest = join(freshParent(), 'empty');
     mkdirSync(dest);
-    writePlanDir(dest, small, META, { force: true });
+    await writePlanDir(dest, small, META, { force: true });
     expect(readPlan(dest).file.totalTasks).toBe(1);
   });
 
-  it('refuses, even with force, a non-empty directory that is not a plan', () => {
+  it('refuses, even with force, a non-empty directory that is not a plan', async () => {
     const parent = freshParent();
     const dest = join(parent, 'home');
     mkdirSync(dest);
     writeFileSync(join(dest, 'thesis.tex'), 'precious');
-    const err = expectError(() => writePlanDir(dest, small, META, { force: true }), 'E_PLAN_EXISTS');
+    const err = await expectRejection(writePlanDir(dest, small, META, { force: true }), 'E_PLAN_EXISTS');
     expect(err.message).toMatch(/not a plan directory/);
     expect(readdirSync(dest)).toEqual(['thesis.tex']);
     expect(readFileSync(join(dest, 'thesis.tex'), 'utf8')).toBe('precious');
     expect(readdirSync(parent)).toEqual(['home']);
   });
 
-  it('creates missing parent directories', () => {
+  it('creates missing parent directories', async () => {
     const dest = join(freshParent(), 'a', 'b', 'c.plan');
-    writePlanDir(dest, small, META);
+    await writePlanDir(dest, small, META);
     expect(readPlan(dest).file.totalTasks).toBe(1);
   });
 });
@@ -228,24 +241,24 @@ describe('a failed write leaves nothing behind', () => {
     };
   }
 
-  it('no destination and no temp directory when records() throws midway', () => {
+  it('no destination and no temp directory when records() throws midway', async () => {
     const parent = freshParent();
     const dest = join(parent, 'p.plan');
     // ~4 MiB of records: several chunks reach the temp file before the failure.
-    const err = expectError(() => writePlanDir(dest, throwingPlan(20_000), META), 'E_IO');
+    const err = await expectRejection(writePlanDir(dest, throwingPlan(20_000), META), 'E_IO');
     expect(err.message).toContain('disk on fire');
     expect(err.message).toContain(dest);
     expect(existsSync(dest)).toBe(false);
     expect(readdirSync(parent)).toEqual([]);
   });
 
-  it('with force, a failed rewrite keeps the old plan intact', () => {
+  it('with force, a failed rewrite keeps the old plan intact', async () => {
     const parent = freshParent();
     const dest = join(parent, 'p.plan');
     const old = compileSpec({ stages: [{ name: 'keep', tasks: [{ cmd: 'echo keep' }] }] });
-    writePlanDir(dest, old, META);
+    await writePlanDir(dest, old, META);
     const files = Object.fromEntries(readdirSync(dest).map((f) => [f, readFileSync(join(dest, f))]));
-    expectError(() => writePlanDir(dest, throwingPlan(5), META, { force: true }), 'E_IO');
+    await expectRejection(writePlanDir(dest, throwingPlan(5), META, { force: true }), 'E_IO');
     expect(readdirSync(parent)).toEqual(['p.plan']);
     for (const [f, bytes] of Object.entries(files))
       expect(readFileSync(join(dest, f)).equals(bytes)).toBe(true);
@@ -253,7 +266,7 @@ describe('a failed write leaves nothing behind', () => {
     expect(readTasks(plan, plan.file.stages[0]!, 0, 1)).toEqual([{ id: 'keep.0', cmd: 'echo keep' }]);
   });
 
-  it('a stage that yields fewer records than it counted is an internal error, and nothing is left', () => {
+  it('a stage that yields fewer records than it counted is an internal error, and nothing is left', async () => {
     const parent = freshParent();
     const base = compileSpec({ stages: [{ name: 'short', tasks: [{ cmd: 'a' }, { cmd: 'b' }] }] });
     const lying: CompiledPlan = {
@@ -261,14 +274,14 @@ describe('a failed write leaves nothing behind', () => {
       totalTasks: 3,
       stages: [{ ...base.stages[0]!, count: 3 }],
     };
-    const err = expectError(() => writePlanDir(join(parent, 'p.plan'), lying, META), 'E_INTERNAL');
+    const err = await expectRejection(writePlanDir(join(parent, 'p.plan'), lying, META), 'E_INTERNAL');
     expect(err.message).toMatch(/yielded 2 tasks, expected 3/);
     expect(readdirSync(parent)).toEqual([]);
   });
 });
 
 describe('size', () => {
-  it('a 100,000-task plan is still exactly three files, and any slice reads back', () => {
+  it('a 100,000-task plan is still exactly three files, and any slice reads back', async () => {
     const compiled = compileSpec({
       stages: [
         {
@@ -280,7 +293,7 @@ describe('size', () => {
     });
     expect(compiled.totalTasks).toBe(100_000);
     const dest = join(freshParent(), 'big.plan');
-    writePlanDir(dest, compiled, META);
+    await writePlanDir(dest, compiled, META);
     expect(readdirSync(dest).sort()).toEqual([INDEX_FILE, PLAN_FILE, TASKS_FILE].sort());
     expect(statSync(join(dest, INDEX_FILE)).size).toBe(100_001 * 8);
     const plan = readPlan(dest);
@@ -299,20 +312,20 @@ describe('size', () => {
   });
 });
 
-describe('readPlan refuses what it does not understand', () => {
+describe('readPlan refuses what it does not understand', async () => {
   const compiled = compileSpec({ stages: [{ name: 'a', tasks: [{ cmd: 'echo a' }, { cmd: 'echo b' }] }] });
 
-  function planWith(edit: (json: Record<string, unknown>) => unknown): string {
+  async function planWith(edit: (json: Record<string, unknown>) => unknown): Promise<string> {
     const dest = join(freshParent(), 'p.plan');
-    writePlanDir(dest, compiled, META);
+    await writePlanDir(dest, compiled, META);
     const json = JSON.parse(readFileSync(join(dest, PLAN_FILE), 'utf8')) as Record<string, unknown>;
     const out = edit(json);
     writeFileSync(join(dest, PLAN_FILE), typeof out === 'string' ? out : JSON.stringify(json));
     return dest;
   }
 
-  it('an unknown format version is E_PLAN_VERSION naming both versions', () => {
-    const dest = planWith((j) => {
+  it('an unknown format version is E_PLAN_VERSION naming both versions', async () => {
+    const dest = await planWith((j) => {
       j.version = PLAN_FORMAT_VERSION + 1;
       j.batchplanVersion = '7.0.0';
     });
@@ -323,20 +336,20 @@ describe('readPlan refuses what it does not understand', () => {
     expect(err.message).toContain(`reads version ${PLAN_FORMAT_VERSION}`);
   });
 
-  it('a plan.json that is not JSON is E_PLAN_CORRUPT', () => {
-    const dest = planWith((j) => JSON.stringify(j).slice(0, 40));
+  it('a plan.json that is not JSON is E_PLAN_CORRUPT', async () => {
+    const dest = await planWith((j) => JSON.stringify(j).slice(0, 40));
     const err = expectError(() => readPlan(dest), 'E_PLAN_CORRUPT');
     expect(err.exitCode).toBe(9);
     expect(err.message).toContain(join(dest, PLAN_FILE));
   });
 
-  it('a plan.json of another kind is E_PLAN_CORRUPT', () => {
-    const dest = planWith(() => '{"name": "some-package", "version": 1}');
+  it('a plan.json of another kind is E_PLAN_CORRUPT', async () => {
+    const dest = await planWith(() => '{"name": "some-package", "version": 1}');
     expect(expectError(() => readPlan(dest), 'E_PLAN_CORRUPT').message).toMatch(/not a batchplan plan file/);
   });
 
-  it('a plan.json with a damaged field is E_PLAN_CORRUPT naming the field', () => {
-    const dest = planWith((j) => {
+  it('a plan.json with a damaged field is E_PLAN_CORRUPT naming the field', async () => {
+    const dest = await planWith((j) => {
       (j.stages as { tasks: unknown }[])[0]!.tasks = 'two';
     });
     expect(expectError(() => readPlan(dest), 'E_PLAN_CORRUPT').message).toContain('stages.0.tasks');
@@ -353,8 +366,8 @@ describe('readPlan refuses what it does not understand', () => {
     expectError(() => readPlan(join(parent, 'empty.plan')), 'E_PLAN_NOT_FOUND');
   });
 
-  it('a truncated tasks.jsonl is E_PLAN_CORRUPT when read', () => {
-    const dest = planWith(() => undefined);
+  it('a truncated tasks.jsonl is E_PLAN_CORRUPT when read', async () => {
+    const dest = await planWith(() => undefined);
     const tasks = readFileSync(join(dest, TASKS_FILE));
     writeFileSync(join(dest, TASKS_FILE), tasks.subarray(0, tasks.length - 5));
     const plan = readPlan(dest);
