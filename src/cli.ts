@@ -3,6 +3,9 @@
 // errors to exit codes.
 import { Command, CommanderError, Option } from 'commander';
 import { BatchplanError, EXIT_CODES } from './errors.js';
+import type { ResourceKey, RunnerDescriptor } from './runners/descriptor.js';
+import { declaredFlags, optionKey, RESOURCE_FLAGS } from './runners/flags.js';
+import { RUNNERS } from './runners/registry.js';
 import { VERSION } from './version.js';
 
 type Action = (...args: never[]) => Promise<number | void>;
@@ -19,78 +22,53 @@ function lazy(load: () => Promise<{ default: Action }>) {
 const NPROCS_HELP =
   'tasks at once inside a partition (default: the spec’s nprocs, else the allocation’s CPUs, else this machine’s)';
 
-/** Flags shared by generate-script and submit; each runner accepts those it declares. */
-function runnerFlags(cmd: Command): Command {
-  return cmd
-    .requiredOption('-r, --runner <name>', 'sequential | gnu-parallel | slurm | … (see README: Runners)')
+/**
+ * Flags of generate-script and submit, from the runners' descriptors: --runner naming them, the common
+ * flags, then each flag some runner declares, once, its help saying which runners take it.
+ */
+function runnerFlags(cmd: Command, runners: readonly RunnerDescriptor[]): Command {
+  const users = (has: (r: RunnerDescriptor) => boolean) =>
+    runners
+      .filter(has)
+      .map((r) => r.name)
+      .join(', ');
+  cmd
+    .addOption(
+      // No .choices(): an unknown name is E_UNKNOWN_RUNNER (registry.ts), listing the runners.
+      new Option(
+        '-r, --runner <name>',
+        `the runner: ${runners.map((r) => r.name).join(' | ')}`,
+      ).makeOptionMandatory(),
+    )
     .option('--nprocs <P>', NPROCS_HELP)
     .option(
       '--batchplan-command <cmd>',
       'shell code that runs batchplan where the scripts run (default: this batchplan)',
-    )
-    .option('--jobs <J>', 'gnu-parallel: partitions at once (default: all of a stage’s)')
-    .option('--time <duration>', 'scheduler: wallclock limit per partition (e.g. 2:00:00, 90m)')
-    .option('--cpus-per-task <n>', 'scheduler: CPUs per partition')
-    .option('--mem <size>', 'scheduler: memory per partition (e.g. 16G)')
-    .option('--gpus-per-task <n>', 'scheduler: GPUs per task')
-    .option('--gpus <n>', 'scheduler: GPUs per partition')
-    .option('--nodes <n>', 'scheduler: nodes per partition')
-    .option('--account <name>', 'scheduler: account to charge')
-    .option('--partition <name>', 'scheduler: partition (queue)')
-    .option('--qos <name>', 'scheduler: quality of service')
-    .option('--constraint <features>', 'scheduler: node features')
-    .option('--sbatch-arg <arg>', 'slurm: any further sbatch option, verbatim (repeatable)', collect, [])
-    .option('--qsub-arg <arg>', 'pbs, sge: any further qsub option, verbatim (repeatable)', collect, [])
-    .option('--bsub-arg <arg>', 'lsf: any further bsub option, verbatim (repeatable)', collect, [])
-    .addOption(
-      new Option(
-        '--flavor <flavor>',
-        'pbs: PBS Pro (-J, PBS_ARRAY_INDEX) or Torque (-t, PBS_ARRAYID)',
-      ).choices(['pro', 'torque']),
-    )
-    .option('--pe <name>', 'sge: parallel environment for multi-CPU partitions (-pe <name> <cpus-per-task>)')
-    .option('--image <image>', 'kubernetes, saturn: container image')
-    .option('--namespace <ns>', 'kubernetes: namespace')
-    .option('--volume <claim>', 'kubernetes: PersistentVolumeClaim that holds the plan directory')
-    .option(
-      '--mount-path <path>',
-      'kubernetes: where the volume is mounted (default: the plan’s parent directory)',
-    )
-    .option('--instance-type <type>', 'saturn: machine type')
-    .option('--scale <n>', 'saturn: machines')
-    .option('--spot', 'saturn: use spot instances')
-    .option(
-      '--recipe <file>',
-      'saturn: an existing recipe (YAML/JSON) to start from, keeping its other fields',
-    )
-    .option(
-      '--sync <dir>',
-      'saturn: local directory to copy into the job’s working directory (repeatable)',
-      collect,
-      [],
-    )
-    .option(
-      '--shared-path <path>',
-      'saturn: a path shared by every machine, holding the plan (instead of --sync)',
-    )
-    .option('--max-running <K>', 'scheduler: array elements of a stage running at once (%K)')
-    .option(
-      '--max-array-size <M>',
-      'scheduler: largest array the site accepts (submit reads it from Slurm when it can)',
-    )
-    .option(
-      '--signal-grace <duration>',
-      'scheduler: warn run-partition this long before the wallclock limit',
-      '120s',
-    )
-    .addOption(
-      new Option('--layout <layout>', 'slurm: one array per stage, or one job for all stages')
-        .choices(['arrays', 'allocation'])
-        .default('arrays'),
     );
+  for (const [key, { flag, help }] of Object.entries(RESOURCE_FLAGS)) {
+    const who = users((r) => r.resources?.includes(key as ResourceKey) ?? false);
+    if (who) cmd.option(flag, `${who}: ${help}`);
+  }
+  for (const [key, spec] of declaredFlags(runners)) {
+    const who = users(
+      (r) => key in r.flags || (!!r.schedulerArgs && optionKey(r.schedulerArgs.flag) === key),
+    );
+    const help = `${who}: ${spec.help}${spec.default === undefined ? '' : ` (default: ${spec.default})`}`;
+    const option = new Option(spec.flag, help);
+    if (spec.choices) option.choices(spec.choices);
+    if (spec.kind === 'list') option.argParser(collect);
+    cmd.addOption(option);
+  }
+  return cmd;
 }
 
-function collect(value: string, previous: string[]): string[] {
+/** The runners' summaries, for the end of --help. */
+function runnerTable(runners: readonly RunnerDescriptor[]): string {
+  const width = Math.max(...runners.map((r) => r.name.length));
+  return `\nRunners:\n${runners.map((r) => `  ${r.name.padEnd(width)}  ${r.summary}`).join('\n')}`;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
@@ -152,7 +130,9 @@ Walkthrough:
         'write the script here (a directory for runners that render several files; default: standard output)',
       )
       .option('--json', 'print the partition counts (and the script, when there is no -o) as JSON'),
+    RUNNERS,
   )
+    .addHelpText('after', runnerTable(RUNNERS))
     .addHelpText(
       'after',
       `
@@ -173,6 +153,7 @@ Examples:
       .option('--dry-run', 'print what would be submitted; submit and write nothing')
       .option('--force', 'submit even though an earlier submission of this plan is still queued or running')
       .option('--json', 'print the submission record as JSON'),
+    RUNNERS.filter((r) => r.capabilities.canSubmit),
   )
     .addHelpText(
       'after',

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { usageError } from '../errors.js';
 import { readPlan } from '../plan/read.js';
 import { renderContext } from '../runners/context.js';
-import { getRunner } from '../runners/registry.js';
-import type { RenderContext, RenderedFile } from '../runners/runner.js';
+import { loadRunner } from '../runners/registry.js';
+import type { RenderContext, RenderedFile, Runner } from '../runners/runner.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
@@ -24,12 +24,12 @@ export function selfCommand(): string {
 }
 
 /** Build the render context for `<plan> <N>` and the runner flags (shared with submit). */
-export function contextFromFlags(
+export async function contextFromFlags(
   planDir: string,
   nArg: string,
   flags: RunnerFlags,
-): { ctx: RenderContext; runner: ReturnType<typeof getRunner> } {
-  const runner = getRunner(flags.runner);
+): Promise<{ ctx: RenderContext; runner: Runner }> {
+  const runner = await loadRunner(flags.runner);
   const n = positiveInt('N', nArg);
   const { options, resources } = parseRunnerFlags(runner, flags);
   const plan = readPlan(planDir);
@@ -54,7 +54,7 @@ export function writeRendered(dir: string, files: RenderedFile[]): string[] {
 }
 
 export default async function generateScript(planDir: string, nArg: string, opts: Options): Promise<number> {
-  const { ctx, runner } = contextFromFlags(planDir, nArg, opts);
+  const { ctx, runner } = await contextFromFlags(planDir, nArg, opts);
   const files = runner.render(ctx);
   const several = files.length > 1;
   if (several && !opts.output)

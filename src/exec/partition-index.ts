@@ -1,21 +1,15 @@
 // `run-partition … auto`: the partition index from the scheduler's array variable. The one place
 // where a one-based scheduler index is turned into batchplan's zero-based partition index.
 import { usageError } from '../errors.js';
+import type { IndexVariable } from '../runners/descriptor.js';
+import { RUNNER_INDEX_VARIABLES } from './index-variables.js';
 
-export interface IndexVariable {
-  name: string;
-  oneBased: boolean;
-  scheduler: string;
-}
-
-/** Checked in this order (Slurm's PBS plugin sets PBS_ARRAY_INDEX too, with the same value). */
+/**
+ * Checked in this order: each runner's own (from the descriptors, through a generated table), then schedulers batchplan has no
+ * runner for. Slurm's PBS layer sets PBS_ARRAY_INDEX too, with the same value as SLURM_ARRAY_TASK_ID.
+ */
 export const INDEX_VARIABLES: readonly IndexVariable[] = [
-  { name: 'SLURM_ARRAY_TASK_ID', oneBased: false, scheduler: 'Slurm' },
-  { name: 'PBS_ARRAY_INDEX', oneBased: false, scheduler: 'PBS Pro' },
-  { name: 'PBS_ARRAYID', oneBased: false, scheduler: 'Torque' },
-  { name: 'SGE_TASK_ID', oneBased: true, scheduler: 'Grid Engine' },
-  { name: 'LSB_JOBINDEX', oneBased: true, scheduler: 'LSF' },
-  { name: 'JOB_COMPLETION_INDEX', oneBased: false, scheduler: 'Kubernetes' },
+  ...RUNNER_INDEX_VARIABLES,
   { name: 'AWS_BATCH_JOB_ARRAY_INDEX', oneBased: false, scheduler: 'AWS Batch' },
 ];
 

@@ -1,4 +1,4 @@
-// Generated from format-schema.ts by test/plan/format-schema.test.ts (UPDATE_SCHEMAS=1): do not edit.
+// Generated from format-schema.ts by `npm run gen:schemas`: do not edit.
 import type { JsonSchema } from '../util/json-check.js';
 
 export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
@@ -11,7 +11,7 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
     },
     version: {
       type: 'number',
-      const: 1,
+      const: 2,
     },
     batchplanVersion: {
       type: 'string',
@@ -114,23 +114,59 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
             constraint: {
               type: 'string',
             },
-            sbatchArgs: {
-              type: 'array',
-              items: {
-                type: 'string',
+            runners: {
+              type: 'object',
+              properties: {
+                lsf: {
+                  type: 'object',
+                  properties: {
+                    args: {
+                      type: 'array',
+                      items: {
+                        type: 'string',
+                      },
+                    },
+                  },
+                  additionalProperties: false,
+                },
+                pbs: {
+                  type: 'object',
+                  properties: {
+                    args: {
+                      type: 'array',
+                      items: {
+                        type: 'string',
+                      },
+                    },
+                  },
+                  additionalProperties: false,
+                },
+                sge: {
+                  type: 'object',
+                  properties: {
+                    args: {
+                      type: 'array',
+                      items: {
+                        type: 'string',
+                      },
+                    },
+                  },
+                  additionalProperties: false,
+                },
+                slurm: {
+                  type: 'object',
+                  properties: {
+                    args: {
+                      type: 'array',
+                      items: {
+                        type: 'string',
+                      },
+                    },
+                  },
+                  additionalProperties: false,
+                },
               },
-            },
-            qsubArgs: {
-              type: 'array',
-              items: {
-                type: 'string',
-              },
-            },
-            bsubArgs: {
-              type: 'array',
-              items: {
-                type: 'string',
-              },
+              additionalProperties: false,
             },
           },
           additionalProperties: false,
@@ -210,23 +246,59 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
               constraint: {
                 type: 'string',
               },
-              sbatchArgs: {
-                type: 'array',
-                items: {
-                  type: 'string',
+              runners: {
+                type: 'object',
+                properties: {
+                  lsf: {
+                    type: 'object',
+                    properties: {
+                      args: {
+                        type: 'array',
+                        items: {
+                          type: 'string',
+                        },
+                      },
+                    },
+                    additionalProperties: false,
+                  },
+                  pbs: {
+                    type: 'object',
+                    properties: {
+                      args: {
+                        type: 'array',
+                        items: {
+                          type: 'string',
+                        },
+                      },
+                    },
+                    additionalProperties: false,
+                  },
+                  sge: {
+                    type: 'object',
+                    properties: {
+                      args: {
+                        type: 'array',
+                        items: {
+                          type: 'string',
+                        },
+                      },
+                    },
+                    additionalProperties: false,
+                  },
+                  slurm: {
+                    type: 'object',
+                    properties: {
+                      args: {
+                        type: 'array',
+                        items: {
+                          type: 'string',
+                        },
+                      },
+                    },
+                    additionalProperties: false,
+                  },
                 },
-              },
-              qsubArgs: {
-                type: 'array',
-                items: {
-                  type: 'string',
-                },
-              },
-              bsubArgs: {
-                type: 'array',
-                items: {
-                  type: 'string',
-                },
+                additionalProperties: false,
               },
             },
             additionalProperties: false,

@@ -2,6 +2,7 @@
 // may hold. Readers check files against the JSON Schemas generated from these
 // (format-json-schema.ts, kept equal by a test), so that run-partition does not load zod.
 import { z } from 'zod';
+import { RUNNERS } from '../runners/registry.js';
 import { PLAN_FORMAT, PLAN_FORMAT_VERSION } from './format.js';
 
 const settings = {
@@ -25,9 +26,17 @@ const resources = z.strictObject({
   partition: z.string().optional(),
   qos: z.string().optional(),
   constraint: z.string().optional(),
-  sbatchArgs: z.array(z.string()).optional(),
-  qsubArgs: z.array(z.string()).optional(),
-  bsubArgs: z.array(z.string()).optional(),
+  // One entry per runner with settings of its own (the registry says which).
+  runners: z
+    .strictObject(
+      Object.fromEntries(
+        RUNNERS.filter((r) => r.schedulerArgs).map((r) => [
+          r.name,
+          z.strictObject({ args: z.array(z.string()).optional() }).optional(),
+        ]),
+      ),
+    )
+    .optional(),
 });
 
 export const planStageSchema = z.strictObject({

@@ -2,7 +2,8 @@
 // The formats themselves are zod schemas in format-schema.ts (with their types); nothing here loads zod.
 
 export const PLAN_FORMAT = 'batchplan-plan';
-export const PLAN_FORMAT_VERSION = 1;
+// 2: resources hold each runner's settings under `runners` (was sbatchArgs, qsubArgs, bsubArgs).
+export const PLAN_FORMAT_VERSION = 2;
 
 export const PLAN_FILE = 'plan.json';
 /** One JSON task record per line, all stages back to back in stage order. */

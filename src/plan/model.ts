@@ -31,9 +31,13 @@ export interface Resources {
   partition?: string;
   qos?: string;
   constraint?: string;
-  sbatchArgs?: string[];
-  qsubArgs?: string[];
-  bsubArgs?: string[];
+  /** Each runner's own settings (its verbatim scheduler args), by runner name. */
+  runners?: { [runner: string]: RunnerSettings | undefined };
+}
+
+/** One runner's settings (the spec's `resources.<runner>`; descriptor.ts says what they mean). */
+export interface RunnerSettings {
+  args?: string[];
 }
 
 export interface PlanStage extends StageSettings {

@@ -1,8 +1,12 @@
-// Scheduler resources as the spec writes them -> normalised (durations in seconds, camelCase).
+// Scheduler resources as the spec writes them -> normalised (durations in seconds, camelCase, each
+// runner's settings under `runners.<name>`).
+import { RUNNERS } from '../runners/registry.js';
 import { parseTimeLimit } from '../spec/duration.js';
 import type { ResourcesSpec } from '../spec/schema.js';
 import type { DocPath } from '../spec/source.js';
-import type { Resources } from './model.js';
+import type { Resources, RunnerSettings } from './model.js';
+
+type SpecSettings = { args?: string[] } | undefined;
 
 export function compileResources(
   spec: ResourcesSpec | undefined,
@@ -25,24 +29,36 @@ export function compileResources(
   if (spec.nodes !== undefined) out.nodes = spec.nodes;
   for (const key of ['account', 'partition', 'qos', 'constraint'] as const)
     if (spec[key] !== undefined) out[key] = spec[key];
-  if (spec.sbatch_args !== undefined) out.sbatchArgs = spec.sbatch_args;
-  if (spec.qsub_args !== undefined) out.qsubArgs = spec.qsub_args;
-  if (spec.bsub_args !== undefined) out.bsubArgs = spec.bsub_args;
+  const fields = spec as Record<string, unknown>;
+  const runners: Record<string, RunnerSettings> = {};
+  for (const r of RUNNERS) {
+    if (!r.schedulerArgs) continue;
+    const legacy = r.schedulerArgs.legacySpecKey;
+    const args = [
+      ...((legacy && (fields[legacy] as string[] | undefined)) || []),
+      ...((fields[r.name] as SpecSettings)?.args ?? []),
+    ];
+    if (args.length) runners[r.name] = { args };
+  }
+  if (Object.keys(runners).length) out.runners = runners;
   return out;
 }
 
-const VERBATIM = ['sbatchArgs', 'qsubArgs', 'bsubArgs'] as const;
-
-/** Layer resources: later layers override earlier ones key by key; verbatim scheduler args accumulate. */
+/** Layer resources: later layers override earlier ones key by key; runners' verbatim args accumulate. */
 export function layerResources(...layers: Resources[]): Resources {
   const out: Resources = {};
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
-      if ((VERBATIM as readonly string[]).includes(key)) {
-        const k = key as (typeof VERBATIM)[number];
-        if ((value as string[]).length) out[k] = [...(out[k] ?? []), ...(value as string[])];
-      } else Object.assign(out, { [key]: value });
+      if (key !== 'runners') {
+        Object.assign(out, { [key]: value });
+        continue;
+      }
+      for (const [name, settings] of Object.entries(value as Record<string, RunnerSettings>)) {
+        if (!settings.args?.length) continue;
+        out.runners ??= {};
+        out.runners[name] = { args: [...(out.runners[name]?.args ?? []), ...settings.args] };
+      }
     }
   }
   return out;

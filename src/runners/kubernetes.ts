@@ -9,7 +9,8 @@ import { stringify } from 'yaml';
 import { usageError } from '../errors.js';
 import type { Resources } from '../plan/model.js';
 import { planHash, stageResourceName } from './k8s-names.js';
-import type { RenderContext, RenderedFile, RenderStage, Runner } from './runner.js';
+import type { KubernetesOptions } from './kubernetes-descriptor.js';
+import type { RenderContext, RenderedFile, RenderStage } from './runner.js';
 import { renderTemplate } from './templates.js';
 
 /** Pod failures other than "tasks failed" (evicted, OOM-killed, deadline) retried per partition. */
@@ -30,16 +31,7 @@ export function memoryQuantity(mem: string | number): string {
 }
 
 /** What a pod cannot be asked for: refused rather than silently dropped. */
-const UNSUPPORTED = [
-  'account',
-  'partition',
-  'qos',
-  'constraint',
-  'nodes',
-  'sbatchArgs',
-  'qsubArgs',
-  'bsubArgs',
-] as const;
+const UNSUPPORTED = ['account', 'partition', 'qos', 'constraint', 'nodes'] as const;
 
 function containerResources(r: Resources) {
   const bad = UNSUPPORTED.find((k) => r[k] !== undefined);
@@ -69,7 +61,7 @@ export function mountPathFor(planDir: string, mountPath: string | undefined): st
   return mount;
 }
 
-export function stageManifest(ctx: RenderContext, s: RenderStage) {
+export function stageManifest(ctx: RenderContext<KubernetesOptions>, s: RenderStage) {
   const { image, volume, namespace } = ctx.options;
   const name = stageResourceName(ctx.planDir, s.index, s.name);
   const labels = {
@@ -142,7 +134,7 @@ export function stageManifest(ctx: RenderContext, s: RenderStage) {
   };
 }
 
-function render(ctx: RenderContext): RenderedFile[] {
+export function render(ctx: RenderContext<KubernetesOptions>): RenderedFile[] {
   if (!ctx.options.image)
     throw usageError(
       'runner kubernetes needs --image: the container image the partitions run in',
@@ -174,19 +166,3 @@ function render(ctx: RenderContext): RenderedFile[] {
   });
   return [{ path: 'apply.sh', content: driver, executable: true }, ...manifests];
 }
-
-export const kubernetes: Runner = {
-  name: 'kubernetes',
-  summary: 'an Indexed Job manifest per stage + apply.sh applying them in order (rendering only)',
-  capabilities: {
-    partitionIndexEnv: 'JOB_COMPLETION_INDEX',
-    oneBased: false,
-    canSubmit: false,
-    runsLocally: false,
-    dependencyStyle: 'apply.sh: kubectl apply, then kubectl wait --for=condition=complete (fails on Failed)',
-  },
-  options: ['nprocs', 'resources', 'maxRunning', 'image', 'namespace', 'volume', 'mountPath'],
-  resourceKeys: ['time', 'cpusPerTask', 'mem', 'gpus', 'gpusPerTask'],
-  remoteBatchplanCommand: 'batchplan',
-  render,
-};

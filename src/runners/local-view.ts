@@ -3,11 +3,12 @@
 import type { RenderContext } from './runner.js';
 import { scriptView } from './script-view.js';
 
-export function localView(ctx: RenderContext) {
+/** `jobs`: partitions at once (gnu-parallel's --jobs). */
+export function localView(ctx: RenderContext<object>, jobs?: number) {
   return {
     ...scriptView(ctx),
     nprocs: ctx.options.nprocs ?? null,
-    jobs: ctx.options.jobs ?? null,
+    jobs: jobs ?? null,
     stages: ctx.stages.map((s, k) => ({
       ...s,
       number: k + 1,

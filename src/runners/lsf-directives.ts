@@ -56,7 +56,7 @@ export function resourceOptions(r: Resources): string[] {
   ];
   return [
     ...opts.filter(([, v]) => v !== undefined).map(([flag, v]) => `${flag} ${v}`),
-    ...(r.bsubArgs ?? []).map(shellQuote),
+    ...(r.runners?.lsf?.args ?? []).map(shellQuote),
   ];
 }
 

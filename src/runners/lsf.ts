@@ -6,15 +6,13 @@ import { arrayChunks } from './array-chunks.js';
 import { scriptView } from './script-view.js';
 import { driverSteps } from './driver-steps.js';
 import { arraySpec, lsfJobName, lsfOutput, resourceOptions } from './lsf-directives.js';
-import type { RenderContext, RenderedFile, Runner } from './runner.js';
+import { LSF_MAX_ARRAY_SIZE, type LsfOptions } from './lsf-descriptor.js';
+import type { RenderContext, RenderedFile } from './runner.js';
 import { renderTemplate } from './templates.js';
-
-/** LSF's default MAX_JOB_ARRAY_SIZE (lsb.params): the largest index, and so the largest array. */
-export const LSF_MAX_ARRAY_SIZE = 1000;
 
 const stageFile = (index: number) => `stage-${index}.lsf`;
 
-function render(ctx: RenderContext): RenderedFile[] {
+export function render(ctx: RenderContext<LsfOptions>): RenderedFile[] {
   const max = ctx.options.maxArraySize ?? LSF_MAX_ARRAY_SIZE;
   const maxRunning = ctx.options.maxRunning;
   const view = scriptView(ctx);
@@ -55,18 +53,3 @@ function render(ctx: RenderContext): RenderedFile[] {
   const driver = renderTemplate('lsf', 'submit.sh', { ...view, steps });
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }
-
-export const lsf: Runner = {
-  name: 'lsf',
-  summary: 'bsub array script per stage + submit.sh chaining them with -w "done(<id>)" (rendering only)',
-  capabilities: {
-    partitionIndexEnv: 'LSB_JOBINDEX',
-    oneBased: true,
-    maxArraySize: LSF_MAX_ARRAY_SIZE,
-    canSubmit: false,
-    runsLocally: false,
-    dependencyStyle: 'bsub -w "done(<array>) && …" -ti',
-  },
-  options: ['nprocs', 'resources', 'bsubArg', 'maxRunning', 'maxArraySize'],
-  render,
-};

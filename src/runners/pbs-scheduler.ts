@@ -4,13 +4,15 @@
 import { usageError } from '../errors.js';
 import type { Resources } from '../plan/model.js';
 import { shellQuote } from '../util/shell-quote.js';
-import type { RunnerOptions } from './runner.js';
 import type { ArraySubmission, PartitionJob, SchedulerAdapter, SchedulerJobState } from './scheduler.js';
 
 export type PbsFlavor = 'pro' | 'torque';
 export const DEFAULT_FLAVOR: PbsFlavor = 'pro';
 
-export const flavorOf = (options: RunnerOptions | undefined): PbsFlavor => options?.flavor ?? DEFAULT_FLAVOR;
+export function flavorOf(options: object | undefined): PbsFlavor {
+  const flavor = (options as { flavor?: unknown } | undefined)?.flavor;
+  return flavor === 'torque' || flavor === 'pro' ? flavor : DEFAULT_FLAVOR;
+}
 
 /**
  * The array option of one submission: PBS Pro `-J 0-(n-1)`, Torque `-t 0-(n-1)`, `%K` throttling it.
@@ -225,7 +227,7 @@ export function resourceDirectives(flavor: PbsFlavor, r: Resources): string[] {
   }
   if (r.time !== undefined) out.push(`-l walltime=${pbsWalltime(r.time)}`);
   if (r.partition !== undefined) out.push(`-q ${shellQuote(line(r.partition))}`);
-  return [...out, ...(r.qsubArgs ?? []).map(line)];
+  return [...out, ...(r.runners?.pbs?.args ?? []).map(line)];
 }
 
 /** A job name both flavours accept: starts with a letter, no odd characters, at most 15 for Torque. */

@@ -5,22 +5,12 @@ import type { ArrayChunk } from './array-chunks.js';
 import { scriptView } from './script-view.js';
 import { driverSteps, submissionRecordView } from './driver-steps.js';
 import { arrayChunks } from './array-chunks.js';
-import {
-  arrayArgs,
-  DEFAULT_FLAVOR,
-  flavorOf,
-  pbsJobName,
-  pbsScheduler,
-  resourceDirectives,
-  type PbsFlavor,
-} from './pbs-scheduler.js';
-import type { RenderContext, RenderedFile, Runner } from './runner.js';
+import { arrayArgs, flavorOf, pbsJobName, resourceDirectives, type PbsFlavor } from './pbs-scheduler.js';
+import { PBS_MAX_ARRAY_SIZE, type PbsOptions } from './pbs-descriptor.js';
+import type { RenderContext, RenderedFile } from './runner.js';
 import { JOBS_DIR, type ArraySubmission } from './scheduler.js';
 import { renderTemplate } from './templates.js';
 import { shellQuote } from '../util/shell-quote.js';
-
-/** PBS Pro's default `max_array_size` server attribute. */
-export const PBS_MAX_ARRAY_SIZE = 10000;
 
 export const pbsStageFile = (index: number) => `stage-${index}.pbs`;
 
@@ -48,7 +38,7 @@ export function pbsChunks(partitions: number, max: number): ArrayChunk[] {
 }
 
 /** What to submit, in order: each stage's arrays; a one-partition stage is a plain job. */
-export function pbsSubmissions(ctx: RenderContext): ArraySubmission[] {
+export function pbsSubmissions(ctx: RenderContext<PbsOptions>): ArraySubmission[] {
   const max = ctx.options.maxArraySize ?? PBS_MAX_ARRAY_SIZE;
   return ctx.stages.flatMap((s) =>
     pbsChunks(s.partitions, max).map((c) => ({
@@ -60,7 +50,7 @@ export function pbsSubmissions(ctx: RenderContext): ArraySubmission[] {
   );
 }
 
-function render(ctx: RenderContext): RenderedFile[] {
+export function render(ctx: RenderContext<PbsOptions>): RenderedFile[] {
   const flavor = flavorOf(ctx.options);
   const { indexVars, label } = FLAVORS[flavor];
   const maxRunning = ctx.options.maxRunning;
@@ -118,19 +108,4 @@ function render(ctx: RenderContext): RenderedFile[] {
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }
 
-export const pbs: Runner = {
-  name: 'pbs',
-  summary: `qsub array script per stage (--flavor pro: -J, PBS_ARRAY_INDEX; torque: -t, PBS_ARRAYID; default ${DEFAULT_FLAVOR}) + submit.sh chaining them with -W depend=afterok`,
-  capabilities: {
-    partitionIndexEnv: 'PBS_ARRAY_INDEX',
-    oneBased: false,
-    maxArraySize: PBS_MAX_ARRAY_SIZE,
-    canSubmit: true,
-    runsLocally: false,
-    dependencyStyle: 'qsub -W depend=afterok:<arrays> (Torque: afterokarray for arrays)',
-  },
-  options: ['nprocs', 'resources', 'qsubArg', 'maxRunning', 'maxArraySize', 'flavor'],
-  render,
-  scheduler: pbsScheduler,
-  submissions: pbsSubmissions,
-};
+export const submissions = pbsSubmissions;

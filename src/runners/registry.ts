@@ -1,18 +1,15 @@
-// Every runner, by name. Adding a runner: its module, templates/<name>/, golden files, one line here.
+// The runners, from their descriptors (descriptors.ts), and their renderers loaded on demand.
 import { BatchplanError } from '../errors.js';
-import { gnuParallel } from './gnu-parallel.js';
-import { kubernetes } from './kubernetes.js';
-import { lsf } from './lsf.js';
-import { pbs } from './pbs.js';
+import type { RunnerDescriptor } from './descriptor.js';
+import * as descriptors from './descriptors.js';
 import type { Runner } from './runner.js';
-import { saturn } from './saturn.js';
-import { sequential } from './sequential.js';
-import { sge } from './sge.js';
-import { slurm } from './slurm.js';
 
-export const RUNNERS: readonly Runner[] = [sequential, gnuParallel, slurm, lsf, kubernetes, saturn, pbs, sge];
+/** Every runner's descriptor, by name. */
+export const RUNNERS: readonly RunnerDescriptor[] = Object.values(descriptors)
+  .map((d) => d as unknown as RunnerDescriptor)
+  .sort((a, b) => a.name.localeCompare(b.name));
 
-export function getRunner(name: string): Runner {
+export function getRunner(name: string): RunnerDescriptor {
   const runner = RUNNERS.find((r) => r.name === name);
   if (!runner)
     throw new BatchplanError(
@@ -22,3 +19,17 @@ export function getRunner(name: string): Runner {
     );
   return runner;
 }
+
+/** The runner with its renderer (which may load Handlebars, yaml or zod). */
+export async function loadRunner(name: string): Promise<Runner> {
+  const descriptor = getRunner(name);
+  const impl = await descriptor.load();
+  return {
+    ...descriptor,
+    render: impl.render,
+    ...(impl.submissions ? { submissions: impl.submissions } : {}),
+  };
+}
+
+/** Every runner, loaded (tests, docs). */
+export const loadRunners = (): Promise<Runner[]> => Promise.all(RUNNERS.map((r) => loadRunner(r.name)));

@@ -9,7 +9,8 @@ import { parse, stringify } from 'yaml';
 import { usageError } from '../errors.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { stageResourceName } from './k8s-names.js';
-import type { RenderContext, RenderedFile, RenderStage, Runner } from './runner.js';
+import type { RenderContext, RenderedFile, RenderStage } from './runner.js';
+import type { SaturnOptions } from './saturn-descriptor.js';
 import { SATURN_SCHEMA_VERSION, saturnJobRecipeSchema, type SaturnJobRecipe } from './saturn-recipe.js';
 import { renderTemplate } from './templates.js';
 
@@ -42,12 +43,12 @@ function readTemplate(path: string | undefined): Template {
 }
 
 /** Where the plan is on Saturn's machines: --shared-path, else the same path (synced there). */
-export function remotePlanDir(ctx: RenderContext): string {
+export function remotePlanDir(ctx: RenderContext<SaturnOptions>): string {
   return ctx.options.sharedPath ?? ctx.planDir;
 }
 
 /** One shell command per partition, every value quoted. */
-export function partitionCommands(ctx: RenderContext, s: RenderStage): string[] {
+export function partitionCommands(ctx: RenderContext<SaturnOptions>, s: RenderStage): string[] {
   const nprocs = ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '';
   const args = `-- ${shellQuote(remotePlanDir(ctx))} ${shellQuote(s.name)} ${ctx.n}`;
   return Array.from(
@@ -56,7 +57,7 @@ export function partitionCommands(ctx: RenderContext, s: RenderStage): string[] 
   );
 }
 
-function startScript(ctx: RenderContext, previous: unknown): string {
+function startScript(ctx: RenderContext<SaturnOptions>, previous: unknown): string {
   const plan = shellQuote(remotePlanDir(ctx));
   const ours = [
     BEGIN,
@@ -75,7 +76,11 @@ function startScript(ctx: RenderContext, previous: unknown): string {
   return `${before}${before && !before.endsWith('\n') ? '\n' : ''}${ours}\n`;
 }
 
-export function stageRecipe(ctx: RenderContext, s: RenderStage, template: Template): SaturnJobRecipe {
+export function stageRecipe(
+  ctx: RenderContext<SaturnOptions>,
+  s: RenderStage,
+  template: Template,
+): SaturnJobRecipe {
   const t = template.spec;
   const image = ctx.options.image ?? t.image;
   const instanceType = ctx.options.instanceType ?? t.instance_type;
@@ -111,7 +116,7 @@ export function stageRecipe(ctx: RenderContext, s: RenderStage, template: Templa
   return checked.data;
 }
 
-function render(ctx: RenderContext): RenderedFile[] {
+export function render(ctx: RenderContext<SaturnOptions>): RenderedFile[] {
   const template = readTemplate(ctx.options.recipe);
   const recipes = ctx.stages.map((s) => ({
     path: stageFile(s.index),
@@ -136,17 +141,3 @@ function render(ctx: RenderContext): RenderedFile[] {
   });
   return [{ path: 'apply.sh', content: driver, executable: true }, ...recipes];
 }
-
-export const saturn: Runner = {
-  name: 'saturn',
-  summary: 'a Saturn Cloud job recipe per stage + apply.sh starting them in order (rendering only)',
-  capabilities: {
-    oneBased: false,
-    canSubmit: false,
-    runsLocally: false,
-    dependencyStyle: 'apply.sh: sc apply --start, then waits for the job to finish',
-  },
-  options: ['nprocs', 'image', 'instanceType', 'scale', 'spot', 'recipe', 'sync', 'sharedPath'],
-  remoteBatchplanCommand: 'batchplan',
-  render,
-};

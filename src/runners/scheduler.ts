@@ -1,6 +1,6 @@
 // What batchplan needs from a scheduler to submit, watch and cancel: argv builders and output
 // parsers only (pure, so they are tested against recorded real outputs). A Transport runs them.
-import type { RunnerOptions } from './runner-options.js';
+import type { RunnerOptions } from './render-context.js';
 
 /** One submission: an array over a stage's partitions [offset, offset + size), or one plain job. */
 export interface ArraySubmission {

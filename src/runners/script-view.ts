@@ -2,7 +2,7 @@
 // all runners name the same things the same way.
 import type { RenderContext } from './runner.js';
 
-export function scriptView(ctx: RenderContext) {
+export function scriptView(ctx: RenderContext<object>) {
   return {
     version: ctx.batchplanVersion,
     planDir: ctx.planDir,

@@ -55,7 +55,7 @@ export function resourceOptions(r: Resources, pe: string | undefined): string[] 
     ...(limits.length ? ['-l', limits.join(',')] : []),
     ...(slots > 1 ? ['-pe', pe ?? 'smp', String(slots)] : []),
     ...(r.partition !== undefined ? ['-q', r.partition] : []),
-    ...(r.qsubArgs ?? []).flatMap((a) => a.split(/\s+/).filter(Boolean)),
+    ...(r.runners?.sge?.args ?? []).flatMap((a) => a.split(/\s+/).filter(Boolean)),
   ];
 }
 

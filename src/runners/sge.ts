@@ -4,13 +4,13 @@ import { usageError } from '../errors.js';
 import { scriptView } from './script-view.js';
 import { driverSteps, submissionRecordView } from './driver-steps.js';
 import { arrayChunks } from './array-chunks.js';
-import type { RenderContext, RenderedFile, Runner } from './runner.js';
+import type { RenderContext, RenderedFile } from './runner.js';
+import type { SgeOptions } from './sge-descriptor.js';
 import {
   arrayOptions,
   holdOptions,
   resourceOptions,
   SGE_MAX_ARRAY_SIZE,
-  sgeScheduler,
   UNSUPPORTED,
   type SgeSubmission,
 } from './sge-scheduler.js';
@@ -25,7 +25,7 @@ function flagOf(key: string): string {
 }
 
 /** The qsub options of each stage's resources; a resource Grid Engine has no option for is an error. */
-function stageOptions(ctx: RenderContext): string[][] {
+function stageOptions(ctx: RenderContext<SgeOptions>): string[][] {
   return ctx.stages.map((s) => {
     const bad = UNSUPPORTED.find((k) => s.resources[k] !== undefined);
     if (bad)
@@ -38,7 +38,7 @@ function stageOptions(ctx: RenderContext): string[][] {
 }
 
 /** The arrays to submit, in order: each stage's partitions split by max_aj_tasks. */
-export function sgeSubmissions(ctx: RenderContext): SgeSubmission[] {
+export function sgeSubmissions(ctx: RenderContext<SgeOptions>): SgeSubmission[] {
   const max = ctx.options.maxArraySize ?? SGE_MAX_ARRAY_SIZE;
   const options = stageOptions(ctx);
   return ctx.stages.flatMap((s) =>
@@ -52,7 +52,7 @@ export function sgeSubmissions(ctx: RenderContext): SgeSubmission[] {
   );
 }
 
-function render(ctx: RenderContext): RenderedFile[] {
+export function render(ctx: RenderContext<SgeOptions>): RenderedFile[] {
   const subs = sgeSubmissions(ctx);
   const view = scriptView(ctx);
   const stageScripts = ctx.stages.map((s) => {
@@ -94,20 +94,4 @@ function render(ctx: RenderContext): RenderedFile[] {
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }
 
-export const sge: Runner = {
-  name: 'sge',
-  summary: 'qsub array script per stage (-t 1-N, SGE_TASK_ID) + submit.sh chaining them with -hold_jid',
-  capabilities: {
-    partitionIndexEnv: 'SGE_TASK_ID',
-    oneBased: true,
-    maxArraySize: SGE_MAX_ARRAY_SIZE,
-    canSubmit: true,
-    runsLocally: false,
-    dependencyStyle:
-      'qsub -hold_jid <arrays>; a failed partition qdels the jobs holding on its stage (exit 100 if it cannot)',
-  },
-  options: ['nprocs', 'resources', 'qsubArg', 'pe', 'maxRunning', 'maxArraySize'],
-  render,
-  scheduler: sgeScheduler,
-  submissions: sgeSubmissions,
-};
+export const submissions = sgeSubmissions;

@@ -30,7 +30,7 @@ export function resourceOptions(r: Resources): string[] {
   ];
   return [
     ...opts.filter(([, v]) => v !== undefined).map(([flag, v]) => `${flag}=${shellQuote(String(v))}`),
-    ...(r.sbatchArgs ?? []).map(shellQuote),
+    ...(r.runners?.slurm?.args ?? []).map(shellQuote),
   ];
 }
 

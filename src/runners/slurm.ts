@@ -3,13 +3,13 @@
 import { arrayChunks } from './array-chunks.js';
 import { scriptView } from './script-view.js';
 import { driverSteps, submissionRecordView } from './driver-steps.js';
-import type { RenderContext, RenderedFile, Runner } from './runner.js';
+import type { RenderContext, RenderedFile } from './runner.js';
 import type { ArraySubmission } from './scheduler.js';
 import { jobName, outputPattern, resourceOptions } from './slurm-directives.js';
-import { arrayOptions, dependencyOptions, slurmScheduler } from './slurm-scheduler.js';
+import { SLURM_MAX_ARRAY_SIZE, type SlurmOptions } from './slurm-descriptor.js';
+import { arrayOptions, dependencyOptions } from './slurm-scheduler.js';
 import { renderTemplate } from './templates.js';
 
-export const SLURM_MAX_ARRAY_SIZE = 1001; // Slurm's default MaxArraySize
 export const DEFAULT_SIGNAL_GRACE = 120;
 
 export const stageFile = (index: number) => `stage-${index}.sbatch`;
@@ -25,7 +25,7 @@ export function warningGrace(grace: number, timeLimit: number | undefined): numb
 }
 
 /** The arrays to submit, in order: each stage's partitions split by the array size limit. */
-export function slurmSubmissions(ctx: RenderContext): ArraySubmission[] {
+export function slurmSubmissions(ctx: RenderContext<SlurmOptions>): ArraySubmission[] {
   const max = ctx.options.maxArraySize ?? SLURM_MAX_ARRAY_SIZE;
   if (ctx.options.layout === 'allocation')
     return [{ stageIndex: -1, array: false, file: 'allocation.sbatch', offset: 0, size: 1 }];
@@ -39,14 +39,14 @@ export function slurmSubmissions(ctx: RenderContext): ArraySubmission[] {
   );
 }
 
-function common(ctx: RenderContext) {
+function common(ctx: RenderContext<SlurmOptions>) {
   return {
     ...scriptView(ctx),
     grace: ctx.options.signalGrace ?? DEFAULT_SIGNAL_GRACE,
   };
 }
 
-function renderArrays(ctx: RenderContext): RenderedFile[] {
+function renderArrays(ctx: RenderContext<SlurmOptions>): RenderedFile[] {
   const subs = slurmSubmissions(ctx);
   const maxRunning = ctx.options.maxRunning;
   const view = common(ctx);
@@ -82,7 +82,7 @@ function renderArrays(ctx: RenderContext): RenderedFile[] {
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }
 
-function renderAllocation(ctx: RenderContext): RenderedFile[] {
+function renderAllocation(ctx: RenderContext<SlurmOptions>): RenderedFile[] {
   const view = common(ctx);
   const slots = ctx.options.maxRunning ?? Math.max(...ctx.stages.map((s) => s.partitions));
   // One allocation for every stage: the largest request of any stage, per partition slot.
@@ -106,20 +106,6 @@ function renderAllocation(ctx: RenderContext): RenderedFile[] {
   return [{ path: 'allocation.sbatch', content, executable: true }];
 }
 
-export const slurm: Runner = {
-  name: 'slurm',
-  summary:
-    'sbatch array script per stage + submit.sh chaining them with afterok dependencies (or --layout allocation)',
-  capabilities: {
-    partitionIndexEnv: 'SLURM_ARRAY_TASK_ID',
-    oneBased: false,
-    maxArraySize: SLURM_MAX_ARRAY_SIZE,
-    canSubmit: true,
-    runsLocally: false,
-    dependencyStyle: 'sbatch --dependency=afterok:<arrays> --kill-on-invalid-dep=yes',
-  },
-  options: ['nprocs', 'resources', 'sbatchArg', 'maxRunning', 'maxArraySize', 'signalGrace', 'layout'],
-  render: (ctx) => (ctx.options.layout === 'allocation' ? renderAllocation(ctx) : renderArrays(ctx)),
-  scheduler: slurmScheduler,
-  submissions: slurmSubmissions,
-};
+export const render = (ctx: RenderContext<SlurmOptions>): RenderedFile[] =>
+  ctx.options.layout === 'allocation' ? renderAllocation(ctx) : renderArrays(ctx);
+export const submissions = slurmSubmissions;

@@ -2,6 +2,7 @@
 // validates with it, the types below are inferred from it, and `schema/spec.schema.json` (for
 // editors) is generated from it. Strict objects everywhere: an unknown key is an error.
 import { z } from 'zod';
+import { RUNNERS } from '../runners/registry.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -18,6 +19,30 @@ const stageName = z
   .min(1)
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   .regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters or newlines');
+
+/** Each runner's own settings, `resources.<runner>` (from the registry: runners with scheduler args). */
+function runnerSettings() {
+  const shape: Record<string, z.ZodOptional<z.ZodType>> = {};
+  for (const r of RUNNERS) {
+    if (!r.schedulerArgs) continue;
+    const { command, legacySpecKey } = r.schedulerArgs;
+    shape[r.name] = z
+      .strictObject({
+        args: z
+          .array(z.string().min(1))
+          .optional()
+          .describe(`Further ${command} options; each item is one argument word, e.g. ["--mail-type=FAIL"].`),
+      })
+      .optional()
+      .describe(`Settings of runner ${r.name} only.`);
+    if (legacySpecKey && !shape[legacySpecKey])
+      shape[legacySpecKey] = z
+        .array(z.string().min(1))
+        .optional()
+        .describe(`Further ${command} options (older spelling of ${r.name}.args).`);
+  }
+  return shape;
+}
 
 /**
  * What a stage asks a scheduler for, per partition (one array element). `generate-script`/`submit`
@@ -39,12 +64,7 @@ export const resourcesSchema = z.strictObject({
   partition: z.string().min(1).optional(),
   qos: z.string().min(1).optional(),
   constraint: z.string().min(1).optional(),
-  /** Further sbatch options, verbatim (e.g. `--exclusive`, `--mail-type=FAIL`). */
-  sbatch_args: z.array(z.string().min(1)).optional(),
-  /** Further qsub options (PBS, Grid Engine), verbatim. */
-  qsub_args: z.array(z.string().min(1)).optional(),
-  /** Further bsub options (LSF), verbatim. */
-  bsub_args: z.array(z.string().min(1)).optional(),
+  ...runnerSettings(),
 });
 
 /** Options a task inherits from its stage, which inherits from `defaults`. */

@@ -39,7 +39,7 @@ export async function submit(
   opts: SubmitOptions = {},
 ): Promise<SubmitOutcome> {
   const transport = opts.transport ?? localTransport;
-  const { ctx, runner } = contextFromFlags(planDir, String(n), flags);
+  const { ctx, runner } = await contextFromFlags(planDir, String(n), flags);
   const scheduler = runner.scheduler;
   if (!runner.capabilities.canSubmit || !scheduler || !runner.submissions)
     throw usageError(

@@ -71,7 +71,7 @@ export async function submitPlan(
     format: 'batchplan-submission',
     version: 1,
     runner: runner.name,
-    layout: ctx.options.layout ?? 'arrays',
+    layout: subs.some((s) => s.stageIndex === -1) ? 'allocation' : 'arrays',
     n: ctx.n,
     submittedAt: new Date().toISOString(),
     arrays: subs.map((s) => ({ stage: s.stageIndex, offset: s.offset, size: s.size })),

@@ -141,7 +141,7 @@ describe('bad plans and arguments: nothing written', () => {
     ]) {
       const r = fails(args, 'E_PLAN_VERSION');
       expect(r.stderr).toContain(`plan ${old} has format version 99`);
-      expect(r.stderr).toMatch(/reads version 1/);
+      expect(r.stderr).toMatch(/reads version 2/);
     }
   });
 

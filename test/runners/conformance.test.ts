@@ -22,11 +22,15 @@ import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { INDEX_VARIABLES, resolvePartitionIndex } from '../../src/exec/partition-index.js';
-import { getRunner, RUNNERS } from '../../src/runners/registry.js';
+import { loadRunner, loadRunners } from '../../src/runners/registry.js';
 import type { RenderContext, RenderedFile, RenderStage, Runner } from '../../src/runners/runner.js';
 import { shellQuote } from '../../src/util/shell-quote.js';
 import { scratch } from '../helpers.js';
 import { CONTEXTS, contextFor, PWNED, type NamedContext } from './contexts.js';
+
+const RUNNERS = await loadRunners();
+const SEQUENTIAL = await loadRunner('sequential');
+const GNU_PARALLEL = await loadRunner('gnu-parallel');
 
 const root = scratch('batchplan-conformance-');
 
@@ -98,7 +102,7 @@ function execute(runner: Runner, ctx: RenderContext, opts: ExecOptions = {}): Ex
     FAKE_EXIT_RULES: JSON.stringify(opts.rules ?? []),
     FAKE_SLEEP_MS: String(opts.sleepMs ?? 0),
     FAKE_READ_STDIN: opts.readStdin ? '1' : '0',
-    FAKE_INDEX_ENV: runner.capabilities.partitionIndexEnv ?? '',
+    FAKE_INDEX_ENV: runner.capabilities.indexVariables?.[0]?.name ?? '',
   };
   const spawnOpts = { cwd: runDir, env, encoding: 'utf8' as const, timeout: 60_000 };
   const r = opts.viaStdin
@@ -266,7 +270,7 @@ function runUnit(
     FAKE_EXIT_RULES: '[]',
     FAKE_SLEEP_MS: '0',
     FAKE_READ_STDIN: '0',
-    FAKE_INDEX_ENV: runner.capabilities.partitionIndexEnv ?? '',
+    FAKE_INDEX_ENV: runner.capabilities.indexVariables?.[0]?.name ?? '',
     FAKE_RECORD_ENV: [...INDEX_VARIABLES.map((v) => v.name), 'BATCHPLAN_ARRAY_OFFSET'].join(','),
   };
   const opts = { cwd: runDir, env: fullEnv, encoding: 'utf8' as const, timeout: 60_000 };
@@ -413,14 +417,14 @@ describe.each(RUNNERS.map((r) => [r.name, r] as const))('runner %s', (_name, run
   );
 
   const withJobs = CONTEXTS.filter((c) => c.ctx.options.jobs !== undefined);
-  describeIf(runsHere && runner.options.includes('jobs'))('--jobs', () => {
+  describeIf(runsHere && 'jobs' in runner.flags)('--jobs', () => {
     it.for(withJobs.map((c) => [c.name, c] as const))(
       'runs at most J partitions at once (context %s)',
       ([, { ctx }], { skip }) => {
         const r = execute(runner, ctx, { sleepMs: 300 });
         if (engineMissing(r, skip)) return;
         expect(r.code, r.stderr).toBe(0);
-        expect(maxConcurrent(r)).toBeLessThanOrEqual(ctx.options.jobs!);
+        expect(maxConcurrent(r)).toBeLessThanOrEqual(Number(ctx.options.jobs));
       },
     );
   });
@@ -430,13 +434,13 @@ describe.each(RUNNERS.map((r) => [r.name, r] as const))('runner %s', (_name, run
 // runner that declares an index variable, and any other whose files hold per-stage commands.
 const scheduled = RUNNERS.filter(
   (r) =>
-    r.capabilities.partitionIndexEnv !== undefined ||
+    r.capabilities.indexVariables?.[0]?.name !== undefined ||
     unitsOf(r.render(contextFor(r, CONTEXTS[0]!.ctx))).length > 0,
 );
 describe.each(scheduled.map((r) => [r.name, r] as const))(
   'runner %s: what the scheduler runs',
   (_name, runner) => {
-    const indexEnv = runner.capabilities.partitionIndexEnv;
+    const indexEnv = runner.capabilities.indexVariables?.[0]?.name;
     const oneBased = runner.capabilities.oneBased;
 
     itIf(indexEnv !== undefined)(
@@ -514,7 +518,7 @@ describe('runner-specific', () => {
   const sweep = CONTEXTS.find((c) => c.name === 'two-stage-sweep')!.ctx;
 
   it('sequential: one partition at a time, and a signal stops the script at once with 128+n', () => {
-    const runner = getRunner('sequential');
+    const runner = SEQUENTIAL;
     const ok = execute(runner, sweep, { sleepMs: 50 });
     expect(ok.code, ok.stderr).toBe(0);
     expect(maxConcurrent(ok)).toBe(1);
@@ -532,7 +536,7 @@ describe('runner-specific', () => {
   });
 
   it('gnu-parallel: a stage’s partitions run side by side', ({ skip }) => {
-    const r = execute(getRunner('gnu-parallel'), sweep, { sleepMs: 500 });
+    const r = execute(GNU_PARALLEL, sweep, { sleepMs: 500 });
     if (engineMissing(r, skip)) return;
     expect(r.code, r.stderr).toBe(0);
     expect(maxConcurrent(r)).toBeGreaterThan(1);

@@ -3,7 +3,8 @@
 // hold nothing of the machine that wrote them.
 import { actualPartitions } from '../../src/plan/partition.js';
 import type { Resources } from '../../src/plan/model.js';
-import type { RenderContext, RenderStage, Runner, RunnerOptions } from '../../src/runners/runner.js';
+import type { RunnerDescriptor } from '../../src/runners/descriptor.js';
+import type { RenderContext, RenderStage, RunnerOptions } from '../../src/runners/runner.js';
 
 export interface NamedContext {
   /** Directory name under test/golden/<runner>/. */
@@ -111,9 +112,12 @@ export const CONTEXTS: readonly NamedContext[] = [
             mem: '32G',
             account: 'm1234',
             partition: 'regular',
-            sbatchArgs: ['--exclusive', '--mail-type=FAIL'],
-            qsubArgs: ['-m a'],
-            bsubArgs: ['-x'],
+            runners: {
+              slurm: { args: ['--exclusive', '--mail-type=FAIL'] },
+              pbs: { args: ['-m a'] },
+              sge: { args: ['-m a'] },
+              lsf: { args: ['-x'] },
+            },
           },
         },
         {
@@ -136,18 +140,17 @@ export const REQUIRED_OPTIONS: RunnerOptions = {
 };
 
 /** The context as generate-script would hand it to `runner`: only the options it declares. */
-export function contextFor(runner: Runner, ctx: RenderContext): RenderContext {
-  const declared = new Set<string>(runner.options);
+export function contextFor(runner: RunnerDescriptor, ctx: RenderContext): RenderContext {
+  const declared = new Set<string>(['nprocs', ...Object.keys(runner.flags)]);
   const options = Object.fromEntries(
     Object.entries({ ...REQUIRED_OPTIONS, ...ctx.options }).filter(([key]) => declared.has(key)),
   ) as RunnerOptions;
-  // Resources likewise: only those the runner declares it honours (others are refused, by design).
-  const keys = runner.resourceKeys as string[] | undefined;
-  const stages = keys
-    ? ctx.stages.map((s) => ({
-        ...s,
-        resources: Object.fromEntries(Object.entries(s.resources).filter(([k]) => keys.includes(k))),
-      }))
-    : ctx.stages;
+  // Resources likewise: only those the runner declares it honours (others are refused, by design),
+  // and the runners' own settings (each reads its own).
+  const keys = new Set<string>([...(runner.resources ?? []), 'runners']);
+  const stages = ctx.stages.map((s) => ({
+    ...s,
+    resources: Object.fromEntries(Object.entries(s.resources).filter(([k]) => keys.has(k))),
+  }));
   return { ...ctx, options, stages };
 }

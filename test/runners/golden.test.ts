@@ -1,15 +1,15 @@
 // Golden files: every runner × context renders to exactly the bytes under
 // test/golden/<runner>/<context>/<file>. Review a changed golden file like code.
-// UPDATE_GOLDEN=1 npx vitest run test/runners/golden.test.ts rewrites them (and removes stale ones).
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// `npm run gen:golden` rewrites them (and removes stale ones).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RUNNERS } from '../../src/runners/registry.js';
+import { loadRunners } from '../../src/runners/registry.js';
 import { ROOT } from '../helpers.js';
 import { CONTEXTS, contextFor } from './contexts.js';
 
 const GOLDEN = join(ROOT, 'test', 'golden');
-const update = process.env.UPDATE_GOLDEN === '1';
+const RUNNERS = await loadRunners();
 
 /** Every file under `dir`, as paths relative to it. */
 function filesUnder(dir: string, prefix = ''): string[] {
@@ -23,20 +23,13 @@ describe.each(RUNNERS.map((r) => [r.name, r] as const))('golden files: %s', (_na
   it.each(CONTEXTS.map((c) => [c.name, c] as const))('%s', (_ctxName, { name, ctx }) => {
     const dir = join(GOLDEN, runner.name, name);
     const files = runner.render(contextFor(runner, ctx));
-    if (update) {
-      rmSync(dir, { recursive: true, force: true });
-      for (const f of files) {
-        mkdirSync(dirname(join(dir, f.path)), { recursive: true });
-        writeFileSync(join(dir, f.path), f.content);
-      }
-    }
     // The same set of files: none missing, none left over from an older version of the runner.
     expect(
       filesUnder(dir).sort(),
-      `files under ${dir} (UPDATE_GOLDEN=1 writes them; then review them like code)`,
+      `files under ${dir} (npm run gen:golden writes them; then review them like code)`,
     ).toEqual(files.map((f) => f.path).sort());
     for (const f of files)
-      expect(f.content, `${runner.name}/${name}/${f.path} (UPDATE_GOLDEN=1 to rewrite)`).toBe(
+      expect(f.content, `${runner.name}/${name}/${f.path} (npm run gen:golden to rewrite)`).toBe(
         readFileSync(join(dir, f.path), 'utf8'),
       );
   });

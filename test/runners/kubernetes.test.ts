@@ -9,10 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { isDnsLabel, stageResourceName } from '../../src/runners/k8s-names.js';
-import { kubernetes, memoryQuantity, mountPathFor } from '../../src/runners/kubernetes.js';
+import { memoryQuantity, mountPathFor } from '../../src/runners/kubernetes.js';
+import { loadRunner } from '../../src/runners/registry.js';
 import type { RenderContext, RunnerOptions } from '../../src/runners/runner.js';
 import { scratch } from '../helpers.js';
 import { CONTEXTS, contextFor, NASTY_STAGES } from './contexts.js';
+
+const kubernetes = await loadRunner('kubernetes');
 
 const dnsLabel = z.string().refine(isDnsLabel, 'a DNS-1123 label');
 const quantity = z.union([z.string().regex(/^\d+(\.\d+)?([KMGTPE]i|[kMGTPE]|m)?$/), z.number()]);

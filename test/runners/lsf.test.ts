@@ -6,10 +6,12 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lsfRunLimit, resourceOptions } from '../../src/runners/lsf-directives.js';
-import { lsf } from '../../src/runners/lsf.js';
+import { loadRunner } from '../../src/runners/registry.js';
 import type { RenderContext, RunnerOptions } from '../../src/runners/runner.js';
 import { scratch } from '../helpers.js';
 import { CONTEXTS, contextFor } from './contexts.js';
+
+const lsf = await loadRunner('lsf');
 
 const sweep = CONTEXTS.find((c) => c.name === 'two-stage-sweep')!.ctx;
 const withOptions = (options: RunnerOptions): RenderContext => contextFor(lsf, { ...sweep, options });
@@ -32,7 +34,7 @@ describe('lsf directives', () => {
         time: 7200,
         gpus: 1,
         constraint: 'avx2',
-        bsubArgs: ['-x', "-E 'test -d /scratch'"],
+        runners: { lsf: { args: ['-x', "-E 'test -d /scratch'"] } },
       }),
     ).toEqual([
       '-P "proj"',

@@ -14,11 +14,14 @@ import {
   pbsWalltime,
   resourceDirectives,
 } from '../../src/runners/pbs-scheduler.js';
-import { pbs, pbsChunks, pbsSubmissions } from '../../src/runners/pbs.js';
+import { pbsChunks, pbsSubmissions } from '../../src/runners/pbs.js';
+import { loadRunner } from '../../src/runners/registry.js';
 import type { RenderContext } from '../../src/runners/runner.js';
 import { submissionArgv } from '../../src/submit/submit.js';
 import { FIXTURES } from '../helpers.js';
 import { CONTEXTS } from './contexts.js';
+
+const pbs = await loadRunner('pbs');
 
 const fixture = (name: string) => readFileSync(join(FIXTURES, 'pbs', name), 'utf8');
 const byIndex = (stdout: string) =>
@@ -193,7 +196,7 @@ describe('pbs: directives', () => {
       account: 'm1234',
       partition: 'gpu',
       time: 7200,
-      qsubArgs: ['-l place=excl', '-m n'],
+      runners: { pbs: { args: ['-l place=excl', '-m n'] } },
     };
     expect(resourceDirectives('pro', r)).toEqual([
       '-A m1234',
@@ -219,7 +222,9 @@ describe('pbs: directives', () => {
     expect(() => resourceDirectives('pro', { qos: 'high' })).toThrow(/--qos does not apply/);
     expect(() => resourceDirectives('torque', { constraint: 'skylake' })).toThrow(/--constraint/);
     expect(() => resourceDirectives('pro', { account: 'a\ntouch pwned' })).toThrow(/line break/);
-    expect(() => resourceDirectives('pro', { qsubArgs: ['-m n\nrm -rf /'] })).toThrow(/line break/);
+    expect(() => resourceDirectives('pro', { runners: { pbs: { args: ['-m n\nrm -rf /'] } } })).toThrow(
+      /line break/,
+    );
   });
 
   it('job names PBS accepts', () => {

@@ -8,9 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { RenderContext, RunnerOptions } from '../../src/runners/runner.js';
 import { saturnJobRecipeSchema } from '../../src/runners/saturn-recipe.js';
-import { saturn } from '../../src/runners/saturn.js';
+import { loadRunner } from '../../src/runners/registry.js';
 import { scratch } from '../helpers.js';
 import { CONTEXTS, contextFor } from './contexts.js';
+
+const saturn = await loadRunner('saturn');
 
 const sweep = CONTEXTS.find((c) => c.name === 'two-stage-sweep')!.ctx;
 const withOptions = (options: RunnerOptions): RenderContext => contextFor(saturn, { ...sweep, options });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getRunner } from '../../src/runners/registry.js';
+import { loadRunner } from '../../src/runners/registry.js';
 import type { RenderContext } from '../../src/runners/runner.js';
 import {
   memPerSlot,
@@ -15,6 +15,8 @@ import {
 import { sgeSubmissions } from '../../src/runners/sge.js';
 import { submissionArgv } from '../../src/submit/submit.js';
 import { FIXTURES } from '../helpers.js';
+
+const SGE = await loadRunner('sge');
 
 const fixture = (name: string) => readFileSync(join(FIXTURES, 'sge', name), 'utf8');
 const byTask = (stdout: string, jobId: string) =>
@@ -66,7 +68,7 @@ describe('sge scheduler adapter', () => {
   });
 
   it('builds qsub argv: one-based -t, -tc, the offset through -v, -hold_jid, resources as argv words', () => {
-    const runner = getRunner('sge');
+    const runner = SGE;
     const ctx: RenderContext = {
       planDir: '/p',
       n: 5,
@@ -82,7 +84,14 @@ describe('sge scheduler adapter', () => {
           after: [],
           resources: { time: 5400, cpusPerTask: 4, mem: '8G', account: "lab's", partition: 'all.q' },
         },
-        { name: 'b', index: 1, tasks: 1, partitions: 1, after: ['a'], resources: { qsubArgs: ['-l gpu=1'] } },
+        {
+          name: 'b',
+          index: 1,
+          tasks: 1,
+          partitions: 1,
+          after: ['a'],
+          resources: { runners: { sge: { args: ['-l gpu=1'] } } },
+        },
       ],
     };
     const subs = sgeSubmissions(ctx);
@@ -148,13 +157,13 @@ describe('sge scheduler adapter', () => {
       options: {},
       stages: [{ name: 'a', index: 0, tasks: 1, partitions: 1, after: [], resources }],
     });
-    expect(() => getRunner('sge').render(ctx({ gpus: 1 }))).toThrow(/--gpus .*no Grid Engine counterpart/);
-    expect(() => getRunner('sge').render(ctx({ qos: 'high' }))).toThrow(/--qos/);
+    expect(() => SGE.render(ctx({ gpus: 1 }))).toThrow(/--gpus .*no Grid Engine counterpart/);
+    expect(() => SGE.render(ctx({ qos: 'high' }))).toThrow(/--qos/);
   });
 
   it('declares one-based SGE_TASK_ID and max_aj_tasks', () => {
-    expect(getRunner('sge').capabilities).toMatchObject({
-      partitionIndexEnv: 'SGE_TASK_ID',
+    expect(SGE.capabilities).toMatchObject({
+      indexVariables: [{ name: 'SGE_TASK_ID', oneBased: true, scheduler: 'Grid Engine' }],
       oneBased: true,
       maxArraySize: 75000,
       canSubmit: true,

@@ -10,8 +10,7 @@ import { specSchema } from '../../src/spec/schema.js';
 import { cli, FIXTURES, ROOT } from '../helpers.js';
 
 const FILE = join(ROOT, 'schema', 'spec.schema.json');
-const REGENERATE =
-  'regenerate it with `npm run build && node bin/batchplan.js schema > schema/spec.schema.json`';
+const REGENERATE = 'regenerate it with `npm run gen:schemas`';
 
 const committedText = readFileSync(FILE, 'utf8');
 const committed = JSON.parse(committedText) as Record<string, unknown>;

@@ -8,6 +8,15 @@ import { ROOT } from '../helpers.js';
 
 /** Bare package names reachable from `entry` through static imports (dynamic import() excluded). */
 function reachablePackages(entry: string): Set<string> {
+  return walk(entry).packages;
+}
+
+/** Files reachable from `entry` through static imports. */
+function reachableFiles(entry: string): Set<string> {
+  return walk(entry).seen;
+}
+
+function walk(entry: string): { packages: Set<string>; seen: Set<string> } {
   const packages = new Set<string>();
   const seen = new Set<string>();
   const visit = (file: string) => {
@@ -24,7 +33,7 @@ function reachablePackages(entry: string): Set<string> {
     }
   };
   visit(entry);
-  return packages;
+  return { packages, seen };
 }
 
 const dist = join(ROOT, 'dist');
@@ -86,6 +95,10 @@ describe('import graph (built by npm run build)', () => {
     for (const heavy of ['handlebars', 'yaml', 'ssh2', 'zod']) expect(pkgs.has(heavy), heavy).toBe(false);
     // plan.json is checked against schemas generated from zod (format-json-schema.ts) instead.
     expect(pkgs.size).toBe(0);
+    // The runners' descriptors stay off it too: `auto` reads the generated index table.
+    expect(
+      reachableFiles(join(dist, 'commands', 'run-partition.js')).has(join(dist, 'runners', 'registry.js')),
+    ).toBe(false);
     // The walk does see packages: the compiler's path loads zod.
     expect(reachablePackages(join(dist, 'commands', 'plan.js')).has('zod')).toBe(true);
   });

@@ -1,0 +1,30 @@
+import { image, maxRunning } from './common-flags.js';
+import { defineRunner, str, type OptionsOf } from './descriptor.js';
+
+const flags = {
+  maxRunning,
+  image,
+  namespace: str('--namespace <ns>', 'namespace'),
+  volume: str('--volume <claim>', 'PersistentVolumeClaim that holds the plan directory'),
+  mountPath: str('--mount-path <path>', 'where the volume is mounted (default: the plan’s parent directory)'),
+};
+
+export type KubernetesOptions = OptionsOf<typeof flags>;
+
+/** Kubernetes: an Indexed Job per stage, applied in order by apply.sh; rendering only. */
+export const kubernetes = defineRunner({
+  name: 'kubernetes',
+  summary: 'an Indexed Job manifest per stage + apply.sh applying them in order (rendering only)',
+  capabilities: {
+    indexVariables: [{ name: 'JOB_COMPLETION_INDEX', oneBased: false, scheduler: 'Kubernetes' }],
+    oneBased: false,
+    canSubmit: false,
+    runsLocally: false,
+    dependencyStyle: 'apply.sh: kubectl apply, then kubectl wait --for=condition=complete (fails on Failed)',
+  },
+  flags,
+  // A Job sets cpu, memory, GPUs and a deadline only.
+  resources: ['time', 'cpusPerTask', 'mem', 'gpus', 'gpusPerTask'],
+  remoteBatchplanCommand: 'batchplan',
+  load: () => import('./kubernetes.js'),
+});

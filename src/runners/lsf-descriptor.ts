@@ -1,0 +1,27 @@
+import { maxArraySize, maxRunning } from './common-flags.js';
+import { ALL_RESOURCES, defineRunner, type OptionsOf } from './descriptor.js';
+
+/** LSF's default MAX_JOB_ARRAY_SIZE (lsb.params): the largest index, and so the largest array. */
+export const LSF_MAX_ARRAY_SIZE = 1000;
+
+const flags = { maxRunning, maxArraySize };
+
+export type LsfOptions = OptionsOf<typeof flags>;
+
+/** LSF: bsub arrays chained with -w "done(<id>)"; rendering only (no LSF runs here). */
+export const lsf = defineRunner({
+  name: 'lsf',
+  summary: 'bsub array script per stage + submit.sh chaining them with -w "done(<id>)" (rendering only)',
+  capabilities: {
+    indexVariables: [{ name: 'LSB_JOBINDEX', oneBased: true, scheduler: 'LSF' }],
+    oneBased: true,
+    maxArraySize: LSF_MAX_ARRAY_SIZE,
+    canSubmit: false,
+    runsLocally: false,
+    dependencyStyle: 'bsub -w "done(<array>) && …" -ti',
+  },
+  flags,
+  resources: ALL_RESOURCES,
+  schedulerArgs: { flag: '--bsub-arg <arg>', command: 'bsub', legacySpecKey: 'bsub_args' },
+  load: () => import('./lsf.js'),
+});

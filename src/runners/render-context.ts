@@ -1,0 +1,49 @@
+// What a runner renders from and what it renders: the context of a plan for N partitions, and files.
+// Its own module so that descriptor.ts, runner.ts and scheduler.ts share it without importing each other.
+import type { Resources } from '../plan/model.js';
+
+export interface RenderStage {
+  name: string;
+  /** What each partition asks the scheduler for: plan defaults < command-line flags < the stage's own. */
+  resources: Resources;
+  /** Position in the plan's stage order. */
+  index: number;
+  tasks: number;
+  /** Partitions this stage really gets (at most its task count). */
+  partitions: number;
+  after: string[];
+}
+
+/** Options every runner takes (besides its own, declared in its descriptor's flags). */
+export interface CommonOptions {
+  /** Tasks at once inside a partition. */
+  nprocs?: number;
+}
+
+/** Options that submission reads where a runner declares them (common-flags.ts). */
+export interface SchedulingOptions {
+  maxRunning?: number;
+  maxArraySize?: number;
+}
+
+/** Options of some runner: the common ones and what its flags produced (OptionsOf its flags). */
+export type RunnerOptions = CommonOptions & SchedulingOptions & Record<string, unknown>;
+
+export interface RenderContext<O extends object = RunnerOptions> {
+  /** Absolute plan directory path. */
+  planDir: string;
+  /** Partitions asked for per stage. */
+  n: number;
+  stages: RenderStage[];
+  /** Shell code that runs batchplan; the script appends the arguments. */
+  batchplanCommand: string;
+  batchplanVersion: string;
+  options: CommonOptions & O;
+}
+
+export interface RenderedFile {
+  /** Relative path of the file in the output directory. */
+  path: string;
+  content: string;
+  executable: boolean;
+}

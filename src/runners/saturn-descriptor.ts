@@ -1,0 +1,32 @@
+import { image } from './common-flags.js';
+import { bool, defineRunner, int, list, str, type OptionsOf } from './descriptor.js';
+
+const flags = {
+  image,
+  instanceType: str('--instance-type <type>', 'machine type'),
+  scale: int('--scale <n>', 'machines'),
+  spot: bool('--spot', 'use spot instances'),
+  recipe: str('--recipe <file>', 'an existing recipe (YAML/JSON) to start from, keeping its other fields'),
+  sync: list('--sync <dir>', 'local directory to copy into the job’s working directory (repeatable)'),
+  sharedPath: str(
+    '--shared-path <path>',
+    'a path shared by every machine, holding the plan (instead of --sync)',
+  ),
+};
+
+export type SaturnOptions = OptionsOf<typeof flags>;
+
+/** Saturn Cloud: a job recipe per stage, started in order by apply.sh; rendering only. */
+export const saturn = defineRunner({
+  name: 'saturn',
+  summary: 'a Saturn Cloud job recipe per stage + apply.sh starting them in order (rendering only)',
+  capabilities: {
+    oneBased: false,
+    canSubmit: false,
+    runsLocally: false,
+    dependencyStyle: 'apply.sh: sc apply --start, then waits for the job to finish',
+  },
+  flags,
+  remoteBatchplanCommand: 'batchplan',
+  load: () => import('./saturn.js'),
+});

@@ -1,0 +1,32 @@
+import { maxArraySize, maxRunning } from './common-flags.js';
+import { ALL_RESOURCES, defineRunner, str, type OptionsOf } from './descriptor.js';
+import { SGE_MAX_ARRAY_SIZE, sgeScheduler } from './sge-scheduler.js';
+
+const flags = {
+  pe: str('--pe <name>', 'parallel environment for multi-CPU partitions (-pe <name> <cpus-per-task>)'),
+  maxRunning,
+  maxArraySize,
+};
+
+export type SgeOptions = OptionsOf<typeof flags>;
+
+/** Grid Engine (Son of Grid Engine, Univa/Altair GE, OGS). */
+export const sge = defineRunner({
+  name: 'sge',
+  summary: 'qsub array script per stage (-t 1-N, SGE_TASK_ID) + submit.sh chaining them with -hold_jid',
+  capabilities: {
+    indexVariables: [{ name: 'SGE_TASK_ID', oneBased: true, scheduler: 'Grid Engine' }],
+    oneBased: true,
+    maxArraySize: SGE_MAX_ARRAY_SIZE,
+    canSubmit: true,
+    runsLocally: false,
+    dependencyStyle:
+      'qsub -hold_jid <arrays>; a failed partition qdels the jobs holding on its stage (exit 100 if it cannot)',
+  },
+  flags,
+  // gpus, nodes, qos and constraint are refused when rendering, with a hint at the site's complexes.
+  resources: ALL_RESOURCES,
+  schedulerArgs: { flag: '--qsub-arg <arg>', command: 'qsub', legacySpecKey: 'qsub_args' },
+  scheduler: sgeScheduler,
+  load: () => import('./sge.js'),
+});
