@@ -5,6 +5,7 @@ import type { EndRecord } from '../status/journal-schema.js';
 import type { JournalFile } from '../status/journal-reader.js';
 import { loadStageStatus } from '../status/load.js';
 import { endRecordsOf, readLog } from '../status/task-history.js';
+import { forTerminal } from '../util/terminal-safe.js';
 import { optionalPositiveInt } from './args.js';
 import { printJson, table } from './output.js';
 
@@ -61,13 +62,15 @@ export default async function tasks(planDir: string, opts: Options): Promise<num
       r.cmd,
     ]),
   );
-  if (tail === 0) process.stdout.write(body);
+  // Commands and stderr lines are shown escaped on a terminal (see terminal-safe.ts).
+  const show = (text: string) => process.stdout.write(forTerminal(process.stdout, text));
+  if (tail === 0) show(body);
   else {
     const lines = body.split('\n');
-    process.stdout.write(lines[0] + '\n');
+    show(lines[0] + '\n');
     rows.forEach((r, k) => {
-      process.stdout.write(lines[k + 1] + '\n');
-      for (const l of r.stderrTail ?? []) process.stdout.write(`    | ${l}\n`);
+      show(lines[k + 1] + '\n');
+      for (const l of r.stderrTail ?? []) show(`    | ${l}\n`);
     });
   }
   if (rows.length === 0)
