@@ -296,6 +296,15 @@ Examples:
     .action(lazy(() => import('./commands/report.js')));
 
   program
+    .command('doctor')
+    .description(
+      'what this machine gives batchplan: the task launcher run-partition uses and why, engines on PATH',
+    )
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExamples:\n  $ batchplan doctor\n  $ batchplan doctor --json | jq .launcher')
+    .action(lazy(() => import('./commands/doctor.js')));
+
+  program
     .command('schema')
     .description('print the JSON Schema of the spec (for editors)')
     .addHelpText(

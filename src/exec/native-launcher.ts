@@ -3,17 +3,13 @@
 // copies nothing, which halves the cost of a short task. Exits are learnt from SIGCHLD (and a
 // 100 ms backstop poll, which also keeps the event loop alive while tasks run: a signal listener
 // does not), then collected with waitpid on our own pids only, never on libuv's.
-import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Launcher, LaunchSpec, TaskExit, TaskProcess } from './launcher.js';
 import { OutputTail, PIPE_DRAIN_MS } from './output-tail.js';
 import { spawnLauncher } from './spawn-launcher.js';
 import { findInPath } from './find-in-path.js';
-
-/** Where scripts/build-native.js puts the module (from src/exec or dist/exec alike). */
-export const NATIVE_MODULE = fileURLToPath(new URL('../../dist/native/fast_spawn.node', import.meta.url));
+import { loadNativeModule } from './native-module.js';
 
 interface FastSpawn {
   /** posix_spawn on libuv's thread pool (it blocks until the child has exec'd). */
@@ -41,14 +37,11 @@ const SIGNAL_NAMES = new Map(
   Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
 );
 
-/** The native launcher, or undefined when the module was not built (no C compiler or headers). */
+/** The native launcher, or undefined when its module is missing or does not load (native-module.ts says why). */
 export function loadNativeLauncher(): Launcher | undefined {
-  let native: FastSpawn;
-  try {
-    native = createRequire(import.meta.url)(NATIVE_MODULE) as FastSpawn;
-  } catch {
-    return undefined;
-  }
+  const loaded = loadNativeModule();
+  if (!loaded.module) return undefined;
+  const native = loaded.module as FastSpawn;
   const running = new Map<number, (exit: [number | null, number]) => void>();
   let poll: NodeJS.Timeout | undefined;
   const shells = new Map<string, string>();

@@ -8,7 +8,7 @@ import type { PlanStage, TaskRecord } from '../plan/model.js';
 import { loadStageStatus } from '../status/load.js';
 import { JournalWriter } from '../status/journal-writer.js';
 import { startAttempt, type AttemptResult, type RunningAttempt } from './attempt.js';
-import { openLauncher } from './open-launcher.js';
+import { chooseLauncher } from './open-launcher.js';
 import { allocatedCpus, allocatedGpus, gpusPerSlot } from './resources.js';
 import type { StopSignal } from './stop-signal.js';
 import type { AttemptHook, JobLog, PartitionHook, TaskHook } from './task-hook.js';
@@ -61,6 +61,8 @@ export interface PartitionResult {
   nprocs: number;
   signal?: NodeJS.Signals;
   journal?: string;
+  /** How tasks were started, and why (set when any task ran). */
+  launcher?: { name: 'spawn' | 'native'; reason: string };
 }
 
 export const DEFAULT_GRACE = 10;
@@ -110,7 +112,8 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     return result;
   }
 
-  const launcher = openLauncher(stageEnv);
+  const { launcher, reason } = chooseLauncher(stageEnv);
+  result.launcher = { name: launcher.name, reason };
   const journal = new JournalWriter(plan.dir, stageIndex, stage.name, slice);
   result.journal = journal.journalPath;
   stageEnv[RUN_ENV] = basename(journal.journalPath, '.jsonl');
