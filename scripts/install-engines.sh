@@ -6,10 +6,13 @@ command -v parallel >/dev/null 2>&1 || need+=(parallel)
 command -v bash >/dev/null 2>&1 || need+=(bash)
 # Headless Chromium for the report page's browser test (test/report), driven by playwright-core.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# sshd on loopback addresses for test/ssh (scripts/sshd/up.sh), and the system ssh for --ssh openssh
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-echo "engines: $(parallel --version | head -n 1), $(bash --version | head -n 1), $(chromium --version 2>/dev/null)"
+echo "engines: $(parallel --version | head -n 1), $(bash --version | head -n 1), $(chromium --version 2>/dev/null), $(ssh -V 2>&1)"

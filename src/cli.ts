@@ -19,6 +19,45 @@ function lazy(load: () => Promise<{ default: Action }>) {
   };
 }
 
+/**
+ * Like lazy(), but with --remote (or BATCHPLAN_REMOTE) the command runs against a remote host
+ * (src/remote/command.ts) instead: one SSH connection for the invocation.
+ */
+function lazyOrRemote(load: () => Promise<{ default: Action }>) {
+  const local = lazy(load);
+  return async (...args: unknown[]) => {
+    const cmd = args.at(-1) as Command;
+    if (!(cmd.opts() as { remote?: string }).remote && !process.env.BATCHPLAN_REMOTE) return local(...args);
+    const mod = await import('./remote/command.js');
+    process.exitCode = await mod.default(cmd);
+  };
+}
+
+const REMOTE_COMMANDS = new Set([
+  'plan',
+  'generate-script',
+  'submit',
+  'wait',
+  'cancel',
+  'status',
+  'tasks',
+  'logs',
+]);
+
+/** --remote and its companions, on every command that touches a plan or a scheduler. */
+function remoteFlags(cmd: Command): Command {
+  return cmd
+    .option('--remote <[user@]host[:port]>', 'work on a plan on this SSH host (default: $BATCHPLAN_REMOTE)')
+    .option('--remote-dir <dir>', 'remote: where relative plan paths start ($VAR and ~ expand there)')
+    .option('--remote-batchplan <cmd>', 'remote: how to run batchplan there (default: batchplan)')
+    .addOption(
+      new Option('--ssh <client>', 'remote: ssh2 (built in) or openssh (the system ssh)')
+        .choices(['ssh2', 'openssh'])
+        .default('ssh2'),
+    )
+    .option('--accept-new-host-key', 'remote: trust and record an unknown host key (never a changed one)');
+}
+
 const NPROCS_HELP =
   'tasks at once inside a partition (default: the spec’s nprocs, else the allocation’s CPUs, else this machine’s)';
 
@@ -117,7 +156,7 @@ Walkthrough:
       'after',
       '\nExamples:\n  $ batchplan plan sweep.yaml -o sweep.plan\n  $ seq 100 | sed "s/^/echo /" | batchplan plan - -o echo.plan\n  $ batchplan plan batch.yaml -o batch.plan --skip-failures --max-jobs 500   # a Saturn batch file',
     )
-    .action(lazy(() => import('./commands/plan.js')));
+    .action(lazyOrRemote(() => import('./commands/plan.js')));
 
   runnerFlags(
     program
@@ -142,7 +181,7 @@ Examples:
   $ batchplan generate-script plan/ 64 --runner slurm --time 2:00:00 --cpus-per-task 8 --account m1234 -o slurm/
   $ bash slurm/submit.sh`,
     )
-    .action(lazy(() => import('./commands/generate-script.js')));
+    .action(lazyOrRemote(() => import('./commands/generate-script.js')));
 
   runnerFlags(
     program
@@ -162,7 +201,7 @@ Examples:
   $ batchplan submit plan/ 64 --runner slurm --time 2:00:00 --cpus-per-task 8 --account m1234
   $ batchplan submit plan/ 64 --runner slurm --layout allocation --max-running 8 --dry-run`,
     )
-    .action(lazy(() => import('./commands/submit.js')));
+    .action(lazyOrRemote(() => import('./commands/submit.js')));
 
   program
     .command('wait')
@@ -175,7 +214,7 @@ Examples:
       'after',
       '\nExamples:\n  $ batchplan wait plan/                      # exit 0 only if every task succeeded\n  $ batchplan wait plan/ --interval 30s --timeout 2h',
     )
-    .action(lazy(() => import('./commands/wait.js')));
+    .action(lazyOrRemote(() => import('./commands/wait.js')));
 
   program
     .command('cancel')
@@ -186,7 +225,7 @@ Examples:
       'after',
       '\nExamples:\n  $ batchplan cancel plan/\n  $ batchplan submit plan/ 64 --runner slurm   # later: finishes what is left',
     )
-    .action(lazy(() => import('./commands/cancel.js')));
+    .action(lazyOrRemote(() => import('./commands/cancel.js')));
 
   program
     .command('run-partition')
@@ -243,7 +282,7 @@ Examples:
       'after',
       "\nExamples:\n  $ batchplan status sweep.plan\n  $ batchplan status sweep.plan --json | jq '.overall'",
     )
-    .action(lazy(() => import('./commands/status.js')));
+    .action(lazyOrRemote(() => import('./commands/status.js')));
 
   program
     .command('tasks')
@@ -267,7 +306,7 @@ Examples:
       'after',
       '\nExamples:\n  $ batchplan tasks sweep.plan --state failed --tail 3\n  $ batchplan tasks sweep.plan --stage merge --json',
     )
-    .action(lazy(() => import('./commands/tasks.js')));
+    .action(lazyOrRemote(() => import('./commands/tasks.js')));
 
   program
     .command('logs')
@@ -281,7 +320,7 @@ Examples:
       'after',
       '\nExamples:\n  $ batchplan logs sweep.plan extract.17\n  $ batchplan logs sweep.plan extract.17 --stderr --attempt 1',
     )
-    .action(lazy(() => import('./commands/logs.js')));
+    .action(lazyOrRemote(() => import('./commands/logs.js')));
 
   program
     .command('report')
@@ -313,6 +352,7 @@ Examples:
     )
     .action(lazy(() => import('./commands/schema.js')));
 
+  for (const cmd of program.commands) if (REMOTE_COMMANDS.has(cmd.name())) remoteFlags(cmd);
   return program;
 }
 

@@ -17,6 +17,10 @@ export const EXIT_CODES = {
   E_UNKNOWN_TASK: 13,
   E_IO: 14,
   E_SUBMIT_FAILED: 15,
+  E_SSH_CONNECT: 16,
+  E_SSH_AUTH: 17,
+  E_SSH_HOST_KEY: 18,
+  E_REMOTE_BATCHPLAN: 19,
   E_INTERNAL: 70,
 } as const;
 
@@ -39,6 +43,10 @@ export const EXIT_CODE_MEANINGS: Record<ErrorCode, string> = {
   E_UNKNOWN_TASK: 'no task with that id in the plan',
   E_IO: 'reading or writing a file failed',
   E_SUBMIT_FAILED: 'the scheduler refused a submission',
+  E_SSH_CONNECT: 'the remote host cannot be reached, or the connection was lost and did not come back',
+  E_SSH_AUTH: 'the remote host refused every key (agent, key files) or the user',
+  E_SSH_HOST_KEY: 'the remote host’s key is unknown, changed or revoked (see docs/remote.md)',
+  E_REMOTE_BATCHPLAN: 'batchplan is missing on the remote host, or is another version',
   E_INTERNAL: 'a bug in batchplan: please report it',
 };
 

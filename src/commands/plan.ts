@@ -4,7 +4,8 @@ import { loadSpecFile } from '../spec/load.js';
 import { usageError } from '../errors.js';
 import { optionalPositiveInt } from './args.js';
 import { note, plural, printJson, table } from './output.js';
-import type { SpecFormat } from '../spec/load.js';
+import type { LoadedSpec, SpecFormat } from '../spec/load.js';
+import type { PlanFile } from '../plan/format-schema.js';
 
 interface Options {
   output: string;
@@ -17,6 +18,17 @@ interface Options {
 }
 
 export default async function plan(spec: string, opts: Options): Promise<number> {
+  const { loaded, maxTasks } = loadPlanSpec(spec, opts);
+  const file = await writeSpecPlan(loaded, opts.output, opts.force ?? false, { maxTasks });
+  printPlanSummary(resolve(opts.output), file, opts.json);
+  return 0;
+}
+
+/** The spec as `plan` reads it (also for `plan --remote`, which reads it here too). */
+export function loadPlanSpec(
+  spec: string,
+  opts: Omit<Options, 'output'>,
+): { loaded: LoadedSpec; maxTasks?: number } {
   const maxJobs = optionalPositiveInt('--max-jobs', opts.maxJobs);
   const maxTasks = optionalPositiveInt('--max-tasks', opts.maxTasks);
   const loaded = loadSpecFile(spec, {
@@ -26,9 +38,12 @@ export default async function plan(spec: string, opts: Options): Promise<number>
   if ((opts.skipFailures || maxJobs !== undefined) && loaded.format !== 'saturn')
     throw usageError('--skip-failures and --max-jobs apply to a Saturn batch file only');
   for (const w of loaded.warnings ?? []) note(`warning: ${w}`);
-  const file = await writeSpecPlan(loaded, opts.output, opts.force ?? false, { maxTasks });
-  const dir = resolve(opts.output);
-  if (opts.json) {
+  return { loaded, ...(maxTasks !== undefined ? { maxTasks } : {}) };
+}
+
+/** The summary `plan` prints (also for a plan written on a remote host). */
+export function printPlanSummary(dir: string, file: PlanFile, json?: boolean): void {
+  if (json) {
     printJson({
       plan: dir,
       totalTasks: file.totalTasks,
@@ -45,5 +60,4 @@ export default async function plan(spec: string, opts: Options): Promise<number>
       ),
     );
   }
-  return 0;
 }

@@ -1,0 +1,197 @@
+// A cluster from a laptop: the local Slurm driven over SSH (the project's sshd), with ssh2 and
+// with the system ssh (--ssh openssh). Plan here, submit, wait, find the failure with tasks and
+// logs, fix, resubmit; cancel. Then a connection that drops during `wait`.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cliAwait, processGone, scratch } from '../helpers.js';
+import { REMOTE_BATCHPLAN, SSHD_DIR, sshConfig, sshdUp, sshEnv } from './sshd.js';
+
+const slurm = spawnSync('sinfo', ['-h', '-o', '%t'], { encoding: 'utf8' });
+const slurmUp = slurm.status === 0 && /idle|mix|alloc/.test(slurm.stdout);
+if (!slurmUp && process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
+  throw new Error('the Slurm cluster is not running; start it with scripts/slurm/up.sh');
+const up = sshdUp() && slurmUp;
+const dir = scratch('batchplan-ssh-slurm-');
+chmodSync(dir, 0o755);
+
+const FLAG = join(dir, 'fixed');
+const SPEC = join(dir, 'spec.yaml');
+writeFileSync(
+  SPEC,
+  `stages:
+  - name: extract
+    tasks:
+      - { id: e0, cmd: "echo e0" }
+      - { id: e1, cmd: "echo e1" }
+      - { id: e2, cmd: "test -e '${FLAG}' || { echo 'missing input' >&2; exit 4; }" }
+      - { id: e3, cmd: "echo e3" }
+  - name: merge
+    after: [extract]
+    tasks:
+      - { id: m, cmd: "echo merged" }
+`,
+);
+const SLOW = join(dir, 'slow.yaml');
+writeFileSync(SLOW, 'stages:\n  - name: s\n    tasks:\n      - { id: z, cmd: "sleep 5" }\n');
+
+const squeueIds = () =>
+  spawnSync('squeue', ['-h', '-o', '%A'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+
+describe.runIf(up).each(['ssh2', 'openssh'])('remote Slurm over --ssh %s', (client) => {
+  const config = sshConfig(dir);
+  const bp = (args: string[]) =>
+    cliAwait(
+      [
+        ...args,
+        '--remote',
+        'h1',
+        '--remote-dir',
+        dir,
+        '--remote-batchplan',
+        REMOTE_BATCHPLAN,
+        '--ssh',
+        client,
+      ],
+      { env: sshEnv(config) },
+    );
+  const plan = `sweep ${client}.plan`;
+
+  it('plan, submit, wait, tasks and logs of the failure, fix, resubmit', async () => {
+    spawnSync('rm', ['-f', FLAG]);
+    expect((await bp(['plan', SPEC, '-o', plan])).code).toBe(0);
+    const sub = await bp(['submit', plan, '2', '--runner', 'slurm', '--time', '5:00', '--json']);
+    expect(sub.stderr).toBe('');
+    expect(sub.code).toBe(0);
+    const submitted = JSON.parse(sub.stdout) as { jobIds: string[]; record: string };
+    expect(submitted.jobIds).toHaveLength(2);
+    expect(submitted.record.startsWith(join(dir, plan, 'submissions'))).toBe(true);
+
+    const waited = await bp(['wait', plan, '--interval', '1s']);
+    expect(waited.code).toBe(1);
+    expect(waited.stdout).toMatch(/^plan .*\nstage +total +queued/);
+    expect(waited.stdout).toMatch(/overall: 3\/5 succeeded .*1 failed/);
+
+    const failed = await bp(['tasks', plan, '--state', 'failed', '--tail', '3', '--json']);
+    expect(failed.code).toBe(0);
+    const rows = JSON.parse(failed.stdout) as { id: string; exitCode: number; stderrTail: string[] }[];
+    expect(rows.map((r) => [r.id, r.exitCode, r.stderrTail])).toEqual([['e2', 4, ['missing input']]]);
+    const logs = await bp(['logs', plan, 'e2', '--stderr']);
+    expect(logs).toMatchObject({ code: 0, stdout: 'missing input\n' });
+    const noSuch = await bp(['logs', plan, 'nope']);
+    expect(noSuch.code).toBe(13); // E_UNKNOWN_TASK, the remote batchplan's own exit code
+
+    writeFileSync(FLAG, '');
+    expect((await bp(['submit', plan, '2', '--runner', 'slurm', '--time', '5:00'])).code).toBe(0);
+    const again = await bp(['wait', plan, '--interval', '1s', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).overall).toMatchObject({ total: 5, succeeded: 5, done: true });
+    // Nothing that had succeeded ran again.
+    const all = JSON.parse((await bp(['tasks', plan, '--json'])).stdout) as {
+      id: string;
+      attempts: number;
+    }[];
+    expect(Object.fromEntries(all.map((r) => [r.id, r.attempts]))).toEqual({
+      e0: 1,
+      e1: 1,
+      e2: 2,
+      e3: 1,
+      m: 1,
+    });
+  });
+
+  it('cancel --remote cancels what is queued or running', async () => {
+    const slow = `slow ${client}.plan`;
+    expect((await bp(['plan', SLOW, '-o', slow])).code).toBe(0);
+    const sub = await bp(['submit', slow, '1', '--runner', 'slurm', '--time', '5:00', '--json']);
+    const ids = (JSON.parse(sub.stdout) as { jobIds: string[] }).jobIds;
+    const c = await bp(['cancel', slow, '--json']);
+    expect(c.code).toBe(0);
+    expect(JSON.parse(c.stdout)).toEqual({ cancelled: ids });
+    for (let i = 0; i < 50 && squeueIds().some((id) => ids.includes(id)); i++)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(squeueIds().filter((id) => ids.includes(id))).toEqual([]);
+  });
+});
+
+describe.runIf(up)('a connection that drops during wait', () => {
+  const PORT = 2298;
+  // A private sshd of this test, so that dropping its sessions touches nobody else's.
+  const conf = join(dir, 'sshd_config');
+  writeFileSync(
+    conf,
+    readFileSync(join(SSHD_DIR, 'sshd_config'), 'utf8')
+      .replace(/^(Port|ListenAddress|PidFile) .*\n/gm, '')
+      .concat(`Port ${PORT}\nListenAddress 127.0.0.1\nPidFile none\n`),
+  );
+  const known = join(dir, 'known_hosts_drop');
+  writeFileSync(
+    known,
+    ['ed25519', 'rsa']
+      .map(
+        (t) =>
+          `[127.0.0.1]:${PORT} ${readFileSync(join(SSHD_DIR, `ssh_host_${t}_key.pub`), 'utf8')
+            .split(' ')
+            .slice(0, 2)
+            .join(' ')}\n`,
+      )
+      .join(''),
+  );
+  const config = sshConfig(dir, known, `Host hdrop\n  HostName 127.0.0.1\n  Port ${PORT}\n  User root\n`);
+  let sshd: ChildProcess | undefined;
+  const start = async () => {
+    sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', conf], { stdio: 'ignore' });
+    for (let i = 0; i < 50; i++) {
+      const r = spawnSync('ssh', ['-F', config, '-o', 'BatchMode=yes', 'hdrop', 'true'], { stdio: 'ignore' });
+      if (r.status === 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the test sshd did not start');
+  };
+  /** Stop the listener and every session it forked (by their pids): the client's connection drops. */
+  const drop = () => {
+    const pid = sshd!.pid!;
+    const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .map((s) => Number(s.trim()))
+      .filter(Boolean);
+    sshd!.kill('SIGKILL');
+    for (const c of children) process.kill(c, 'SIGKILL');
+    return children;
+  };
+  afterAll(() => {
+    if (sshd && !processGone(sshd.pid!)) drop();
+  });
+
+  it.each(['ssh2', 'openssh'])('resumes over a new connection (--ssh %s), said on stderr', async (client) => {
+    await start();
+    const args = [
+      '--remote',
+      'hdrop',
+      '--remote-dir',
+      dir,
+      '--remote-batchplan',
+      REMOTE_BATCHPLAN,
+      '--ssh',
+      client,
+    ];
+    const env = sshEnv(config, { BATCHPLAN_SSH_BACKOFF: '1,1,1,1,1' });
+    const plan = `drop ${client}.plan`;
+    expect((await cliAwait(['plan', SLOW, '-o', plan, ...args], { env })).code).toBe(0);
+    expect(
+      (await cliAwait(['submit', plan, '1', '--runner', 'slurm', '--time', '5:00', ...args], { env })).code,
+    ).toBe(0);
+    const waiting = cliAwait(['wait', plan, '--interval', '1s', ...args], { env });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(drop().length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    await start();
+    const w = await waiting;
+    expect(w.stderr).toMatch(/connection to root@hdrop:2298 lost; reconnecting in 1s/);
+    expect(w.stderr).toContain('reconnected to root@hdrop:2298');
+    expect(w.code).toBe(0);
+    expect(w.stdout).toMatch(/overall: 1\/1 succeeded/);
+    drop();
+  });
+});
