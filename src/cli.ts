@@ -352,6 +352,28 @@ Examples:
     )
     .action(lazy(() => import('./commands/schema.js')));
 
+  const remote = program
+    .command('remote')
+    .description('set up batchplan on a remote host for --remote')
+    .addHelpText('after', '\nExamples:\n  $ batchplan remote setup me@login.cluster.org');
+  remote
+    .command('setup')
+    .description('copy this batchplan (no npm needed there) into ~/.batchplan/<version> on HOST')
+    .argument('<host>', '[user@]host[:port], as for --remote')
+    .option('--force', 'copy again even if this version is already there')
+    .addOption(
+      new Option('--ssh <client>', 'ssh2 (built in) or openssh (the system ssh)')
+        .choices(['ssh2', 'openssh'])
+        .default('ssh2'),
+    )
+    .option('--accept-new-host-key', 'trust and record an unknown host key (never a changed one)')
+    .option('--json', 'print where it went and the command to use as JSON')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ batchplan remote setup me@login.cluster.org\n  $ batchplan status --remote me@login.cluster.org --remote-batchplan '<what it printed>' sweep.plan",
+    )
+    .action(lazy(() => import('./commands/remote-setup.js')));
+
   for (const cmd of program.commands) if (REMOTE_COMMANDS.has(cmd.name())) remoteFlags(cmd);
   return program;
 }

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/errors.js';
 import { openSsh2 } from '../../src/remote/ssh2-transport.js';
 import { cli, scratch } from '../helpers.js';
@@ -26,6 +26,9 @@ describe.runIf(up)('ssh2 transport', () => {
 
   it('one connection: commands keep their words and exit codes, files move over SFTP, ProxyJump works', async () => {
     process.env.BATCHPLAN_SSH_CONFIG = config;
+    const open = join(dir, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
     for (const host of ['h1', 'h3']) {
       const t = await openSsh2({ host }, { note: () => {} });
       try {
@@ -34,7 +37,7 @@ describe.runIf(up)('ssh2 transport', () => {
           exitCode: 7,
           stdout: `a b'c"$HOME;|${host === 'h1' ? 'root' : TEST_USER}|`,
         });
-        const f = join(host === 'h1' ? dir : '/tmp', `batchplan-ssh-test-${process.pid}-${host} it's`);
+        const f = join(open, `${host} it's`);
         await t.writeFile(f, 'line 1\n');
         execFileSync('sh', ['-c', 'printf "line 2\\n" >> "$1"', 'sh', f]);
         expect((await t.readFrom(f, 7)).toString()).toBe('line 2\n');
@@ -73,6 +76,56 @@ describe.runIf(up)('ssh2 transport', () => {
     expect(r.code).toBe(EXIT_CODES.E_IO);
     expect(r.stderr).toMatch(/E_IO.*(Permission denied|not usable)/s);
     expect(readdirSync(locked)).toEqual([]);
+  });
+});
+
+describe.runIf(up)('remote setup', () => {
+  const config = sshConfig(dir);
+  const home = execFileSync('getent', ['passwd', TEST_USER], { encoding: 'utf8' }).split(':')[5]!;
+  afterAll(() => execFileSync('rm', ['-rf', join(home, '.batchplan')]));
+
+  it('copies this batchplan into ~/.batchplan/<version> without npm; the command it prints works', () => {
+    execFileSync('rm', ['-rf', join(home, '.batchplan')]);
+    const r = cli(['remote', 'setup', 'h2', '--json'], { env: sshEnv(config) });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { dir: string; command: string; installed: boolean; version: string };
+    expect(out).toMatchObject({ dir: join(home, '.batchplan', out.version), installed: true });
+    expect(existsSync(join(out.dir, 'node_modules', 'ssh2'))).toBe(false);
+    expect(readdirSync(join(home, '.batchplan'))).toEqual([out.version]);
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    const p = cli(
+      [
+        'plan',
+        SPEC,
+        '-o',
+        'setup.plan',
+        '--remote',
+        'h2',
+        '--remote-dir',
+        shared,
+        '--remote-batchplan',
+        out.command,
+      ],
+      {
+        env: sshEnv(config),
+      },
+    );
+    expect(p.code).toBe(0);
+    const s = cli(
+      ['status', join(shared, 'setup.plan'), '--remote', 'h2', '--remote-batchplan', out.command],
+      {
+        env: sshEnv(config),
+      },
+    );
+    expect(s.code).toBe(0);
+    expect(s.stdout.startsWith(`plan ${join(shared, 'setup.plan')}\n`)).toBe(true);
+    // Again: already there, nothing copied.
+    const again = cli(['remote', 'setup', 'h2'], { env: sshEnv(config) });
+    expect(again.stderr).toContain('is already in');
+    expect(again.stdout).toBe(`--remote-batchplan '${out.command}' --batchplan-command '${out.command}'\n`);
   });
 });
 
