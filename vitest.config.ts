@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Suites that run engines (bash and GNU parallel scripts, Slurm, Grid Engine, PBS through Slurm,
- * sshd) or many real task processes. `npm run test:unit` leaves them out; `npm test` runs everything.
- * A new suite of that kind is listed here.
+ * sshd, Chromium, the C compiler) or many real task processes. `npm run test:unit` leaves them
+ * out; `npm test` runs everything. A new suite of that kind is listed here.
  */
 export const ENGINE_SUITES = [
   'test/slurm/**',
@@ -16,6 +16,10 @@ export const ENGINE_SUITES = [
   'test/docs/**',
   'test/runners/conformance.test.ts',
   'test/runners/execute.test.ts',
+  'test/report/**', // headless Chromium
+  'test/saturn/layout.test.ts',
+  'test/saturn/sc-batch-tree.test.ts',
+  'test/native/build.test.ts', // the C compiler
 ];
 
 export default defineConfig({
