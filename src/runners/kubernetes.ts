@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { stringify } from 'yaml';
 import { usageError } from '../errors.js';
 import type { Resources } from '../plan/model.js';
+import { partitionGpus } from './directives.js';
 import { planHash, stageResourceName } from './k8s-names.js';
 import type { KubernetesOptions } from './kubernetes-descriptor.js';
 import type { RenderContext, RenderedFile, RenderStage } from './runner.js';
@@ -44,7 +45,7 @@ function containerResources(r: Resources) {
   const limits: Record<string, string | number> = {};
   if (r.cpusPerTask !== undefined) requests.cpu = limits.cpu = String(r.cpusPerTask);
   if (r.mem !== undefined) requests.memory = limits.memory = memoryQuantity(r.mem);
-  const gpus = r.gpus ?? r.gpusPerTask;
+  const gpus = partitionGpus(r);
   if (gpus !== undefined) limits['nvidia.com/gpu'] = gpus;
   return Object.keys(limits).length ? { requests, limits } : undefined;
 }

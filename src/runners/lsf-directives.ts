@@ -1,9 +1,10 @@
 // Resources -> bsub options, in one fixed order. LSF reads `#BSUB` lines of a script submitted on
 // standard input (`bsub < script`) as it reads its command line; values are quoted with the one
-// shell-quoting helper (double quotes, as LSF's manual writes them, where the value needs no escaping).
+// shell-quoting helper.
 import { usageError } from '../errors.js';
 import type { Resources } from '../plan/model.js';
 import { shellQuote } from '../util/shell-quote.js';
+import { argsDirective, partitionGpus } from './directives.js';
 import { JOBS_DIR } from './scheduler.js';
 
 /** LSF's run limit (-W): [hours:]minutes, rounded up to whole minutes. */
@@ -12,14 +13,6 @@ export function lsfRunLimit(seconds: number): string {
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
   return h ? `${h}:${String(m).padStart(2, '0')}` : String(m);
-}
-
-/** Characters that mean nothing to a shell inside double quotes (and nothing odd to bsub). */
-const PLAIN = /^[A-Za-z0-9_.,:;=@%+\-[\]/ ()&|<>*]*$/;
-
-/** Quote one option value: `"value"` when that is literal, else the shell-quoting helper. */
-export function bsubQuote(value: string): string {
-  return PLAIN.test(value) ? `"${value}"` : shellQuote(value);
 }
 
 /** LSF's -R string for a partition: host selection, memory reservation, one host for its CPUs. */
@@ -32,7 +25,7 @@ export function resourceRequirement(r: Resources): string | undefined {
   return sections.length ? sections.join(' ') : undefined;
 }
 
-/** bsub options for resources, in a fixed order, then extra bsub args as given. */
+/** bsub options for resources, in a fixed order, then the verbatim args (directives.ts). */
 export function resourceOptions(r: Resources): string[] {
   if (r.qos !== undefined)
     throw usageError(
@@ -44,19 +37,19 @@ export function resourceOptions(r: Resources): string[] {
       `a partition runs on one host; LSF cannot honour nodes: ${r.nodes}`,
       'Remove nodes from the spec or flags for this runner.',
     );
-  const gpus = r.gpus ?? r.gpusPerTask;
+  const gpus = partitionGpus(r);
   const requirement = resourceRequirement(r);
   const opts: [string, string | undefined][] = [
-    ['-P', r.account === undefined ? undefined : bsubQuote(r.account)],
-    ['-R', requirement === undefined ? undefined : bsubQuote(requirement)],
+    ['-P', r.account === undefined ? undefined : shellQuote(r.account)],
+    ['-R', requirement === undefined ? undefined : shellQuote(requirement)],
     ['-W', r.time === undefined ? undefined : lsfRunLimit(r.time)],
-    ['-gpu', gpus === undefined ? undefined : bsubQuote(`num=${gpus}`)],
+    ['-gpu', gpus === undefined ? undefined : shellQuote(`num=${gpus}`)],
     ['-n', r.cpusPerTask === undefined ? undefined : String(r.cpusPerTask)],
-    ['-q', r.partition === undefined ? undefined : bsubQuote(r.partition)],
+    ['-q', r.partition === undefined ? undefined : shellQuote(r.partition)],
   ];
   return [
     ...opts.filter(([, v]) => v !== undefined).map(([flag, v]) => `${flag} ${v}`),
-    ...(r.runners?.lsf?.args ?? []).map(shellQuote),
+    ...argsDirective(r, 'lsf'),
   ];
 }
 

@@ -4,6 +4,7 @@
 import { usageError } from '../errors.js';
 import type { Resources } from '../plan/model.js';
 import { shellQuote } from '../util/shell-quote.js';
+import { argsDirective, partitionGpus } from './directives.js';
 import type { ArraySubmission, PartitionJob, SchedulerAdapter, SchedulerJobState } from './scheduler.js';
 
 export type PbsFlavor = 'pro' | 'torque';
@@ -197,7 +198,7 @@ function line(value: string): string {
 
 /**
  * `#PBS` directives for resources, in a fixed order, values shell-quoted (qsub, and sbatch reading
- * `#PBS` lines, split them with shell-like quoting), then the extra `--qsub-arg` directives verbatim.
+ * `#PBS` lines, split them with shell-like quoting), then the verbatim args (directives.ts).
  */
 export function resourceDirectives(flavor: PbsFlavor, r: Resources): string[] {
   for (const [key, flag] of [
@@ -207,11 +208,11 @@ export function resourceDirectives(flavor: PbsFlavor, r: Resources): string[] {
     if (r[key] !== undefined)
       throw usageError(
         `${flag} does not apply to runner 'pbs' (PBS has no ${key === 'qos' ? 'QoS' : 'node constraint'} option)`,
-        "Pass the site's own directive with --qsub-arg, e.g. --qsub-arg '-l place=excl'.",
+        "Pass the site's own directive with --qsub-arg, e.g. --qsub-arg -l --qsub-arg place=excl (each is one argument word).",
       );
   const out: string[] = [];
   if (r.account !== undefined) out.push(`-A ${shellQuote(line(r.account))}`);
-  const gpus = r.gpusPerTask ?? r.gpus;
+  const gpus = partitionGpus(r);
   if (flavor === 'pro') {
     const chunk = [
       `${r.nodes ?? 1}`,
@@ -227,7 +228,7 @@ export function resourceDirectives(flavor: PbsFlavor, r: Resources): string[] {
   }
   if (r.time !== undefined) out.push(`-l walltime=${pbsWalltime(r.time)}`);
   if (r.partition !== undefined) out.push(`-q ${shellQuote(line(r.partition))}`);
-  return [...out, ...(r.runners?.pbs?.args ?? []).map(line)];
+  return [...out, ...argsDirective(r, 'pbs')];
 }
 
 /** A job name both flavours accept: starts with a letter, no odd characters, at most 15 for Torque. */

@@ -2,6 +2,7 @@
 // tested on outputs recorded from Son of Grid Engine 8.1.9 (fixtures/sge/).
 import type { Resources } from '../plan/model.js';
 import type { ArraySubmission, PartitionJob, SchedulerAdapter, SchedulerJobState } from './scheduler.js';
+import { argWords } from './directives.js';
 import { expandIndices } from './slurm-scheduler.js';
 
 /** Grid Engine's default max_aj_tasks: the most tasks one array job may have. */
@@ -41,8 +42,8 @@ export const UNSUPPORTED: readonly (keyof Resources)[] = [
 
 /**
  * qsub options for a stage's resources, in one fixed order, as argv words (never a `#$` line: Grid
- * Engine's directive parser drops quote characters, so it cannot carry every value). Each
- * --qsub-arg is split at whitespace, as a `#$` line would be.
+ * Engine's directive parser drops quote characters, so it cannot carry every value); the verbatim
+ * args are argument words (directives.ts).
  */
 export function resourceOptions(r: Resources, pe: string | undefined): string[] {
   const slots = r.cpusPerTask ?? 1;
@@ -55,7 +56,7 @@ export function resourceOptions(r: Resources, pe: string | undefined): string[] 
     ...(limits.length ? ['-l', limits.join(',')] : []),
     ...(slots > 1 ? ['-pe', pe ?? 'smp', String(slots)] : []),
     ...(r.partition !== undefined ? ['-q', r.partition] : []),
-    ...(r.runners?.sge?.args ?? []).flatMap((a) => a.split(/\s+/).filter(Boolean)),
+    ...argWords(r, 'sge'),
   ];
 }
 

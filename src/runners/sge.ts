@@ -31,7 +31,7 @@ function stageOptions(ctx: RenderContext<SgeOptions>): string[][] {
     if (bad)
       throw usageError(
         `${flagOf(bad)} (stage '${s.name}') has no Grid Engine counterpart in runner 'sge'`,
-        "Request it with the site's own complexes, e.g. --qsub-arg '-l gpu=1'.",
+        "Request it with the site's own complexes, e.g. --qsub-arg -l --qsub-arg gpu=1 (each is one argument word).",
       );
     return resourceOptions(s.resources, ctx.options.pe);
   });

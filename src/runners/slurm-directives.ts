@@ -2,6 +2,7 @@
 // lines with shell-like quoting (checked on Slurm 22.05: single quotes, double quotes and '\'' all work).
 import type { Resources } from '../plan/model.js';
 import { shellQuote } from '../util/shell-quote.js';
+import { argsDirective, partitionGpus } from './directives.js';
 import { JOBS_DIR } from './scheduler.js';
 
 /** Slurm's time format: [D-]HH:MM:SS, rounded up to whole minutes as Slurm would. */
@@ -14,8 +15,9 @@ export function slurmTime(seconds: number): string {
   return d ? `${d}-${hms}` : hms;
 }
 
-/** sbatch options for resources, sorted by option name, then extra sbatch args as given. */
+/** sbatch options for resources, sorted by option name, then the verbatim args (directives.ts). */
 export function resourceOptions(r: Resources): string[] {
+  partitionGpus(r);
   const opts: [string, string | number | undefined][] = [
     ['--account', r.account],
     ['--constraint', r.constraint],
@@ -30,7 +32,7 @@ export function resourceOptions(r: Resources): string[] {
   ];
   return [
     ...opts.filter(([, v]) => v !== undefined).map(([flag, v]) => `${flag}=${shellQuote(String(v))}`),
-    ...(r.runners?.slurm?.args ?? []).map(shellQuote),
+    ...argsDirective(r, 'slurm'),
   ];
 }
 

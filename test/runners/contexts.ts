@@ -114,8 +114,8 @@ export const CONTEXTS: readonly NamedContext[] = [
             partition: 'regular',
             runners: {
               slurm: { args: ['--exclusive', '--mail-type=FAIL'] },
-              pbs: { args: ['-m a'] },
-              sge: { args: ['-m a'] },
+              pbs: { args: ['-m', 'a'] },
+              sge: { args: ['-m', 'a'] },
               lsf: { args: ['-x'] },
             },
           },

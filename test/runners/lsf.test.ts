@@ -34,17 +34,17 @@ describe('lsf directives', () => {
         time: 7200,
         gpus: 1,
         constraint: 'avx2',
-        runners: { lsf: { args: ['-x', "-E 'test -d /scratch'"] } },
+        runners: { lsf: { args: ['-x', '-E', 'test -d /scratch'] } },
       }),
     ).toEqual([
-      '-P "proj"',
-      '-R "select[avx2] rusage[mem=16G] span[hosts=1]"',
+      '-P proj',
+      "-R 'select[avx2] rusage[mem=16G] span[hosts=1]'",
       '-W 2:00',
-      '-gpu "num=1"',
+      '-gpu num=1',
       '-n 4',
-      '-q "short queue"',
-      '-x',
-      `'-E '\\''test -d /scratch'\\'''`,
+      "-q 'short queue'",
+      // The verbatim args: one word each (directives.ts), on one line.
+      "-x -E 'test -d /scratch'",
     ]);
   });
 

@@ -196,15 +196,14 @@ describe('pbs: directives', () => {
       account: 'm1234',
       partition: 'gpu',
       time: 7200,
-      runners: { pbs: { args: ['-l place=excl', '-m n'] } },
+      runners: { pbs: { args: ['-l', 'place=excl', '-m', 'n'] } },
     };
     expect(resourceDirectives('pro', r)).toEqual([
       '-A m1234',
       '-l select=1:ncpus=4:mem=8gb:ngpus=1',
       '-l walltime=02:00:00',
       '-q gpu',
-      '-l place=excl',
-      '-m n',
+      '-l place=excl -m n',
     ]);
     expect(resourceDirectives('torque', r)).toEqual([
       '-A m1234',
@@ -212,8 +211,7 @@ describe('pbs: directives', () => {
       '-l mem=8gb',
       '-l walltime=02:00:00',
       '-q gpu',
-      '-l place=excl',
-      '-m n',
+      '-l place=excl -m n',
     ]);
     expect(resourceDirectives('pro', {})).toEqual([]);
   });

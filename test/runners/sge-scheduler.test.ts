@@ -90,7 +90,7 @@ describe('sge scheduler adapter', () => {
           tasks: 1,
           partitions: 1,
           after: ['a'],
-          resources: { runners: { sge: { args: ['-l gpu=1'] } } },
+          resources: { runners: { sge: { args: ['-l', 'gpu=1'] } } },
         },
       ],
     };
