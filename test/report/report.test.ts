@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, engineAvailable, ROOT, scratch } from '../helpers.js';
+import { cli, cliAwait, engineAvailable, ROOT, scratch } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const dir = scratch('batchplan-report-');
@@ -32,10 +32,11 @@ stages:
 let plan = '';
 let html = '';
 
-beforeAll(() => {
+beforeAll(async () => {
   writeFileSync(join(dir, 'sweep.yaml'), SPEC(join(dir, 'flaky-once')));
   plan = join(dir, 'sweep.plan');
-  const run = cli(['run', join(dir, 'sweep.yaml'), '-o', plan], { cwd: dir });
+  // Awaited, not spawnSync: a run of seconds would block vitest's RPC on a loaded machine.
+  const run = await cliAwait(['run', join(dir, 'sweep.yaml'), '-o', plan], { cwd: dir });
   expect(run.code, run.stderr).toBe(1);
   const r = cli(['report', plan, '-o', join(dir, 'report.html'), '--json'], { cwd: dir });
   expect(r.code, r.stderr).toBe(0);
