@@ -12,7 +12,10 @@ import { loadSpecFile } from '../spec/load.js';
 import { loadPlanStatus, summarize } from '../status/plan-status.js';
 import { optionalPositiveInt } from './args.js';
 import { specDigest, writeSpecPlan } from './compile-spec.js';
-import { note, printJson, Progress } from './output.js';
+import { note, printJson } from './output.js';
+import { LiveProgress } from '../progress/live.js';
+import type { ProgressSnapshot, StageProgress } from '../progress/model.js';
+import { nextCommand } from '../progress/next.js';
 import { summary } from './run-partition.js';
 import statusCommand, { overallOf } from './status.js';
 
@@ -30,17 +33,34 @@ export default async function run(target: string, opts: Options): Promise<number
   const plan = await openOrPlan(target, opts);
   const stop = new StopSignal();
   const uninstall = stop.installProcessHandlers();
-  const progress = new Progress();
   const failedStages = new Set<string>();
+  // The live view: one line per stage, from the journals at the start plus this run's progress.
+  const started = Date.now();
+  const stages: StageProgress[] = summarize(plan, loadPlanStatus(plan)).map((s) => ({
+    name: s.name,
+    total: s.total,
+    succeeded: s.succeeded,
+    failed: s.failed,
+    running: 0,
+    queued: 0,
+  }));
+  const doneAtStart = stages.reduce((n, s) => n + s.succeeded, 0);
+  const snapshot = (): ProgressSnapshot => ({ stages, elapsedMs: Date.now() - started, doneAtStart });
+  const live = new LiveProgress(process.stderr, { intervalMs: 10_000 });
+  const tick = setInterval(() => live.update(snapshot()), 1000);
   try {
-    for (const stage of plan.file.stages) {
+    for (const [k, stage] of plan.file.stages.entries()) {
       if (stop.signal) break;
+      const view = stages[k]!;
       const blockedBy = stage.after.filter((d) => failedStages.has(d));
       if (blockedBy.length) {
         failedStages.add(stage.name);
-        note(`stage ${stage.name}: not run, because ${blockedBy.join(', ')} did not succeed`);
+        view.blockedBy = blockedBy;
+        if (!live.isTTY) note(`stage ${stage.name}: not run: ${blockedBy.join(', ')} failed`);
+        live.update(snapshot(), true);
         continue;
       }
+      const before = view.succeeded;
       const result = await runPartition(plan, {
         stage: stage.name,
         n: 1,
@@ -48,23 +68,30 @@ export default async function run(target: string, opts: Options): Promise<number
         nprocs,
         grace,
         stop,
-        onProgress: (p) =>
-          progress.update(
-            `${stage.name}: ${p.done}/${p.total} done, ${p.running} running, ${p.failed} failed`,
-          ),
+        onProgress: (p) => {
+          view.succeeded = before + p.done - p.failed;
+          view.failed = p.failed;
+          view.running = p.running;
+          live.update(snapshot());
+        },
       });
-      progress.done();
-      note(summary(result));
+      view.succeeded = before + result.succeeded + result.skipped;
+      view.failed = result.failed;
+      view.running = 0;
+      if (!live.isTTY) note(summary(result));
+      live.update(snapshot(), true);
       if (result.failed > 0 || result.interrupted > 0) failedStages.add(stage.name);
     }
   } finally {
-    progress.done();
+    clearInterval(tick);
+    live.finish(snapshot());
     uninstall();
   }
-  if (opts.json) {
-    const stages = summarize(plan, loadPlanStatus(plan));
-    printJson({ plan: plan.dir, stages, overall: overallOf(stages) });
-  } else await statusCommand(plan.dir, {});
+  const final = summarize(plan, loadPlanStatus(plan));
+  const overall = overallOf(final);
+  if (opts.json) printJson({ plan: plan.dir, stages: final, overall });
+  else await statusCommand(plan.dir, {});
+  process.stderr.write(`${nextCommand(plan.dir, overall, 'run')}\n`);
   if (stop.signal) return stop.exitCode();
   return failedStages.size ? EXIT_CODES.E_TASKS_FAILED : 0;
 }

@@ -123,6 +123,8 @@ function foldStage(
   const taskOf: number[] = [];
   const attemptOf: number[] = [];
   let skipped = 0;
+  const liveOf: boolean[] = [];
+  const closedOf: boolean[] = [];
   journals.forEach((file, j) => {
     const fold = status.journal(true);
     const host = attempts.hostId(file.host);
@@ -138,6 +140,8 @@ function foldStage(
       }
     });
     const live = !parsed.closed && writerAlive(file, now);
+    liveOf[j] = live;
+    closedOf[j] = parsed.closed;
     status.setLive(j, live);
     skipped += parsed.skipped;
     // Started and never ended: running while the writer lives, lost (cut at its last heartbeat) after.
@@ -157,7 +161,7 @@ function foldStage(
     if (attempts.outcome[k] === OUTCOME_CODE.failed && attemptOf[k - first]! < status.attemptsOf(i))
       attempts.outcome[k] = OUTCOME_CODE.retried;
   }
-  return { status, journals, skipped };
+  return { status, journals, skipped, live: liveOf, closed: closedOf };
 }
 
 function stageReport(plan: Plan, k: number, loaded: LoadedStageStatus, summary: StageWithJobs): StageReport {
