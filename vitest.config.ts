@@ -20,6 +20,7 @@ export const ENGINE_SUITES = [
   'test/saturn/layout.test.ts',
   'test/saturn/sc-batch-tree.test.ts',
   'test/native/build.test.ts', // the C compiler
+  'test/progress/pty.test.ts', // a pseudo-terminal (util-linux script) and real runs
 ];
 
 export default defineConfig({
