@@ -53,7 +53,7 @@ export class LiveProgress {
     return this.tty;
   }
 
-  /** Show a new state (throttled; `force` draws now). */
+  /** Show a new state (throttled; `force` redraws a terminal now). */
   update(snapshot: ProgressSnapshot, force = false): void {
     const t = this.now();
     if (this.tty) {
@@ -64,7 +64,8 @@ export class LiveProgress {
     }
     const key = changeKey(snapshot);
     if (key === this.lastKey) return;
-    if (!force && t - this.lastLog < this.intervalMs) {
+    // Off a terminal `force` does not apply: at most one line per interval, whatever happens.
+    if (t - this.lastLog < this.intervalMs) {
       this.pending = snapshot; // shown at the next chance, or by finish()
       return;
     }

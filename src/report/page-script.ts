@@ -57,8 +57,9 @@ export const PAGE_SCRIPT = String.raw`
     var b = tl.bars;
     for (var k = 0; k < b.length; k += 4) {
       var y = top + b[k] * laneH;
-      var x0 = x(b[k + 1]);
-      var w = Math.max(1, (b[k + 2] / tl.span) * plotW);
+      // Whole pixels: a short attempt is still one crisp pixel in its own colour, never a blur.
+      var x0 = Math.floor(x(b[k + 1]));
+      var w = Math.max(1, Math.round(x(b[k + 1] + b[k + 2])) - x0);
       ctx.fillStyle = COLORS[b[k + 3]];
       ctx.fillRect(x0, y + (laneH > 5 ? 1 : 0), w, laneH > 5 ? laneH - 2 : laneH);
     }

@@ -129,7 +129,7 @@ describe('run: the embedded default', () => {
     );
     const first = cli(['run', spec, '--json'], { cwd: dir });
     expect(first.code).toBe(1);
-    expect(first.stderr).toMatch(/stage b: not run, because a did not succeed/);
+    expect(first.stderr).toMatch(/stage b: not run: a failed/);
     const status = JSON.parse(first.stdout);
     expect(status.stages.map((s: { name: string; succeeded: number }) => [s.name, s.succeeded])).toEqual([
       ['a', 3],
