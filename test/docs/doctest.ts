@@ -1,6 +1,6 @@
 // Runs the commands of a Markdown page: ```sh doctest blocks (each command must exit 0 unless its
-// comment says `# exit status N`) and ```console doctest blocks (`$ command` lines followed by their
-// exact output), in order, in one bash session in a scratch directory (conventions: docs/contributing.md).
+// comment says `# exit status N`) and ```console doctest blocks (`$ command` lines, with the same
+// comment, each followed by its exact output), in order, in one bash session in a scratch directory (conventions: docs/contributing.md).
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +66,13 @@ export function docCommands(markdown: string): DocCommand[] {
         const output: string[] = [];
         while (i + 1 < lines.length && !lines[i + 1]!.startsWith('$ ')) output.push(lines[++i]!);
         const cmd = lines[i - output.length]!.slice(2);
-        commands.push({ cmd, exit: 0, output: output.join('\n'), line: block.line + i - output.length });
+        const exit = /#.*\bexit status (\d+)/.exec(cmd);
+        commands.push({
+          cmd,
+          exit: exit ? Number(exit[1]) : 0,
+          output: output.join('\n'),
+          line: block.line + i - output.length,
+        });
       }
     } else throw new Error(`line ${block.line}: doctest blocks are sh or console, not '${block.lang}'`);
   }

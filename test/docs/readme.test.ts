@@ -77,6 +77,8 @@ describe('doctest', () => {
       '$ echo hi',
       'hi',
       '$ true',
+      '$ exit_two() { return 2; }; exit_two   # exit status 2',
+      'two',
       '```',
     ].join('\n');
     const commands = docCommands(page);
@@ -86,6 +88,7 @@ describe('doctest', () => {
       ['echo a \\\n  b', 0, undefined, 5],
       ['echo hi', 0, 'hi', 12],
       ['true', 0, '', 14],
+      ['exit_two() { return 2; }; exit_two   # exit status 2', 2, 'two', 15],
     ]);
     const runs = await runDocCommands(commands);
     expect(runs.map((r) => [r.code, r.output])).toEqual([
@@ -94,6 +97,7 @@ describe('doctest', () => {
       [0, 'a b\n'],
       [0, 'hi\n'],
       [0, ''],
+      [2, ''],
     ]);
   });
 
