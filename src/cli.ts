@@ -401,6 +401,14 @@ function report(err: unknown): number {
     if (err.hint) process.stderr.write(`  ${err.hint.replace(/\n/g, '\n  ')}\n`);
     return err.exitCode;
   }
+  // A file-system error that no command turned into a typed one is still an I/O error, not a bug.
+  const sys = err as NodeJS.ErrnoException | undefined;
+  if (sys && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+    process.stderr.write(
+      `batchplan: error [E_IO]: ${sys.syscall} ${sys.path ?? ''} failed: ${sys.code} (${sys.message})\n`,
+    );
+    return EXIT_CODES.E_IO;
+  }
   process.stderr.write(`batchplan: internal error [E_INTERNAL]: ${(err as Error)?.stack ?? String(err)}\n`);
   return EXIT_CODES.E_INTERNAL;
 }

@@ -14,6 +14,11 @@ export default async function status(planDir: string, opts: { json?: boolean }):
 export function printStatus(s: PlanStatus, json?: boolean): void {
   if (json) printJson({ plan: s.plan, stages: s.stages, overall: s.overall });
   else process.stdout.write(renderStatus(s.plan, s.stages));
+  for (const stage of s.stages)
+    if (stage.damagedLines)
+      process.stderr.write(
+        `batchplan: warning: stage ${stage.name}: ${stage.damagedLines} damaged journal line(s) skipped (under ${s.plan}/status); what they recorded is unknown\n`,
+      );
 }
 
 export function renderStatus(planDir: string, stages: StageWithJobs[]): string {

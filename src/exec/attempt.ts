@@ -20,6 +20,8 @@ export interface AttemptResult {
   durationMs: number;
   stdout: Buffer;
   stderr: Buffer;
+  /** It could not start: the errno name (see RESOURCE_ERRORS for those retried). */
+  startError?: string;
 }
 
 export interface RunningAttempt {
@@ -68,6 +70,7 @@ export function startAttempt(launcher: Launcher, spec: AttemptSpec): RunningAtte
       durationMs,
       stdout: exit.stdout,
       stderr: exit.stderr,
+      ...(exit.startError ? { startError: exit.startError } : {}),
     };
   });
 

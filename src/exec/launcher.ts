@@ -21,7 +21,12 @@ export interface TaskExit {
   signal?: NodeJS.Signals;
   stdout: Buffer;
   stderr: Buffer;
+  /** Why it could not start (an errno name such as ENOENT or EMFILE), if it did not. */
+  startError?: string;
 }
+
+/** Start errors that are this process's lack of resources, not the task's fault: retry later. */
+export const RESOURCE_ERRORS = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM']);
 
 export interface TaskProcess {
   /** Signal the task's whole process group; nothing once it has gone. */

@@ -33,6 +33,7 @@ interface FastSpawn {
  * gets streams; until then its pipes buffer 64 KiB each, and a task that fills one waits that long.
  */
 const STREAM_AFTER_MS = 50;
+const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
 const SIGNAL_NAMES = new Map(
   Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
 );
@@ -82,7 +83,9 @@ export function loadNativeLauncher(): Launcher | undefined {
         if (error || !started) {
           // The shell or the directory is missing: a failed attempt, said plainly (as with spawn).
           err.push(Buffer.from(`batchplan: cannot start task: ${error?.message ?? 'no pid'}\n`));
-          return resolve({ code: null, stdout: out.buffer(), stderr: err.buffer() });
+          const errno = (error as (Error & { errno?: number }) | null)?.errno;
+          const startError = (errno !== undefined && ERRNO_NAMES.get(errno)) || 'EIO';
+          return resolve({ code: null, stdout: out.buffer(), stderr: err.buffer(), startError });
         }
         const [p, ...fds] = started;
         pid = p;

@@ -1,6 +1,5 @@
 // run-partition: run one partition of one stage with at most P tasks at once, skipping tasks that
 // already succeeded, retrying with backoff, and recording every attempt in a durable journal.
-import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { checkedSlice, actualPartitions } from '../plan/partition.js';
 import { findStage, readTasks, type Plan } from '../plan/read.js';
@@ -9,12 +8,14 @@ import { loadStageStatus } from '../status/load.js';
 import { JournalWriter } from '../status/journal-writer.js';
 import { startAttempt, type AttemptResult, type RunningAttempt } from './attempt.js';
 import { chooseLauncher } from './open-launcher.js';
+import { RESOURCE_ERRORS } from './launcher.js';
 import { allocatedCpus, allocatedGpus, gpusPerSlot } from './resources.js';
 import type { StopSignal } from './stop-signal.js';
 import type { AttemptHook, JobLog, PartitionHook, TaskHook } from './task-hook.js';
 import { TASK_HOOKS } from './task-hooks.js';
 import { BatchplanError } from '../errors.js';
 import { thisHost } from '../status/journal-reader.js';
+import { ensureRealDir } from '../status/real-dir.js';
 import { RUN_ENV, stopLeftovers } from './leftovers.js';
 import { PeerJournals } from './peers.js';
 
@@ -68,6 +69,8 @@ export interface PartitionResult {
 export const DEFAULT_GRACE = 10;
 export const DEFAULT_LOG_LIMIT = 8 << 20;
 const MAX_BACKOFF = 600;
+/** How long launches may keep failing for lack of resources, with nothing running, before giving up. */
+const STARVED_MS = 30_000;
 
 export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promise<PartitionResult> {
   const { stage, index: stageIndex } = findStage(plan, opts.stage);
@@ -146,6 +149,18 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   const running = new Set<RunningAttempt>();
   const onStop = () => running.forEach((a) => a.stop());
   opts.stop.on(onStop);
+  // A fault (the disk is full, a journal cannot be written, tasks cannot start for lack of file
+  // descriptors): launch nothing more, stop what runs (its end records still fit, see
+  // journal-writer.ts), close the journal, and report the fault rather than a result.
+  let fault: unknown;
+  const halt = (err: unknown) => {
+    fault ??= err;
+    onStop();
+  };
+  const halted = () => opts.stop.signal !== undefined || fault !== undefined;
+  /** Launches in a row that found no file descriptors, processes or memory, and since when. */
+  let starved = 0;
+  let starvedSince = 0;
   const progress = { total: todo.length, done: 0, running: 0, failed: 0 };
 
   const count = (what: 'skipped' | 'succeeded' | 'failed' | 'interrupted'): 'done' => {
@@ -176,7 +191,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       const extra = hooks.length ? await attemptHooks(hooks, rec, { i, attempt: a, slot }) : undefined;
       const resultsDir = extra?.resultsDir ?? stageResults;
       if (!extra?.resultsDir && !stageResultsMade) {
-        mkdirSync(stageResults, { recursive: true });
+        ensureRealDir(plan.dir, stageResults);
         stageResultsMade = true;
       }
       const run = startAttempt(launcher, {
@@ -203,12 +218,33 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       running.delete(run);
       if (extra?.ended) res = withHookFailure(res, await extra.ended(res));
       progress.running--;
+      if (res.startError && RESOURCE_ERRORS.has(res.startError)) {
+        // Not the task's failure: this process is out of file descriptors, processes or memory.
+        // Recorded as not run, and tried again once running tasks have given some back.
+        journal.ended({ i, a, st: 'interrupted', rc: null, d: 0 }, NO_OUTPUT);
+        if (starved++ === 0) starvedSince = Date.now();
+        if (running.size === 0 && Date.now() - starvedSince > STARVED_MS)
+          halt(
+            new BatchplanError(
+              'E_IO',
+              `cannot start tasks: ${res.startError} (${res.stderr.toString().trim()}), ${starved} times in ${Math.round((Date.now() - starvedSince) / 1000)} s, with no task running`,
+              'Raise the limit (ulimit -n for EMFILE, ulimit -u for EAGAIN), or lower --nprocs.',
+            ),
+          );
+        if (halted()) return count('interrupted');
+        await opts.stop.sleep(50 + Math.random() * Math.min(25 * starved, 1000));
+        if (halted()) return count('interrupted');
+        attempt--;
+        continue;
+      }
+      starved = 0;
       journal.ended(endRecord(i, a, res), res);
+      if (journal.diskFull) halt(journal.diskFull);
       if (res.state === 'succeeded') return count('succeeded');
-      if (res.state === 'interrupted' || opts.stop.signal) return count('interrupted');
+      if (res.state === 'interrupted' || halted()) return count('interrupted');
       if (attempt > retries) return count('failed');
       await opts.stop.sleep(Math.min(backoff * 2 ** (attempt - 1), MAX_BACKOFF) * 1000);
-      if (opts.stop.signal) return count('interrupted');
+      if (halted()) return count('interrupted');
     }
   };
 
@@ -216,11 +252,18 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   /** Tasks a live copy was working on when their turn came. */
   const later: number[] = [];
   const worker = async (slot: number) => {
-    while (!opts.stop.signal) {
+    while (!halted()) {
       const fresh = cursor < todo.length;
       const k = fresh ? todo[cursor++] : later.shift();
       if (k === undefined) break;
-      if ((await runTask(k, slot)) === 'held') {
+      let outcome: 'done' | 'held';
+      try {
+        outcome = await runTask(k, slot);
+      } catch (err) {
+        halt(err); // a journal that cannot be written: the other slots stop too
+        break;
+      }
+      if (outcome === 'held') {
         later.push(k);
         // Only held tasks are left: wait for their copy to finish or die (a random pause, so that
         // two copies that withdrew from the same task do not meet again).
@@ -237,9 +280,14 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   } finally {
     opts.stop.off(onStop);
     await Promise.all(hooks.map((h) => h.close()));
-    journal.close();
     await launcher.close();
+    try {
+      await journal.close();
+    } catch (err) {
+      fault ??= err;
+    }
   }
+  if (fault) throw fault;
   if (opts.stop.signal) result.signal = opts.stop.signal;
   return result;
 }

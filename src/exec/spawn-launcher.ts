@@ -3,7 +3,7 @@
 // Node's spawn cannot set the parent-death signal, so on Linux the task starts through util-linux's
 // `setpriv --pdeathsig KILL`, which sets it and execs the shell in the same process (one exec more).
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import type { Launcher, LaunchSpec, TaskExit, TaskProcess } from './launcher.js';
 import { OutputTail, PIPE_DRAIN_MS } from './output-tail.js';
 import { findInPath } from './find-in-path.js';
@@ -40,7 +40,45 @@ function command(spec: LaunchSpec): [string, string[]] {
   return [wrapper, ['--pdeathsig', 'KILL', '--', shell, '-c', spec.cmd]];
 }
 
+/** The soft limit on open files when it is low enough to run into, else undefined. */
+let fdLimit: number | undefined | null = null;
+function lowFdLimit(): number | undefined {
+  if (fdLimit === null) {
+    try {
+      const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+      fdLimit = m && Number(m[1]) < 4096 ? Number(m[1]) : undefined;
+    } catch {
+      fdLimit = undefined;
+    }
+  }
+  return fdLimit;
+}
+
+/**
+ * Node's spawn leaks the pipes it made when it fails with EMFILE (and then every later spawn fails
+ * too), so under a low limit, a launch that would not find its six descriptors is not tried.
+ */
+function outOfFds(): boolean {
+  const limit = lowFdLimit();
+  if (limit === undefined) return false;
+  try {
+    return readdirSync('/proc/self/fd').length + 8 > limit;
+  } catch {
+    return false;
+  }
+}
+
 function launch(spec: LaunchSpec): TaskProcess {
+  if (outOfFds())
+    return {
+      signal: () => {},
+      ended: Promise.resolve({
+        code: null,
+        stdout: Buffer.alloc(0),
+        stderr: Buffer.from('batchplan: cannot start task: too many open files (EMFILE)\n'),
+        startError: 'EMFILE',
+      }),
+    };
   const out = new OutputTail(spec.logLimit, spec.onStdout);
   const err = new OutputTail(spec.logLimit, spec.onStderr);
   const [file, args] = command(spec);
@@ -50,11 +88,13 @@ function launch(spec: LaunchSpec): TaskProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // own process group, so the whole tree can be signalled
   });
-  child.stdout.on('data', (b: Buffer) => out.push(b));
-  child.stderr.on('data', (b: Buffer) => err.push(b));
+  // Without file descriptors (EMFILE) Node gives no streams at all, only an 'error' event.
+  child.stdout?.on('data', (b: Buffer) => out.push(b));
+  child.stderr?.on('data', (b: Buffer) => err.push(b));
 
   const ended = new Promise<TaskExit>((resolve) => {
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let startError: string | undefined;
     let drainTimer: NodeJS.Timeout | undefined;
     let finished = false;
     const finish = () => {
@@ -66,19 +106,25 @@ function launch(spec: LaunchSpec): TaskProcess {
         ...(exit?.signal ? { signal: exit.signal } : {}),
         stdout: out.buffer(),
         stderr: err.buffer(),
+        ...(startError ? { startError } : {}),
       });
     };
     child.on('error', (e) => {
       // The shell could not be started (missing shell, missing cwd): a failed attempt, said plainly.
       err.push(Buffer.from(`batchplan: cannot start task: ${e.message}\n`));
+      startError = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      // Pipes made before the failure would stay open for good: with EMFILE, that is the leak that
+      // keeps every later launch failing.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
       exit = { code: null, signal: null };
       finish();
     });
     child.on('exit', (code, signal) => {
       exit = { code, signal };
       drainTimer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
+        child.stdout?.destroy();
+        child.stderr?.destroy();
         finish();
       }, PIPE_DRAIN_MS);
     });

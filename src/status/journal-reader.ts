@@ -1,15 +1,17 @@
 // Find and parse the journals of a stage. Tolerant by design: a torn last line (the writer was
 // killed mid-write) is skipped, never fatal. Records are checked by shape here rather than with zod:
 // status reads millions of them and must answer in seconds (test/status checks both agree).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BatchplanError } from '../errors.js';
+import { ioError } from './io-error.js';
 import {
   JOURNAL_FORMAT_VERSION,
   parseJournalName,
   STALE_MS,
   stageStatusDir,
+  taskEndStates,
   type JournalName,
 } from './journal-format.js';
 import type { JournalHeader, JournalRecord } from './journal-schema.js';
@@ -30,8 +32,9 @@ export function listJournals(
   let names: string[];
   try {
     names = readdirSync(dir);
-  } catch {
-    return [];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []; // nothing has run yet
+    throw ioError(dir, 'cannot list journals in', err);
   }
   const out: JournalFile[] = [];
   for (const file of names) {
@@ -39,7 +42,20 @@ export function listJournals(
     if (!name) continue;
     if (range && (name.end <= range.start || name.start >= range.end)) continue;
     const path = join(dir, file);
-    out.push({ ...name, path, logPath: join(dir, `${name.base}.log`), mtimeMs: statSync(path).mtimeMs });
+    let st: Stats;
+    try {
+      st = lstatSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed meanwhile
+      throw ioError(path, 'cannot read journal', err);
+    }
+    if (!st.isFile())
+      throw new BatchplanError(
+        'E_PLAN_CORRUPT',
+        `${path} should be a journal but is ${st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : 'not a regular file'}`,
+        'Move it out of the status directory: batchplan writes journals only as regular files.',
+      );
+    out.push({ ...name, path, logPath: join(dir, `${name.base}.log`), mtimeMs: st.mtimeMs });
   }
   return out;
 }
@@ -49,45 +65,85 @@ export interface ParsedJournal {
   closed: boolean;
   /** Lines that could not be parsed (a torn last line after a SIGKILL, or damage). */
   skipped: number;
+  /** Of those, lines before the last: not a kill's torn write, but damage worth reporting. */
+  damaged: number;
 }
 
 /** Calls `onRecord` for each start/end record, in file order. */
 export function readJournal(file: JournalFile, onRecord: (rec: JournalRecord) => void): ParsedJournal {
-  const text = readFileSync(file.path, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(file.path, 'utf8');
+  } catch (err) {
+    throw ioError(file.path, 'cannot read journal', err);
+  }
   let pos = text.indexOf('\n');
-  if (pos < 0) return { header: headerFromName(file), closed: false, skipped: text.length ? 1 : 0 };
-  const header = JSON.parse(text.slice(0, pos)) as JournalHeader;
-  if (header.journal !== 'batchplan')
-    throw new BatchplanError('E_PLAN_CORRUPT', `${file.path} is not a batchplan journal`);
-  if (header.v !== JOURNAL_FORMAT_VERSION)
-    throw new BatchplanError(
-      'E_PLAN_VERSION',
-      `journal ${file.path} has format version ${header.v}; this batchplan reads version ${JOURNAL_FORMAT_VERSION}`,
-      'Read the status with the batchplan version that ran the partition.',
-    );
+  if (pos < 0)
+    return { header: headerFromName(file), closed: false, skipped: text.length ? 1 : 0, damaged: 0 };
+  const header = parseHeader(file.path, text.slice(0, pos));
   let closed = false;
   let skipped = 0;
+  let damaged = 0;
+  let line = 1;
   while (pos < text.length - 1) {
     const next = text.indexOf('\n', pos + 1);
+    line++;
     if (next < 0) {
       skipped++; // torn last line
       break;
     }
-    const line = text.slice(pos + 1, next);
+    const body = text.slice(pos + 1, next);
     pos = next;
     let rec: JournalRecord;
     try {
-      rec = JSON.parse(line) as JournalRecord;
+      rec = JSON.parse(body) as JournalRecord;
     } catch {
       skipped++;
+      damaged++;
       continue;
     }
-    if (rec.k === 'c') closed = true;
-    else if ((rec.k === 's' || rec.k === 'e') && Number.isInteger(rec.i) && typeof rec.t === 'number')
+    if (rec === null || typeof rec !== 'object') {
+      skipped++;
+      damaged++;
+    } else if (rec.k === 'c') closed = true;
+    else if ((rec.k === 's' || rec.k === 'e') && Number.isInteger(rec.i) && typeof rec.t === 'number') {
+      if (rec.k === 'e' && !END_STATES.has(rec.st))
+        throw new BatchplanError(
+          'E_PLAN_CORRUPT',
+          `${file.path}:${line}: unknown task state ${JSON.stringify(rec.st)}`,
+          'The journal is damaged, or was written by a newer batchplan.',
+        );
       onRecord(rec);
-    else skipped++;
+    } else {
+      skipped++;
+      damaged++;
+    }
   }
-  return { header, closed, skipped };
+  return { header, closed, skipped, damaged };
+}
+
+const END_STATES = new Set<unknown>(taskEndStates);
+
+function parseHeader(path: string, line: string): JournalHeader {
+  let header: JournalHeader | null;
+  try {
+    header = JSON.parse(line) as JournalHeader | null;
+  } catch {
+    header = null;
+  }
+  if (header === null || typeof header !== 'object' || header.journal !== 'batchplan')
+    throw new BatchplanError(
+      'E_PLAN_CORRUPT',
+      `${path} is not a batchplan journal (its first line is not a journal header)`,
+      'Move the file out of the status directory, or restore it from a backup.',
+    );
+  if (header.v !== JOURNAL_FORMAT_VERSION)
+    throw new BatchplanError(
+      'E_PLAN_VERSION',
+      `journal ${path} has format version ${header.v}; this batchplan reads version ${JOURNAL_FORMAT_VERSION}`,
+      'Read the status with the batchplan version that ran the partition.',
+    );
+  return header;
 }
 
 function headerFromName(file: JournalFile): JournalHeader {

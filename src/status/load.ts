@@ -7,6 +7,8 @@ export interface LoadedStageStatus {
   journals: JournalFile[];
   /** Unparseable lines seen (torn last lines after a kill). */
   skipped: number;
+  /** Of those, lines in the middle of a journal (damage, not a kill): reported by `status`. */
+  damaged?: number;
   /** Per journal: its writer is still at work (not closed, and alive). Set by loadStageStatus. */
   live?: boolean[];
   /** Per journal: its writer closed it (finished cleanly). Set by loadStageStatus. */
@@ -23,6 +25,7 @@ export function loadStageStatus(
   const journals = listJournals(planDir, stageIndex, range).sort((a, b) => a.mtimeMs - b.mtimeMs);
   const now = Date.now();
   let skipped = 0;
+  let damaged = 0;
   const live: boolean[] = [];
   const closed: boolean[] = [];
   journals.forEach((file, j) => {
@@ -32,6 +35,7 @@ export function loadStageStatus(
     live[j] = !parsed.closed && writerAlive(file, now);
     status.setLive(j, live[j]);
     skipped += parsed.skipped;
+    damaged += parsed.damaged;
   });
-  return { status, journals, skipped, live, closed };
+  return { status, journals, skipped, damaged, live, closed };
 }

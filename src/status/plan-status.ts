@@ -6,6 +6,8 @@ import { loadStageStatus, type LoadedStageStatus } from './load.js';
 export interface StageSummary extends Record<TaskState, number> {
   name: string;
   total: number;
+  /** Damaged journal lines (not a torn last line) that were skipped; only when there are some. */
+  damagedLines?: number;
 }
 
 export function loadPlanStatus(plan: Plan): LoadedStageStatus[] {
@@ -13,5 +15,13 @@ export function loadPlanStatus(plan: Plan): LoadedStageStatus[] {
 }
 
 export function summarize(plan: Plan, loaded: LoadedStageStatus[]): StageSummary[] {
-  return plan.file.stages.map((s, k) => ({ name: s.name, total: s.tasks, ...loaded[k]!.status.counts() }));
+  return plan.file.stages.map((s, k) => {
+    const damaged = loaded[k]!.damaged ?? 0;
+    return {
+      name: s.name,
+      total: s.tasks,
+      ...loaded[k]!.status.counts(),
+      ...(damaged > 0 ? { damagedLines: damaged } : {}),
+    };
+  });
 }

@@ -9,7 +9,7 @@ import { readLog } from '../../src/status/task-history.js';
 import { scratch } from '../helpers.js';
 
 describe('journal', () => {
-  it('writes records the schema accepts, and reads back the same records and outputs', () => {
+  it('writes records the schema accepts, and reads back the same records and outputs', async () => {
     const plan = scratch();
     const w = new JournalWriter(plan, 0, 'stage one', { start: 10, end: 13 });
     w.started(10, 1);
@@ -23,7 +23,7 @@ describe('journal', () => {
       { stdout: Buffer.alloc(0), stderr: Buffer.from('boom') },
     );
     w.started(12, 2);
-    w.close();
+    await w.close();
 
     const lines = readFileSync(w.journalPath, 'utf8')
       .trimEnd()

@@ -159,6 +159,8 @@ static napi_value errno_error(napi_env env, int err, const char *what) {
   snprintf(text, sizeof text, "%s: %s", what, strerror(err));
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
   napi_create_error(env, NULL, msg, &error);
+  napi_value number;  // error.errno: run-partition retries EMFILE, EAGAIN, ENOMEM later
+  if (napi_create_int32(env, err, &number) == napi_ok) napi_set_named_property(env, error, "errno", number);
   return error;
 }
 
