@@ -385,6 +385,14 @@ export async function main(argv: string[]): Promise<void> {
     throw err;
   });
   try {
+    // Set by `--remote` on the calling side: both ends must be the same version.
+    const expected = process.env.BATCHPLAN_EXPECT_VERSION;
+    if (expected && expected !== VERSION)
+      throw new BatchplanError(
+        'E_REMOTE_BATCHPLAN',
+        `batchplan here is version ${VERSION}; the batchplan that called it over SSH is ${expected}, and both must be the same`,
+        'Install the caller’s version here: run `batchplan remote setup <this host>` on the calling machine.',
+      );
     await buildProgram().parseAsync(argv);
   } catch (err) {
     process.exitCode = report(err);

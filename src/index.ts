@@ -21,3 +21,5 @@ export { waitForPlan, type WaitOptions, type WaitResult } from './submit/wait.js
 export { cancelPlan } from './submit/cancel.js';
 export { planStatus, type PlanStatus } from './submit/status.js';
 export { localTransport, type Transport, type CommandResult } from './submit/transport.js';
+export { openTransport, type RemoteFlags } from './remote/remote-flags.js';
+export type { RemoteTransport } from './remote/remote-transport.js';

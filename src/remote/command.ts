@@ -41,7 +41,6 @@ export default async function remoteCommand(cmd: Command): Promise<number> {
       printPlanSummary(dir, file, f.json);
       return 0;
     }
-    await checkRemoteVersion(rb);
     if (name === 'wait') {
       const plan = cmd.args[0]!;
       const status = () => remoteJson<PlanStatus>(rb, ['status', '--json', '--', plan]);

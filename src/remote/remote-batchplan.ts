@@ -1,8 +1,11 @@
 // The batchplan on the remote host: run-partition runs there anyway, so commands that read or
 // write a remote plan run there too (same flags, output, --json and exit codes by construction).
 // Its version must be this one: a plan, a journal or a submission record written by another
-// version is exactly the silent mismatch to refuse.
+// version is exactly the silent mismatch to refuse. The check and the command go in one exec
+// (one round trip): `--version` first, the command only if it matches; and the command itself is
+// told the version it must be (BATCHPLAN_EXPECT_VERSION, checked in src/cli.ts).
 import { BatchplanError } from '../errors.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { VERSION } from '../version.js';
 import { cdInto } from './remote-dir.js';
 import { commandLine, type ExecIo, type RemoteTransport } from './remote-transport.js';
@@ -16,40 +19,60 @@ export interface RemoteBatchplan {
   label: string;
 }
 
-export async function checkRemoteVersion(rb: RemoteBatchplan): Promise<void> {
-  const r = await rb.t.exec(`${rb.command} --version`, { idempotent: true });
-  const said = (r.stdout.toString('utf8') + r.stderr.toString('utf8')).trim();
-  const setup = `Install this version there with: batchplan remote setup ${rb.label} (it prints the --remote-batchplan to pass).`;
-  if (r.exitCode !== 0)
-    throw new BatchplanError(
-      'E_REMOTE_BATCHPLAN',
-      `batchplan cannot run on ${rb.t.where}: \`${rb.command} --version\` exited ${r.exitCode}${said ? `: ${said.split('\n').at(-1)}` : ''}`,
-      `${setup} Or point --remote-batchplan at a batchplan ${VERSION} there (a non-interactive ssh shell may not read your profile's PATH).`,
-    );
-  const version = said.split('\n').at(-1)!.trim();
-  if (version !== VERSION)
-    throw new BatchplanError(
-      'E_REMOTE_BATCHPLAN',
-      `batchplan on ${rb.t.where} is version ${version}; this one is ${VERSION}, and both must be the same`,
-      setup,
-    );
+/** Our exit code when the version check fails (batchplan itself never exits 219). */
+const CHECK_FAILED = 219;
+const MARK = 'batchplan-version-check:';
+
+/** Shell code: check the remote version, then (when given) run `batchplan <argv>` from --remote-dir. */
+function remoteLine(rb: RemoteBatchplan, argv?: string[]): string {
+  const check =
+    `v=$(${rb.command} --version 2>&1); rc=$?; ` +
+    `if [ "$rc" != 0 ] || [ "$v" != ${shellQuote(VERSION)} ]; then printf '${MARK} %s %s\\n' "$rc" "$(printf '%s' "$v" | tail -n 1)" >&2; exit ${CHECK_FAILED}; fi`;
+  if (!argv) return check;
+  return `${check}; export BATCHPLAN_EXPECT_VERSION=${shellQuote(VERSION)}; ${cdInto(rb.remoteDir)} && ${rb.command} ${commandLine(argv)}`;
 }
 
-/** Run `batchplan <argv>` there, from --remote-dir, output streamed to ours; its exit code. */
+function checkFailed(rb: RemoteBatchplan, stderr: string): BatchplanError {
+  const line = stderr.split('\n').find((l) => l.startsWith(MARK)) ?? '';
+  const m = /^\S+ (\d+) ?(.*)$/.exec(line);
+  const rc = Number(m?.[1] ?? -1);
+  const said = (m?.[2] ?? '').trim();
+  const setup = `Install this version there with: batchplan remote setup ${rb.label} (it prints the --remote-batchplan to pass).`;
+  if (rc !== 0)
+    return new BatchplanError(
+      'E_REMOTE_BATCHPLAN',
+      `batchplan cannot run on ${rb.t.where}: \`${rb.command} --version\` exited ${rc}${said ? `: ${said}` : ''}`,
+      `${setup} Or point --remote-batchplan at a batchplan ${VERSION} there (a non-interactive ssh shell may not read your profile's PATH).`,
+    );
+  return new BatchplanError(
+    'E_REMOTE_BATCHPLAN',
+    `batchplan on ${rb.t.where} is version ${said || '(none)'}; this one is ${VERSION}, and both must be the same`,
+    setup,
+  );
+}
+
+export async function checkRemoteVersion(rb: RemoteBatchplan): Promise<void> {
+  const r = await rb.t.exec(remoteLine(rb), { idempotent: true });
+  if (r.exitCode !== 0) throw checkFailed(rb, r.stderr.toString('utf8'));
+}
+
+/** Run `batchplan <argv>` there, output streamed to ours; its exit code. */
 export async function runRemote(rb: RemoteBatchplan, argv: string[], io: ExecIo = {}): Promise<number> {
-  const r = await rb.t.exec(`${cdInto(rb.remoteDir)} && ${rb.command} ${commandLine(argv)}`, {
+  let marker = '';
+  const r = await rb.t.exec(remoteLine(rb, argv), {
     stdout: (b) => process.stdout.write(b),
-    stderr: (b) => process.stderr.write(b),
+    // The check's own line is ours to report, not the user's to read raw.
+    stderr: (b) => (b.toString().startsWith(MARK) ? (marker += b.toString()) : process.stderr.write(b)),
     ...io,
   });
+  if (r.exitCode === CHECK_FAILED && marker) throw checkFailed(rb, marker);
   return r.exitCode;
 }
 
 /** Run `batchplan <argv>` there and parse its --json output (a failure shows its stderr). */
 export async function remoteJson<T>(rb: RemoteBatchplan, argv: string[]): Promise<T> {
-  const r = await rb.t.exec(`${cdInto(rb.remoteDir)} && ${rb.command} ${commandLine(argv)}`, {
-    idempotent: true,
-  });
+  const r = await rb.t.exec(remoteLine(rb, argv), { idempotent: true });
+  if (r.exitCode === CHECK_FAILED) throw checkFailed(rb, r.stderr.toString('utf8'));
   if (r.exitCode !== 0) {
     process.stderr.write(r.stderr);
     throw new RemoteExit(r.exitCode);

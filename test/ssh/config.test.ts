@@ -7,7 +7,7 @@ import { parseDestination } from '../../src/remote/destination.js';
 import { addHostKey, checkHostKey, fingerprint, knownHostsName } from '../../src/remote/known-hosts.js';
 import { expandableWord } from '../../src/remote/remote-dir.js';
 import { resolveHost } from '../../src/remote/ssh-config.js';
-import { scratch } from '../helpers.js';
+import { cli, scratch } from '../helpers.js';
 
 const dir = scratch('batchplan-sshconf-');
 
@@ -129,5 +129,13 @@ describe('--remote-dir word', () => {
     expect(sh(expandableWord('~/x ${SCRATCH}'))).toBe('/home/me/x /scratch/me');
     expect(sh(expandableWord('a"b`id`$(id)\\c $ $1'))).toBe('a"b`id`$(id)\\c $ $1');
     expect(sh(expandableWord("it's"))).toBe("it's");
+  });
+});
+
+describe('the remote end', () => {
+  it('refuses to run when the caller over SSH is another version (BATCHPLAN_EXPECT_VERSION)', () => {
+    const r = cli(['status', dir], { env: { BATCHPLAN_EXPECT_VERSION: '9.9.9' } });
+    expect(r.code).toBe(19);
+    expect(r.stderr).toMatch(/E_REMOTE_BATCHPLAN.*the batchplan that called it over SSH is 9\.9\.9/);
   });
 });

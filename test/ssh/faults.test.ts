@@ -69,6 +69,29 @@ describe.runIf(up)('ssh2 transport', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('BATCHPLAN_REMOTE stands for --remote; generate-script -o writes there', () => {
+    const env = sshEnv(config, { BATCHPLAN_REMOTE: 'h1' });
+    const args = ['--remote-dir', dir, '--remote-batchplan', REMOTE_BATCHPLAN];
+    expect(cli(['plan', SPEC, '-o', 'env.plan', ...args], { env }).code).toBe(0);
+    const gen = (plan: string, out: string) => [
+      'generate-script',
+      plan,
+      '2',
+      '--runner',
+      'slurm',
+      '--time',
+      '5:00',
+      '-o',
+      out,
+      '--json',
+    ];
+    const g = cli([...gen('env.plan', 'env-scripts'), ...args], { env });
+    expect(g.code).toBe(0);
+    expect(readdirSync(join(dir, 'env-scripts'))).toContain('submit.sh');
+    const local = cli(gen(join(dir, 'env.plan'), join(dir, 'env-local')));
+    expect(JSON.parse(g.stdout).stages).toEqual(JSON.parse(local.stdout).stages);
+  });
+
   it('a remote dir the user may not write: a clear error, nothing written there', () => {
     const locked = join(dir, 'locked');
     mkdirSync(locked, { mode: 0o755 });
