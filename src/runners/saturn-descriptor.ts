@@ -4,6 +4,7 @@ import { bool, defineRunner, int, list, str, type OptionsOf } from './descriptor
 const flags = {
   image,
   instanceType: str('--instance-type <type>', 'machine type'),
+  name: str('--name <name>', "job name (else the --recipe's); several stages add the stage's index"),
   scale: int('--scale <n>', 'machines'),
   spot: bool('--spot', 'use spot instances'),
   recipe: str('--recipe <file>', 'an existing recipe (YAML/JSON) to start from, keeping its other fields'),

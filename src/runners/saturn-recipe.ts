@@ -28,7 +28,8 @@ export const saturnJobSpecSchema = z.looseObject({
 });
 
 export const saturnJobRecipeSchema = z.looseObject({
-  schema_version: z.literal(SATURN_SCHEMA_VERSION),
+  /** The --recipe's own, else the one batchplan writes (SATURN_SCHEMA_VERSION). */
+  schema_version: z.string().min(1),
   type: z.literal('job'),
   spec: saturnJobSpecSchema,
 });

@@ -16,6 +16,13 @@ import { renderTemplate } from './templates.js';
 
 /** Saturn's default working directory for jobs. */
 export const SATURN_WORKING_DIRECTORY = '/home/jovyan/workspace';
+/**
+ * Where apply.sh's copy of this very batchplan package lands on Saturn's machines (a --sync
+ * destination, relative to the working directory): no registry is needed there, only Node.js.
+ */
+export const SHIPPED_PACKAGE = '.batchplan';
+/** The default remote command, which means the shipped package. */
+const DEFAULT_COMMAND = 'batchplan';
 const BEGIN = '### BEGIN BATCHPLAN GENERATED CODE';
 const END = '### END BATCHPLAN GENERATED CODE';
 
@@ -47,21 +54,42 @@ export function remotePlanDir(ctx: RenderContext<SaturnOptions>): string {
   return ctx.options.sharedPath ?? ctx.planDir;
 }
 
-/** One shell command per partition, every value quoted. */
-export function partitionCommands(ctx: RenderContext<SaturnOptions>, s: RenderStage): string[] {
-  const nprocs = ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '';
-  const args = `-- ${shellQuote(remotePlanDir(ctx))} ${shellQuote(s.name)} ${ctx.n}`;
-  return Array.from(
-    { length: s.partitions },
-    (_, i) => `${ctx.batchplanCommand} run-partition${nprocs} ${args} ${i}`,
-  );
+/** The shipped package's entry point on Saturn's machines, or undefined for a --batchplan-command. */
+function shippedEntry(ctx: RenderContext<SaturnOptions>, workingDirectory: string): string | undefined {
+  if (ctx.batchplanCommand !== DEFAULT_COMMAND) return undefined;
+  return `${workingDirectory.replace(/\/+$/, '')}/${SHIPPED_PACKAGE}/bin/batchplan.js`;
 }
 
-function startScript(ctx: RenderContext<SaturnOptions>, previous: unknown): string {
+/** One shell command per partition, every value quoted. */
+export function partitionCommands(
+  ctx: RenderContext<SaturnOptions>,
+  s: RenderStage,
+  workingDirectory: string,
+): string[] {
+  const entry = shippedEntry(ctx, workingDirectory);
+  const command = entry ? `node ${shellQuote(entry)}` : ctx.batchplanCommand;
+  const nprocs = ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '';
+  const args = `-- ${shellQuote(remotePlanDir(ctx))} ${shellQuote(s.name)} ${ctx.n}`;
+  return Array.from({ length: s.partitions }, (_, i) => `${command} run-partition${nprocs} ${args} ${i}`);
+}
+
+function startScript(ctx: RenderContext<SaturnOptions>, previous: unknown, workingDirectory: string): string {
   const plan = shellQuote(remotePlanDir(ctx));
+  const entry = shippedEntry(ctx, workingDirectory);
   const ours = [
     BEGIN,
-    `command -v batchplan >/dev/null 2>&1 || npm install -g ${shellQuote(`batchplan@${ctx.batchplanVersion}`)}`,
+    ...(entry
+      ? [
+          'if ! command -v node >/dev/null 2>&1; then',
+          '  echo "batchplan: no node (Node.js 20 or later) on this machine: use an image that has it" >&2',
+          '  exit 1',
+          'fi',
+          `if [ ! -f ${shellQuote(entry)} ]; then`,
+          `  echo "batchplan: its package was not synced to "${shellQuote(entry)}" (run apply.sh, which ships it)" >&2`,
+          '  exit 1',
+          'fi',
+        ]
+      : []),
     `if [ ! -f ${plan}/plan.json ]; then`,
     `  echo "batchplan: no plan at "${plan}" on this machine (--sync it, or put it on --shared-path)" >&2`,
     '  exit 1',
@@ -76,12 +104,24 @@ function startScript(ctx: RenderContext<SaturnOptions>, previous: unknown): stri
   return `${before}${before && !before.endsWith('\n') ? '\n' : ''}${ours}\n`;
 }
 
+/**
+ * The user's job name (--name, else --recipe's spec.name) is kept: as it is for a one-stage plan,
+ * with the stage's index after it for more. Without one, a name from the plan and stage.
+ */
+function jobName(ctx: RenderContext<SaturnOptions>, s: RenderStage, t: Record<string, unknown>): string {
+  const own = ctx.options.name ?? (typeof t.name === 'string' && t.name ? t.name : undefined);
+  if (!own) return stageResourceName(ctx.planDir, s.index, s.name, 63);
+  return ctx.stages.length === 1 ? own : `${own.slice(0, 59).replace(/-+$/, '')}-${s.index}`;
+}
+
 export function stageRecipe(
   ctx: RenderContext<SaturnOptions>,
   s: RenderStage,
   template: Template,
 ): SaturnJobRecipe {
   const t = template.spec;
+  const workingDirectory =
+    typeof t.working_directory === 'string' ? t.working_directory : SATURN_WORKING_DIRECTORY;
   const image = ctx.options.image ?? t.image;
   const instanceType = ctx.options.instanceType ?? t.instance_type;
   if (typeof image !== 'string' || !image)
@@ -90,19 +130,19 @@ export function stageRecipe(
     throw usageError('runner saturn needs --instance-type (or a --recipe with spec.instance_type)');
   const recipe = {
     ...template,
-    schema_version: SATURN_SCHEMA_VERSION,
+    schema_version: template.schema_version ?? SATURN_SCHEMA_VERSION,
     type: 'job',
     spec: {
       ...t,
-      name: stageResourceName(ctx.planDir, s.index, s.name, 63),
+      name: jobName(ctx, s, t),
       image,
       instance_type: instanceType,
       scale: ctx.options.scale ?? t.scale ?? 1,
       working_directory: t.working_directory ?? SATURN_WORKING_DIRECTORY,
-      start_script: startScript(ctx, t.start_script),
+      start_script: startScript(ctx, t.start_script, workingDirectory),
       environment_variables: t.environment_variables ?? {},
       use_spot_instance: ctx.options.spot ?? t.use_spot_instance ?? false,
-      command: partitionCommands(ctx, s),
+      command: partitionCommands(ctx, s, workingDirectory),
     },
   };
   // Refuse to write a recipe Saturn would not take (e.g. a template with odd field types).
@@ -118,12 +158,13 @@ export function stageRecipe(
 
 export function render(ctx: RenderContext<SaturnOptions>): RenderedFile[] {
   const template = readTemplate(ctx.options.recipe);
-  const recipes = ctx.stages.map((s) => ({
+  const built = ctx.stages.map((s) => ({ s, recipe: stageRecipe(ctx, s, template) }));
+  const recipes = built.map(({ s, recipe }) => ({
     path: stageFile(s.index),
     content:
       `# Generated by batchplan ${ctx.batchplanVersion} (runner: saturn). Stage ${s.index + 1}/${ctx.stages.length}: ` +
       `${s.tasks} task(s) in ${s.partitions} partition(s), one command each.\n` +
-      stringify(stageRecipe(ctx, s, template), { lineWidth: 0, aliasDuplicateObjects: false }),
+      stringify(recipe, { lineWidth: 0, aliasDuplicateObjects: false }),
     executable: false,
   }));
   // Directories sc apply copies to every machine: the plan itself unless it is on a shared path.
@@ -132,10 +173,13 @@ export function render(ctx: RenderContext<SaturnOptions>): RenderedFile[] {
     version: ctx.batchplanVersion,
     stageCount: ctx.stages.length,
     syncArgs: sync.map((d) => `--sync ${shellQuote(d)}`).join(' '),
-    stages: ctx.stages.map((s) => ({
+    ship: ctx.batchplanCommand === DEFAULT_COMMAND,
+    shipDest: shellQuote(SHIPPED_PACKAGE),
+    plan: shellQuote(ctx.planDir),
+    stages: built.map(({ s, recipe }) => ({
       ...s,
       number: s.index + 1,
-      job: stageResourceName(ctx.planDir, s.index, s.name, 63),
+      job: recipe.spec.name,
       file: stageFile(s.index),
     })),
   });

@@ -2,14 +2,14 @@
 // schema (src/runners/saturn-recipe.ts); a --recipe template keeps its other fields; the plan is
 // synced or found on --shared-path; apply.sh starts the stages in order (against a stand-in `sc`).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { RenderContext, RunnerOptions } from '../../src/runners/runner.js';
 import { saturnJobRecipeSchema } from '../../src/runners/saturn-recipe.js';
 import { loadRunner } from '../../src/runners/registry.js';
-import { scratch } from '../helpers.js';
+import { ROOT, scratch } from '../helpers.js';
 import { CONTEXTS, contextFor } from './contexts.js';
 
 const saturn = await loadRunner('saturn');
@@ -32,8 +32,12 @@ describe('saturn recipes', () => {
       rs.forEach((r, k) => {
         expect(r.schema_version).toBe('2024.04.01');
         expect(r.spec.command).toHaveLength(ctx.stages[k]!.partitions);
-        expect(r.spec.command[0]).toMatch(/^batchplan run-partition /);
-        expect(r.spec.start_script).toContain('npm install -g batchplan@9.8.7-golden');
+        // The shipped package (apply.sh syncs it there), not a registry install.
+        expect(r.spec.command[0]).toMatch(
+          /^node \/home\/jovyan\/workspace\/\.batchplan\/bin\/batchplan\.js run-partition /,
+        );
+        expect(r.spec.start_script).not.toContain('npm install');
+        expect(r.spec.start_script).toContain('command -v node');
       });
     },
   );
@@ -48,7 +52,9 @@ describe('saturn recipes', () => {
       use_spot_instance: true,
       image: 'img:1',
     });
-    expect(r!.spec.command[3]).toBe('batchplan run-partition --nprocs 6 -- /data/sweep.plan extract 4 3');
+    expect(r!.spec.command[3]).toBe(
+      'node /home/jovyan/workspace/.batchplan/bin/batchplan.js run-partition --nprocs 6 -- /data/sweep.plan extract 4 3',
+    );
   });
 
   it('starts from a --recipe template (YAML or JSON), keeping the fields it does not set', () => {
@@ -84,7 +90,9 @@ describe('saturn recipes', () => {
         environment_variables: { DATA: 's3://bucket' },
         git_repositories: [{ url: 'git@github.com:org/repo.git' }],
       });
-      expect(r!.spec.name).toMatch(/^bp-[0-9a-f]{6}-0-extract$/);
+      // The user's name is kept, the stage's index after it (two stages); its schema_version too.
+      expect(r!.spec.name).toBe('old-name-0');
+      expect(r!.schema_version).toBe('2024.04.01');
       expect(r!.spec.start_script.startsWith('pip install -r requirements.txt\n### BEGIN BATCHPLAN')).toBe(
         true,
       );
@@ -118,12 +126,14 @@ describe('saturn recipes', () => {
       withOptions({ sharedPath: '/home/jovyan/shared/team/sweep.plan', sync: ['src'] }),
     );
     expect(parse(shared[1]!.content).spec.command[0]).toBe(
-      'batchplan run-partition -- /home/jovyan/shared/team/sweep.plan extract 4 0',
+      'node /home/jovyan/workspace/.batchplan/bin/batchplan.js run-partition -- /home/jovyan/shared/team/sweep.plan extract 4 0',
     );
-    expect(shared[0]!.content).toContain('sc apply "$here/$2" --start --sync src\n');
+    expect(shared[0]!.content).toContain(
+      'sc apply "$here/$2" --start --sync src ${ship_args[@]+"${ship_args[@]}"}\n',
+    );
     const synced = saturn.render(withOptions({ sync: ['src:code'] }));
     expect(synced[0]!.content).toContain(
-      'sc apply "$here/$2" --start --sync /data/sweep.plan --sync src:code\n',
+      'sc apply "$here/$2" --start --sync /data/sweep.plan --sync src:code ${ship_args[@]+"${ship_args[@]}"}\n',
     );
   });
 });
@@ -144,6 +154,7 @@ if [ "$1" = get ]; then printf '{"spec": {"name": "%s"}, "state": {"id": "x", "s
 `,
     );
     chmodSync(join(bin, 'sc'), 0o755);
+    symlinkSync(join(ROOT, 'bin', 'batchplan.js'), join(bin, 'batchplan')); // shipped by apply.sh
     for (const f of saturn.render(withOptions({}))) {
       writeFileSync(join(out, f.path), f.content);
       if (f.executable) chmodSync(join(out, f.path), 0o755);
@@ -162,13 +173,13 @@ if [ "$1" = get ]; then printf '{"spec": {"name": "%s"}, "state": {"id": "x", "s
     return { r, calls: readFileSync(log, 'utf8').trim().split('\n') };
   }
 
-  it('applies, starts and waits for each stage in order', () => {
-    const { r, calls } = applyWith('Completed');
+  it('applies, starts and waits for each stage in order; a job that stops normally is no failure', () => {
+    const { r, calls } = applyWith('stopped'); // saturn-client's ResourceStatus has no `completed`
     expect(r.status, r.stderr).toBe(0);
-    expect(calls.map((c) => c.replace(/\/\S*\//, '…/'))).toEqual([
-      'apply …/stage-0.recipe.yaml --start --sync /data/sweep.plan',
+    expect(calls.map((c) => c.replace(/\/\S*\/(?=stage-|batchplan-package)/g, '…/'))).toEqual([
+      'apply …/stage-0.recipe.yaml --start --sync /data/sweep.plan --sync …/batchplan-package:.batchplan',
       'get job bp-bbd449-0-extract -o json',
-      'apply …/stage-1.recipe.yaml --start --sync /data/sweep.plan',
+      'apply …/stage-1.recipe.yaml --start --sync /data/sweep.plan --sync …/batchplan-package:.batchplan',
       'get job bp-bbd449-1-merge -o json',
     ]);
   });
