@@ -21,6 +21,7 @@ export const ENGINE_SUITES = [
   'test/saturn/sc-batch-tree.test.ts',
   'test/native/build.test.ts', // the C compiler
   'test/progress/pty.test.ts', // a pseudo-terminal (util-linux script) and real runs
+  'test/progress/wait-slurm.test.ts',
 ];
 
 export default defineConfig({

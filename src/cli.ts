@@ -191,6 +191,8 @@ Examples:
       .argument('<N>', 'partitions per stage')
       .option('--dry-run', 'print what would be submitted; submit and write nothing')
       .option('--force', 'submit even though an earlier submission of this plan is still queued or running')
+      .option('--wait', 'then wait for the jobs as `batchplan wait` does, with live progress')
+      .option('--interval <duration>', 'with --wait: time between scheduler queries', '10s')
       .option('--json', 'print the submission record as JSON'),
     RUNNERS.filter((r) => r.capabilities.canSubmit),
   )
@@ -199,7 +201,8 @@ Examples:
       `
 Examples:
   $ batchplan submit plan/ 64 --runner slurm --time 2:00:00 --cpus-per-task 8 --account m1234
-  $ batchplan submit plan/ 64 --runner slurm --layout allocation --max-running 8 --dry-run`,
+  $ batchplan submit plan/ 64 --runner slurm --layout allocation --max-running 8 --dry-run
+  $ batchplan submit plan/ 8 --runner slurm --wait          # live progress until the jobs end`,
     )
     .action(lazyOrRemote(() => import('./commands/submit.js')));
 

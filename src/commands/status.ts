@@ -2,18 +2,22 @@ import { readPlan } from '../plan/read.js';
 import { TASK_STATES } from '../status/aggregate.js';
 import type { StageWithJobs } from '../submit/overlay.js';
 import { overallOf, planStatus, type PlanStatus } from '../submit/status.js';
-import { printJson, table } from './output.js';
+import { cancelledOnDependency } from '../progress/from-status.js';
+import type { JobProblem } from '../submit/overlay.js';
+import { plural, printJson, table } from './output.js';
 
 export { overallOf };
 
 export default async function status(planDir: string, opts: { json?: boolean }): Promise<number> {
-  printStatus(await planStatus(readPlan(planDir)), opts.json);
+  const plan = readPlan(planDir);
+  printStatus(await planStatus(plan), opts.json, plan.file.stages);
   return 0;
 }
 
-export function printStatus(s: PlanStatus, json?: boolean): void {
+/** `after`: the stages' dependencies, to name the failed stage that a cancelled one needed. */
+export function printStatus(s: PlanStatus, json?: boolean, after?: { after: string[] }[]): void {
   if (json) printJson({ plan: s.plan, stages: s.stages, overall: s.overall });
-  else process.stdout.write(renderStatus(s.plan, s.stages));
+  else process.stdout.write(renderStatus(s.plan, s.stages, after));
   for (const stage of s.stages)
     if (stage.damagedLines)
       process.stderr.write(
@@ -21,7 +25,11 @@ export function printStatus(s: PlanStatus, json?: boolean): void {
       );
 }
 
-export function renderStatus(planDir: string, stages: StageWithJobs[]): string {
+export function renderStatus(
+  planDir: string,
+  stages: StageWithJobs[],
+  after?: { after: string[] }[],
+): string {
   const overall = overallOf(stages);
   const withQueue = stages.some((s) => s.queued !== undefined);
   const cols = withQueue ? (['queued', ...TASK_STATES] as const) : TASK_STATES;
@@ -41,9 +49,46 @@ export function renderStatus(planDir: string, stages: StageWithJobs[]): string {
       .filter((k) => j[k])
       .map((k) => `${j[k]} ${k}`);
     if (parts.length) out += `  ${s.name} jobs: ${parts.join(', ')}\n`;
-    for (const p of j.problems.slice(0, 10))
-      out += `    partition ${p.partition} (job ${p.jobId}): ${p.state}${p.reason ? ` (${p.reason})` : ''}${p.exitCode !== undefined ? `, exit ${p.exitCode}${p.signal ? `, signal ${p.signal}` : ''}` : ''}\n`;
-    if (j.problems.length > 10) out += `    … and ${j.problems.length - 10} more\n`;
+    out += problemLines(s.name, j.problems, stages, after?.[stages.indexOf(s)]);
+  }
+  return out;
+}
+
+/**
+ * Partitions that ended badly, as counts: those the scheduler cancelled because a stage they need
+ * failed read "not run: <stage> failed"; the others are grouped by state, reason and exit code with
+ * their partition numbers (never job ids).
+ */
+function problemLines(
+  name: string,
+  problems: JobProblem[],
+  stages: StageWithJobs[],
+  after: { after: string[] } | undefined,
+): string {
+  let out = '';
+  const cancelled = problems.filter(cancelledOnDependency);
+  if (cancelled.length) {
+    const failed = (after?.after ?? []).filter((d) => (stages.find((s) => s.name === d)?.failed ?? 0) > 0);
+    const why = failed.length ? `${failed.join(', ')} failed` : 'a stage it needs failed';
+    out += `    not run: ${why} (${plural(cancelled.length, 'partition')} cancelled by the scheduler)\n`;
+  }
+  const groups = new Map<string, JobProblem[]>();
+  for (const p of problems) {
+    if (cancelledOnDependency(p)) continue;
+    const key = `${p.state}${p.reason ? ` (${p.reason})` : ''}${p.exitCode !== undefined ? `, exit ${p.exitCode}${p.signal ? `, signal ${p.signal}` : ''}` : ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  for (const [key, ps] of groups) {
+    const list =
+      ps
+        .slice(0, 10)
+        .map((p) => p.partition)
+        .join(', ') + (ps.length > 10 ? `, … (${ps.length - 10} more)` : '');
+    // One partition keeps its job id (for sacct and the job's log); a group lists partitions only.
+    out +=
+      ps.length === 1
+        ? `    partition ${list} (job ${ps[0]!.jobId}): ${key}\n`
+        : `    ${plural(ps.length, 'partition')} ${key}: ${list}\n`;
   }
   return out;
 }

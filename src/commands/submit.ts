@@ -7,6 +7,8 @@ interface Options extends RunnerFlags {
   dryRun?: boolean;
   force?: boolean;
   json?: boolean;
+  wait?: boolean;
+  interval: string;
 }
 
 export default async function submit(planDir: string, nArg: string, opts: Options): Promise<number> {
@@ -20,10 +22,15 @@ export default async function submit(planDir: string, nArg: string, opts: Option
     return 0;
   }
   const { runner, n, stages, jobIds, scripts, record } = r;
-  if (opts.json) printJson({ runner, n, stages, jobIds, scripts, record });
+  // With --wait, --json is the final status (one JSON document on stdout), as `wait --json`.
+  if (opts.json && !opts.wait) printJson({ runner, n, stages, jobIds, scripts, record });
   else
     note(
       `submitted ${jobIds.length} job(s) (${jobIds.join(', ')}) for ${stages.map((s) => `${s.name}: ${s.partitions} partition(s)`).join(', ')}; scripts in ${scripts}`,
     );
+  if (opts.wait) {
+    const { default: wait } = await import('./wait.js');
+    return wait(planDir, { interval: opts.interval, json: opts.json });
+  }
   return 0;
 }

@@ -3,9 +3,17 @@ import { readPlan } from '../plan/read.js';
 import { durationFlag } from '../spec/duration.js';
 import type { PlanStatus } from '../submit/status.js';
 import { planStatus } from '../submit/status.js';
-import { jobCounts, waitForPlan } from '../submit/wait.js';
+import { waitForPlan } from '../submit/wait.js';
 import type { Transport } from '../submit/transport.js';
-import { note, Progress } from './output.js';
+import type { SubmissionState } from '../submit/scheduler-state.js';
+import { overlayScheduler, type StageWithJobs } from '../submit/overlay.js';
+import { loadPlanStatus, summarize } from '../status/plan-status.js';
+import { stagesProgress } from '../progress/from-status.js';
+import { LiveProgress } from '../progress/live.js';
+import type { ProgressSnapshot, StageProgress } from '../progress/model.js';
+import { nextCommand } from '../progress/next.js';
+import { shellQuote } from '../util/shell-quote.js';
+import { note } from './output.js';
 import { printStatus } from './status.js';
 
 export interface WaitFlags {
@@ -16,39 +24,77 @@ export interface WaitFlags {
 
 export default async function wait(planDir: string, opts: WaitFlags): Promise<number> {
   const plan = readPlan(planDir);
-  return waitAndReport(plan.dir, opts, undefined, () => planStatus(plan));
+  const after = plan.file.stages.map((s) => ({ after: s.after }));
+  return waitAndReport(
+    plan.dir,
+    opts,
+    undefined,
+    () => planStatus(plan),
+    async (state) => {
+      const loaded = loadPlanStatus(plan);
+      return { stages: overlayScheduler(plan, loaded, summarize(plan, loaded), state), after };
+    },
+  );
 }
 
-/** The loop and its output, shared with `wait --remote` (which gets its final status there). */
+/** The plan's stages as the live view shows them, from one scheduler query's state. */
+export type LiveStatus = (
+  state: SubmissionState,
+) => Promise<{ stages: StageWithJobs[]; after: { after: string[] }[] }>;
+
+/**
+ * The loop and its output, shared with `wait --remote` (which gets its final status there). The
+ * live view reads `liveStatus` after each query; without one (remote) it asks `finalStatus`.
+ */
 export async function waitAndReport(
   planDir: string,
   opts: WaitFlags,
   transport: Transport | undefined,
   finalStatus: () => Promise<PlanStatus>,
+  liveStatus?: LiveStatus,
 ): Promise<number> {
   const intervalS = durationFlag('--interval', opts.interval);
   const timeoutS = opts.timeout === undefined ? undefined : durationFlag('--timeout', opts.timeout);
-  const progress = new Progress();
-  let last = '';
-  const result = await waitForPlan(planDir, {
-    transport,
-    intervalS,
-    timeoutS,
-    onPoll(state) {
-      const c = jobCounts(state);
-      const sub = state.submission;
-      const line = `waiting for ${sub.runner} jobs ${sub.jobIds.join(',')}: ${c.queued} queued, ${c.running} running, ${c.completed} completed, ${c.failed} failed partition(s)`;
-      if (process.stderr.isTTY) progress.update(line, true);
-      else if (line !== last) note(line);
-      last = line;
-    },
-  });
-  progress.done();
+  const started = Date.now();
+  const live = new LiveProgress(process.stderr, { intervalMs: Math.max(1, intervalS) * 1000 });
+  let stages: StageProgress[] | undefined;
+  let doneAtStart: number | undefined;
+  const snapshot = (): ProgressSnapshot | undefined =>
+    stages && { stages, elapsedMs: Date.now() - started, doneAtStart };
+  // On a terminal the clock moves between two queries.
+  const tick = setInterval(() => {
+    const s = snapshot();
+    if (s && live.isTTY) live.update(s);
+  }, 1000);
+  let result;
+  try {
+    result = await waitForPlan(planDir, {
+      transport,
+      intervalS,
+      timeoutS,
+      async onPoll(state) {
+        const now = liveStatus
+          ? await liveStatus(state)
+          : { stages: (await finalStatus()).stages, after: [] as { after: string[] }[] };
+        stages = stagesProgress(now.stages, now.after);
+        doneAtStart ??= stages.reduce((n, s) => n + s.succeeded + s.failed, 0);
+        live.update(snapshot()!, true);
+      },
+    });
+  } finally {
+    clearInterval(tick);
+  }
   if (result.timedOut) {
+    live.finish(snapshot());
     note(`still running after ${opts.timeout}; giving up waiting (the jobs go on)`);
+    process.stderr.write(`next: batchplan wait ${shellQuote(planDir)}\n`);
     return 124;
   }
   const status = await finalStatus();
-  printStatus(status, opts.json);
+  const after = liveStatus ? (await liveStatus(result.state)).after : undefined;
+  const final = stagesProgress(status.stages, after ?? status.stages.map(() => ({ after: [] })));
+  live.finish(stages ? { stages: final, elapsedMs: Date.now() - started, doneAtStart } : undefined);
+  printStatus(status, opts.json, after);
+  process.stderr.write(`${nextCommand(planDir, status.overall, 'status')}\n`);
   return status.overall.done ? 0 : 1;
 }
