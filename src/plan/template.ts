@@ -1,26 +1,10 @@
 // Handlebars command templates for parameter sweeps. Values are inserted as written (noEscape);
 // `{{q value}}` shell-quotes one. Strict: a variable the params or matrix do not define throws.
-import Handlebars from 'handlebars';
 import { shellQuote } from '../util/shell-quote.js';
+import { textHandlebars } from '../util/text-handlebars.js';
 
-const hb = Handlebars.create();
-
-// Handlebars joins a template's output parts with JavaScript's `+` and no leading '', so adjacent
-// numbers at the start of a template or block added up: `{{a}}{{b}}` with 1 and 2 rendered "3", a
-// wrong command. This compiler makes every part text first (Handlebars' documented way to extend
-// its compiler: a subclass that is also its own child-block compiler).
-type Compiler = { prototype: Record<string, unknown> } & (new (...args: unknown[]) => object);
-const Base = (hb as unknown as { JavaScriptCompiler: Compiler }).JavaScriptCompiler;
-function TextCompiler(this: object, ...args: unknown[]) {
-  Base.apply(this, args as never);
-}
-TextCompiler.prototype = Object.create(Base.prototype) as Record<string, unknown>;
-TextCompiler.prototype.compiler = TextCompiler;
-TextCompiler.prototype.appendToBuffer = function (this: object, source: unknown, ...rest: unknown[]) {
-  const append = Base.prototype.appendToBuffer as (...a: unknown[]) => unknown;
-  return append.call(this, ['"" + (', source, ')'], ...rest);
-};
-(hb as unknown as { JavaScriptCompiler: unknown }).JavaScriptCompiler = TextCompiler;
+// Values join as text (text-handlebars.ts), as in the runner templates.
+const hb = textHandlebars();
 
 export type TaskTemplate = (vars: Record<string, unknown>, index: number) => string;
 

@@ -1,9 +1,10 @@
 // Render templates/<runner>/<file>.hbs strictly; every value reaches the script through `q`.
 import { readdirSync, readFileSync } from 'node:fs';
-import Handlebars from 'handlebars';
 import { shellQuote } from '../util/shell-quote.js';
+import { textHandlebars } from '../util/text-handlebars.js';
 
-const hb = Handlebars.create();
+// The one rendering environment (values join as text), with the runner templates' helpers.
+const hb = textHandlebars();
 hb.registerHelper('q', (value: unknown) => {
   if (typeof value !== 'string' && typeof value !== 'number')
     throw new Error(`q: expected a string or number, got ${typeof value}`);
@@ -14,6 +15,10 @@ hb.registerHelper('add', (a: number, b: number) => a + b);
 hb.registerHelper('list', (...args: unknown[]) => args.slice(0, -1));
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
+
+/** Compile a runner template's source (strict, no HTML escaping). */
+export const compileTemplate = (source: string): HandlebarsTemplateDelegate =>
+  hb.compile(source, { strict: true, noEscape: true });
 
 export const TEMPLATES_DIR = new URL('../../templates/', import.meta.url);
 
@@ -34,7 +39,7 @@ export function renderTemplate(runner: string, file: string, view: object): stri
   let template = cache.get(key);
   if (!template) {
     const source = readFileSync(new URL(`${key}.hbs`, TEMPLATES_DIR), 'utf8');
-    template = hb.compile(source, { strict: true, noEscape: true });
+    template = compileTemplate(source);
     cache.set(key, template);
   }
   return template(view);

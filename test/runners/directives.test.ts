@@ -69,3 +69,14 @@ describe('gpus and gpus_per_task', () => {
     );
   });
 });
+
+describe('runner templates', () => {
+  it('join values as text, as command templates do ({{a}}{{b}} with 1 and 2 is 12, not 3)', async () => {
+    const { compileTemplate } = await import('../../src/runners/templates.js');
+    const { compileTaskTemplate } = await import('../../src/plan/template.js');
+    expect(compileTemplate('{{a}}{{b}}')({ a: 1, b: 2 })).toBe('12');
+    expect(compileTemplate('{{#each xs}}{{this}}{{../n}}{{/each}}')({ xs: [1, 2], n: 3 })).toBe('1323');
+    expect(compileTemplate('{{q a}}{{q b}}')({ a: 1, b: 2 })).toBe('12');
+    expect(compileTaskTemplate('{{a}}{{b}}', { fastPath: false })({ a: 1, b: 2 }, 0)).toBe('12');
+  });
+});
