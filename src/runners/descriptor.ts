@@ -77,6 +77,8 @@ export interface RunnerCapabilities {
   canSubmit: boolean;
   /** Whether running the entry file runs the partitions on this machine (no scheduler in between). */
   runsLocally: boolean;
+  /** The entry file is only commands, one line per partition (no script, no shebang). */
+  commandList?: boolean;
   /** How a stage waits for the stages it follows, for the runner table. */
   dependencyStyle: string;
 }

@@ -2,6 +2,7 @@
 // page, and one line here.
 export { gnuParallel } from './gnu-parallel-descriptor.js';
 export { kubernetes } from './kubernetes-descriptor.js';
+export { lines } from './lines-descriptor.js';
 export { lsf } from './lsf-descriptor.js';
 export { pbs } from './pbs-descriptor.js';
 export { saturn } from './saturn-descriptor.js';

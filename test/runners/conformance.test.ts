@@ -242,6 +242,16 @@ function unitsOf(files: RenderedFile[]): Unit[] {
         walk(f.path, doc.toJS());
     else if (isBashScript(f) && /run-partition/.test(f.content) && /\bauto\b/.test(f.content))
       units.push({ kind: 'script', file: f.path });
+    // A command list (--runner lines): each line is one partition's shell command.
+    else if (
+      !isBashScript(f) &&
+      f.content
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.includes('run-partition'))
+    )
+      for (const command of f.content.split('\n').filter(Boolean))
+        units.push({ kind: 'shell', file: f.path, command });
   }
   return units;
 }
@@ -307,17 +317,31 @@ const multiStage = CONTEXTS.filter((c) => c.ctx.stages.length > 1 && c.ctx.stage
 describe.each(RUNNERS.map((r) => [r.name, r] as const))('runner %s', (_name, runner) => {
   /** Whether running the entry file runs the partitions here (no scheduler to submit to). */
   const runsHere = runner.capabilities.runsLocally;
+  /** The entry file is only commands, one per partition (--runner lines). */
+  const commandList = runner.capabilities.commandList === true;
   describe.each(CONTEXTS.map((c) => [c.name, c] as const))(
     'context %s',
     (_ctxName, { ctx }: NamedContext) => {
       const render = () => runner.render(contextFor(runner, structuredClone(ctx)));
 
-      it('renders an executable entry file that starts with #!/usr/bin/env bash', () => {
+      itIf(!commandList)('renders an executable entry file that starts with #!/usr/bin/env bash', () => {
         const [entry] = render();
         expect(entry).toBeDefined();
         expect(entry!.content.startsWith('#!/usr/bin/env bash\n')).toBe(true);
         expect(entry!.executable).toBe(true);
       });
+
+      itIf(commandList)(
+        'renders one run-partition command per partition, nothing else, in stage order',
+        () => {
+          const [entry, ...rest] = render();
+          expect(rest).toEqual([]);
+          const lines = entry!.content.split('\n').slice(0, -1);
+          const c = contextFor(runner, ctx);
+          expect(lines).toHaveLength(c.stages.reduce((n, s) => n + s.partitions, 0));
+          for (const line of lines) expect(line).toMatch(/^\S.* run-partition .* \d+ \d+$/);
+        },
+      );
 
       it('renders files with distinct relative paths inside the output directory', () => {
         const paths = render().map((f) => f.path);
@@ -342,7 +366,7 @@ describe.each(RUNNERS.map((r) => [r.name, r] as const))('runner %s', (_name, run
               ).toEqual([]);
             continue;
           }
-          expect(isBashScript(f), `${f.path} is neither a bash script nor YAML`).toBe(true);
+          expect(commandList || isBashScript(f), `${f.path} is neither a bash script nor YAML`).toBe(true);
           const r = spawnSync('bash', ['-n', join(dir, f.path)], { encoding: 'utf8' });
           expect(r.stderr, f.path).toBe('');
           expect(r.status, f.path).toBe(0);

@@ -3,6 +3,12 @@
 # within a stage, GNU parallel runs its 6 partition(s) all at a time. Safe to run again: tasks
 # that already succeeded are skipped. Exit status: 0 when every task succeeded, 1 after the first
 # stage with a failed task (later stages are not run).
+# Sourced (`. run.sh`) rather than run: run in a bash of its own, so that this script's `exit`,
+# `set -euo pipefail` and functions never reach the caller's shell; its exit status is returned.
+if (return 0 2>/dev/null); then
+  bash "${BASH_SOURCE[0]}" "$@"
+  return
+fi
 set -euo pipefail
 
 if ! command -v parallel >/dev/null 2>&1; then

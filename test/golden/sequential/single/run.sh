@@ -3,6 +3,12 @@
 # each stage's 1 partition(s) one after another, on this machine. Safe to run again: tasks that
 # already succeeded are skipped. Exit status: 0 when every task succeeded, 1 after the first stage
 # with a failed task (later stages are not run), 128+n when stopped by signal n.
+# Sourced (`. run.sh`) rather than run: run in a bash of its own, so that this script's `exit`,
+# `set -euo pipefail` and functions never reach the caller's shell; its exit status is returned.
+if (return 0 2>/dev/null); then
+  bash "${BASH_SOURCE[0]}" "$@"
+  return
+fi
 set -euo pipefail
 
 plan=/srv/one.plan
