@@ -311,6 +311,36 @@ Examples:
     )
     .action(lazyOrRemote(() => import('./commands/tasks.js')));
 
+  for (const verb of ['retry', 'rerun'] as const) {
+    const states =
+      verb === 'retry' ? ['failed', 'lost', 'interrupted'] : ['failed', 'lost', 'interrupted', 'succeeded'];
+    const cmd = program
+      .command(verb)
+      .description(
+        verb === 'retry'
+          ? 'make failed, lost or interrupted tasks run again on the next run/submit (journals are kept)'
+          : 'with --force: make tasks run again on the next run/submit, succeeded ones too (journals are kept)',
+      )
+      .argument('<plan>', 'plan directory')
+      .option('--stage <name>', 'only tasks of this stage (repeatable)', collect)
+      .option(
+        '--state <state>',
+        `only tasks in this state (repeatable): ${states.join(', ')} (default: all of these)`,
+        collect,
+      )
+      .option('--id <task-id>', 'only this task (repeatable)', collect);
+    if (verb === 'rerun') cmd.option('--force', 'yes, run succeeded tasks again');
+    cmd
+      .option('--json', 'print what was reset as JSON')
+      .addHelpText(
+        'after',
+        verb === 'retry'
+          ? '\nExamples:\n  $ batchplan retry sweep.plan                       # every failed, lost or interrupted task\n  $ batchplan retry sweep.plan --stage extract --state failed\n  $ batchplan retry sweep.plan --id extract.17 && batchplan run sweep.plan'
+          : '\nExamples:\n  $ batchplan rerun sweep.plan --force --id merge.0   # run a succeeded task again\n  $ batchplan rerun sweep.plan --force --stage merge',
+      )
+      .action(lazy(() => import(verb === 'retry' ? './commands/retry.js' : './commands/rerun.js')));
+  }
+
   program
     .command('logs')
     .description('print a task’s stdout and stderr (of its latest attempt)')

@@ -75,7 +75,7 @@ export default async function run(target: string, opts: Options): Promise<number
           live.update(snapshot());
         },
       });
-      view.succeeded = before + result.succeeded + result.skipped;
+      view.succeeded = before + result.succeeded; // skipped tasks are in `before` already
       view.failed = result.failed;
       view.running = 0;
       if (!live.isTTY) note(summary(result));

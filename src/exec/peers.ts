@@ -44,6 +44,8 @@ export class PeerJournals {
     private readonly range: { start: number; end: number },
     private readonly own: string,
     known: { file: JournalFile; live: boolean }[],
+    /** Range-relative reset times (resets.ts): a success recorded before its task's reset is old. */
+    private readonly resetTimes?: Float64Array,
   ) {
     this.dir = stageStatusDir(planDir, stageIndex);
     for (const { file, live } of known) {
@@ -155,7 +157,7 @@ export class PeerJournals {
   }
 
   private apply(peer: Peer, line: string): void {
-    let rec: { k?: string; i?: number; st?: string };
+    let rec: { k?: string; i?: number; st?: string; t?: number };
     try {
       rec = JSON.parse(line) as typeof rec;
     } catch {
@@ -166,7 +168,8 @@ export class PeerJournals {
     if (rec.k === 's') peer.open.add(rec.i);
     else if (rec.k === 'e' && rec.st === 'succeeded') {
       peer.open.delete(rec.i);
-      this.succeeded.add(rec.i);
+      const reset = this.resetTimes?.[rec.i - this.range.start] ?? 0;
+      if ((rec.t ?? 0) >= reset) this.succeeded.add(rec.i);
     } else if (rec.k === 'e' && rec.st === 'interrupted') peer.open.delete(rec.i);
   }
 }

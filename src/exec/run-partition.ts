@@ -4,7 +4,8 @@ import { basename, join } from 'node:path';
 import { checkedSlice, actualPartitions } from '../plan/partition.js';
 import { findStage, readTasks, type Plan } from '../plan/read.js';
 import type { PlanStage, TaskRecord } from '../plan/model.js';
-import { loadStageStatus } from '../status/load.js';
+import { loadStageStatus, rangeResetTimes } from '../status/load.js';
+import { readResets } from '../status/resets.js';
 import { JournalWriter } from '../status/journal-writer.js';
 import { startAttempt, type AttemptResult, type RunningAttempt } from './attempt.js';
 import { chooseLauncher } from './open-launcher.js';
@@ -92,7 +93,8 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
 
   // Checked before anything runs, so a wrong request fails the same way every time.
   const gpuSets = opts.bindGpus ? slotGpus(env, nprocs) : undefined;
-  const loaded = loadStageStatus(plan.dir, stageIndex, stage.tasks, slice);
+  const resets = readResets(plan.dir);
+  const loaded = loadStageStatus(plan.dir, stageIndex, stage.tasks, slice, resets);
   const prior = loaded.status;
   const records = readTasks(plan, stage, slice.start, slice.end);
   // Copied once, not per task (performance): spreading process.env goes through a getter per
@@ -137,6 +139,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     slice,
     journal.journalPath,
     loaded.journals.map((file, j) => ({ file, live: loaded.live[j]! })),
+    rangeResetTimes(resets, stageIndex, stage.tasks, slice),
   );
   /** Attempts recorded by this run per task (withdrawn ones included), so numbers never repeat. */
   const recorded = new Map<number, number>();

@@ -7,6 +7,7 @@ import type { EndRecord } from '../status/journal-schema.js';
 import { readJournal, writerAlive, listJournals, type JournalFile } from '../status/journal-reader.js';
 import type { LoadedStageStatus } from '../status/load.js';
 import { summarize } from '../status/plan-status.js';
+import { readResets, stageResetTimes, type ResetMarker } from '../status/resets.js';
 import { endRecordsOf, readLog } from '../status/task-history.js';
 import { getRunner } from '../runners/registry.js';
 import { overlayScheduler, type StageWithJobs } from '../submit/overlay.js';
@@ -90,7 +91,8 @@ export async function collectReport(
   const plan = readPlan(planDir);
   const now = opts.now ?? Date.now();
   const attempts = new Attempts();
-  const loaded = plan.file.stages.map((s, k) => foldStage(plan, k, s.tasks, attempts, now));
+  const resets = readResets(plan.dir);
+  const loaded = plan.file.stages.map((s, k) => foldStage(plan, k, s.tasks, attempts, now, resets));
   let stages: StageWithJobs[] = summarize(plan, loaded);
   const jobs = await schedulerJobs(plan, opts.transport ?? localTransport);
   if (jobs?.state) stages = overlayScheduler(plan, loaded, stages, jobs.state);
@@ -115,8 +117,10 @@ function foldStage(
   taskCount: number,
   attempts: Attempts,
   now: number,
+  resets: readonly ResetMarker[],
 ): LoadedStageStatus {
   const status = new StageStatus(taskCount);
+  status.setResets(stageResetTimes(resets, stageIndex, taskCount));
   const journals = listJournals(plan.dir, stageIndex).sort((a, b) => a.mtimeMs - b.mtimeMs);
   const first = attempts.length;
   // Attempt numbers of the collected attempts, to tell a failure that was retried from a final one.

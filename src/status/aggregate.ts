@@ -3,6 +3,7 @@
 //
 // Rules: a success is final (two copies of a partition cannot undo it); otherwise the latest event
 // wins. A task whose latest event is a start is running while its writer is alive and lost after.
+// Records older than the task's reset (retry, rerun: resets.ts) count as attempts and nothing else.
 import type { JournalRecord } from './journal-schema.js';
 
 export const TASK_STATES = ['pending', 'running', 'lost', 'interrupted', 'succeeded', 'failed'] as const;
@@ -46,6 +47,8 @@ export class StageStatus {
   // of `tasks --state failed` on a million recorded tasks).
   private readonly signals = new Map<number, string>();
   private readonly timedOut = new Set<number>();
+  /** Per task, the time of its newest reset (resets.ts): older records count only as attempts. */
+  private resetT: Float64Array | undefined;
 
   /** Tracks tasks [offset, offset + count) of a stage. */
   constructor(
@@ -60,6 +63,11 @@ export class StageStatus {
     this.rc = new Int32Array(count).fill(NO_RC);
     this.dur = new Float64Array(count);
     this.src = new Int32Array(count).fill(-1);
+  }
+
+  /** Honour reset markers; call before any journal is folded in. */
+  setResets(times: Float64Array | undefined): void {
+    this.resetT = times;
   }
 
   /** Register a journal; returns the callback that folds its records in. */
@@ -79,6 +87,7 @@ export class StageStatus {
     const i = rec.i - this.offset;
     if (i < 0 || i >= this.count) return;
     if (rec.a > this.attempts[i]!) this.attempts[i] = rec.a;
+    if (this.resetT && rec.t < this.resetT[i]!) return;
     if (this.code[i] === SUCCEEDED || rec.t < this.lastT[i]!) return;
     this.lastT[i] = rec.t;
     this.src[i] = j;

@@ -1,5 +1,6 @@
 // Read every journal of a stage (or those overlapping a range) and fold them into a StageStatus.
 import { StageStatus } from './aggregate.js';
+import { readResets, stageResetTimes, type ResetMarker } from './resets.js';
 import { listJournals, readJournal, writerAlive, type JournalFile } from './journal-reader.js';
 
 export interface LoadedStageStatus {
@@ -20,8 +21,10 @@ export function loadStageStatus(
   stageIndex: number,
   taskCount: number,
   range: { start: number; end: number } = { start: 0, end: taskCount },
+  resets: readonly ResetMarker[] = readResets(planDir),
 ): Required<LoadedStageStatus> {
   const status = new StageStatus(range.end - range.start, range.start);
+  status.setResets(rangeResetTimes(resets, stageIndex, taskCount, range));
   const journals = listJournals(planDir, stageIndex, range).sort((a, b) => a.mtimeMs - b.mtimeMs);
   const now = Date.now();
   let skipped = 0;
@@ -38,4 +41,14 @@ export function loadStageStatus(
     damaged += parsed.damaged;
   });
   return { status, journals, skipped, damaged, live, closed };
+}
+
+/** Reset times for tasks [start, end) of a stage, indexed from start. */
+export function rangeResetTimes(
+  resets: readonly ResetMarker[],
+  stageIndex: number,
+  taskCount: number,
+  range: { start: number; end: number },
+): Float64Array | undefined {
+  return stageResetTimes(resets, stageIndex, taskCount)?.subarray(range.start, range.end);
 }

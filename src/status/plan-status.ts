@@ -2,6 +2,7 @@
 import type { Plan } from '../plan/read.js';
 import type { TaskState } from './aggregate.js';
 import { loadStageStatus, type LoadedStageStatus } from './load.js';
+import { readResets } from './resets.js';
 
 export interface StageSummary extends Record<TaskState, number> {
   name: string;
@@ -11,7 +12,8 @@ export interface StageSummary extends Record<TaskState, number> {
 }
 
 export function loadPlanStatus(plan: Plan): LoadedStageStatus[] {
-  return plan.file.stages.map((s, k) => loadStageStatus(plan.dir, k, s.tasks));
+  const resets = readResets(plan.dir);
+  return plan.file.stages.map((s, k) => loadStageStatus(plan.dir, k, s.tasks, undefined, resets));
 }
 
 export function summarize(plan: Plan, loaded: LoadedStageStatus[]): StageSummary[] {
