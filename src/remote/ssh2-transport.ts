@@ -83,6 +83,8 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
 
   /** Open the connection, through every ProxyJump hop. Errors are typed and say what to do. */
   override async connect(): Promise<void> {
+    for (const c of this.clients) c.end(); // what is left of a connection that dropped
+    this.clients = [];
     const hops = this.cfg.proxyJump.map((h) => resolveHost(parseDestination(h)));
     let sock: ClientChannel | undefined;
     const clients: Client[] = [];
@@ -151,8 +153,15 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
       authHandler: this.authMethods(cfg, tried) as never,
     };
     return new Promise<Client>((resolve, reject) => {
-      c.once('ready', () => resolve(c));
-      c.once('error', (err: Error & { level?: string; code?: string }) => {
+      let ready = false;
+      c.once('ready', () => {
+        ready = true;
+        resolve(c);
+      });
+      // After 'ready' an error (a reset, a keepalive timeout) is followed by 'close', which is
+      // what marks the connection down; without a listener it would crash the process.
+      c.on('error', (err: Error & { level?: string; code?: string }) => {
+        if (ready) return;
         c.end();
         reject(this.mapError(err, cfg, where, verdict, tried, isJump));
       });
@@ -274,6 +283,8 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
   }
 
   protected markDown(): void {
+    for (const c of this.clients) c.end(); // the jump hops of a dead connection too
+    this.clients = [];
     this.client = undefined;
     this.sftpP = undefined;
   }

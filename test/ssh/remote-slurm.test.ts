@@ -2,7 +2,7 @@
 // with the system ssh (--ssh openssh). Plan here, submit, wait, find the failure with tasks and
 // logs, fix, resubmit; cancel. Then a connection that drops during `wait`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliAwait, processGone, scratch } from '../helpers.js';
@@ -150,12 +150,13 @@ describe.runIf(up)('a connection that drops during wait', () => {
     throw new Error('the test sshd did not start');
   };
   /** Stop the listener and every session it forked (by their pids): the client's connection drops. */
-  const drop = () => {
-    const pid = sshd!.pid!;
-    const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+  const sessions = () =>
+    spawnSync('ps', ['-o', 'pid=', '--ppid', String(sshd!.pid!)], { encoding: 'utf8' })
       .stdout.split('\n')
       .map((s) => Number(s.trim()))
       .filter(Boolean);
+  const drop = () => {
+    const children = sessions();
     sshd!.kill('SIGKILL');
     for (const c of children) process.kill(c, 'SIGKILL');
     return children;
@@ -192,6 +193,48 @@ describe.runIf(up)('a connection that drops during wait', () => {
     expect(w.stderr).toContain('reconnected to root@hdrop:2298');
     expect(w.code).toBe(0);
     expect(w.stdout).toMatch(/overall: 1\/1 succeeded/);
+    drop();
+  });
+
+  it('during submit: the error says it may have completed; the record tells what was; submit again submits nothing twice', async () => {
+    await start();
+    // Three seconds before each remote batchplan starts, so that the drop falls inside the submit.
+    const slowBp = `sleep 3; ${REMOTE_BATCHPLAN}`;
+    const args = ['--remote', 'hdrop', '--remote-dir', dir, '--remote-batchplan', slowBp];
+    const env = sshEnv(config, { BATCHPLAN_SSH_BACKOFF: '1,1,1,1,1' });
+    const plan = 'drop-submit.plan';
+    const long = join(dir, 'long.yaml');
+    writeFileSync(long, 'stages:\n  - name: s\n    tasks:\n      - { id: z, cmd: "sleep 30" }\n');
+    expect((await cliAwait(['plan', long, '-o', plan, ...args], { env })).code).toBe(0);
+    const submitting = cliAwait(['submit', plan, '1', '--runner', 'slurm', '--time', '5:00', ...args], {
+      env,
+    });
+    // Once its session is up, a second in: the remote shell is sleeping before the version check
+    // or the submit (the drop does not stop it: sshd sends no SIGHUP to a session without a tty).
+    for (let i = 0; i < 100 && sessions().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1000));
+    drop();
+    const s = await submitting;
+    expect(s.code).toBe(16);
+    expect(s.stderr).toMatch(/dropped while running .*may or may not have completed there/s);
+    await start();
+    // The remote submit went on without us: its record names its one job.
+    const records = join(dir, plan, 'submissions');
+    for (let i = 0; i < 50 && !(existsSync(records) && readdirSync(records).length); i++)
+      await new Promise((r) => setTimeout(r, 200));
+    const [record] = readdirSync(records);
+    const jobIds = (JSON.parse(readFileSync(join(records, record!), 'utf8')) as { jobIds: string[] }).jobIds;
+    expect(jobIds).toHaveLength(1);
+    const quick = ['--remote', 'hdrop', '--remote-dir', dir, '--remote-batchplan', REMOTE_BATCHPLAN];
+    const again = await cliAwait(['submit', plan, '1', '--runner', 'slurm', '--time', '5:00', ...quick], {
+      env,
+    });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`already has jobs queued or running (${jobIds[0]})`);
+    expect(readdirSync(records)).toHaveLength(1);
+    expect(JSON.parse((await cliAwait(['cancel', plan, '--json', ...quick], { env })).stdout)).toEqual({
+      cancelled: jobIds,
+    });
     drop();
   });
 });
