@@ -6,9 +6,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 export const RUN_ENV = 'BATCHPLAN_RUN';
 
-/** Pids (not ours) whose environment holds BATCHPLAN_RUN=<one of runs>. Linux only; else none. */
-export function findLeftovers(runs: string[]): number[] {
+/**
+ * Pids (not ours) whose environment holds BATCHPLAN_RUN=<one of runs> (and every one of `also`,
+ * `KEY=value` strings). Linux only; else none.
+ */
+export function findLeftovers(runs: string[], also: string[] = []): number[] {
   if (runs.length === 0) return [];
+  const extra = also.map((a) => Buffer.from(`\0${a}\0`));
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -26,7 +30,11 @@ export function findLeftovers(runs: string[]): number[] {
     } catch {
       continue; // gone, or another user's
     }
-    if (needles.some((n) => env.indexOf(n) === 0 || env.indexOf(Buffer.concat([Buffer.of(0), n])) >= 0))
+    const padded = Buffer.concat([Buffer.of(0), env]);
+    if (
+      needles.some((n) => padded.indexOf(Buffer.concat([Buffer.of(0), n])) >= 0) &&
+      extra.every((x) => padded.indexOf(x) >= 0)
+    )
       found.push(pid);
   }
   return found;
@@ -58,8 +66,8 @@ function signal(pids: number[], sig: NodeJS.Signals): void {
  * Stop what the dead runs left; resolves with how many processes were found. Waits at most
  * `graceMs` after SIGTERM, then SIGKILLs what is left and waits for it to go.
  */
-export async function stopLeftovers(runs: string[], graceMs: number): Promise<number> {
-  const first = findLeftovers(runs);
+export async function stopLeftovers(runs: string[], graceMs: number, also: string[] = []): Promise<number> {
+  const first = findLeftovers(runs, also);
   if (first.length === 0) return 0;
   signal(first, 'SIGTERM');
   signal(first, 'SIGCONT'); // a stopped process cannot act on SIGTERM
@@ -67,12 +75,12 @@ export async function stopLeftovers(runs: string[], graceMs: number): Promise<nu
   let left = first;
   while (left.length > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
-    left = findLeftovers(runs);
+    left = findLeftovers(runs, also);
   }
   for (let i = 0; left.length > 0 && i < 40; i++) {
     signal(left, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 50));
-    left = findLeftovers(runs);
+    left = findLeftovers(runs, also);
   }
   return first.length;
 }

@@ -219,6 +219,13 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       progress.running++;
       let res = await run.done;
       running.delete(run);
+      // A timed-out or stopped task may have left processes outside its process group (setsid
+      // daemons): those that kept its environment are found and stopped too.
+      if (res.timedOut || res.state === 'interrupted')
+        await stopLeftovers([stageEnv[RUN_ENV]!], graceMs, [
+          `BATCHPLAN_TASK_ID=${rec.id}`,
+          `BATCHPLAN_ATTEMPT=${a}`,
+        ]);
       if (extra?.ended) res = withHookFailure(res, await extra.ended(res));
       progress.running--;
       if (res.startError && RESOURCE_ERRORS.has(res.startError)) {

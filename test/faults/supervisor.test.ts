@@ -135,3 +135,23 @@ describe('the writer of a journal on this host', () => {
     expect(writerAlive(file!)).toBe(false);
   });
 });
+
+describe('a daemon a task started with setsid', () => {
+  it('is stopped with the task when the task times out (found by its environment)', () => {
+    const pidFile = join(dir, 'daemon.pid');
+    const plan = makePlan(dir, 'daemon', {
+      stages: [
+        {
+          name: 's',
+          timeout: '1s',
+          tasks: [{ cmd: `setsid sleep 60 < /dev/null > /dev/null 2>&1 & echo $! > '${pidFile}'; sleep 60` }],
+        },
+      ],
+    });
+    const r = cli(['run-partition', plan, 's', '1', '0', '--grace', '1']);
+    expect(r.code).toBe(1);
+    const daemon = Number(lines(pidFile)[0]);
+    expect(daemon).toBeGreaterThan(0);
+    expect(processGone(daemon)).toBe(true);
+  });
+});
