@@ -7,6 +7,7 @@ import type { ResourceKey, RunnerDescriptor } from './runners/descriptor.js';
 import { declaredFlags, optionKey, RESOURCE_FLAGS } from './runners/flags.js';
 import { RUNNERS } from './runners/registry.js';
 import { VERSION } from './version.js';
+import { checkUnknownOptions } from './commands/usage-check.js';
 
 type Action = (...args: never[]) => Promise<number | void>;
 
@@ -118,6 +119,10 @@ export function buildProgram(): Command {
     )
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    // Commander's own usage errors carry the code like every other error.
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s.replace(/^error: /, 'batchplan: error [E_USAGE]: ')),
+    })
     .exitOverride()
     .addHelpText(
       'after',
@@ -426,7 +431,9 @@ export async function main(argv: string[]): Promise<void> {
         `batchplan here is version ${VERSION}; the batchplan that called it over SSH is ${expected}, and both must be the same`,
         'Install the caller’s version here: run `batchplan remote setup <this host>` on the calling machine.',
       );
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    checkUnknownOptions(program, argv);
+    await program.parseAsync(argv);
   } catch (err) {
     process.exitCode = report(err);
   }

@@ -15,7 +15,7 @@ import {
 } from './model.js';
 import { outputPath } from '../runners/saturn-output.js';
 import { compileResources } from './resources.js';
-import { compileTaskTemplate } from './template.js';
+import { compileTaskTemplate, describeTemplateError } from './template.js';
 import { topologicalOrder } from './toposort.js';
 
 export interface CompiledStage {
@@ -306,7 +306,7 @@ function templateTasks(
     key = 'output';
     outOf = stage.output === undefined ? undefined : compileTaskTemplate(stage.output);
   } catch (err) {
-    issues.add([...at, key], `not a valid template: ${firstLine(err)}`);
+    issues.add([...at, key], `not a valid template: ${describeTemplateError(err)}`);
     return undefined;
   }
   const name = stage.name;
@@ -328,7 +328,7 @@ function templateTasks(
       } catch (err) {
         issues.add(
           [...at, 'params', k],
-          `the template uses a variable this entry does not define: ${firstLine(err)}`,
+          `the template uses a variable this entry does not define: ${describeTemplateError(err, Object.keys(vars))}`,
         );
         break; // One is enough to say what is wrong; a million would drown it.
       }
@@ -354,7 +354,10 @@ function templateTasks(
   } catch (err) {
     issues.add(
       [...at, 'template'],
-      `the template uses a variable the matrix does not define: ${firstLine(err)} (matrix keys: ${axes.map((a) => a.key).join(', ')})`,
+      `the template uses a variable the matrix does not define: ${describeTemplateError(
+        err,
+        axes.map((a) => a.key),
+      )}`,
     );
     return undefined;
   }
@@ -420,8 +423,4 @@ function matrixVars(axes: Axis[], k: number): Record<string, unknown> {
     k = Math.floor(k / axis.values.length);
   }
   return vars;
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 }

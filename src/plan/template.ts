@@ -1,5 +1,6 @@
 // Handlebars command templates for parameter sweeps. Values are inserted as written (noEscape);
 // `{{q value}}` shell-quotes one. Strict: a variable the params or matrix do not define throws.
+import { didYouMean } from '../util/did-you-mean.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { textHandlebars } from '../util/text-handlebars.js';
 
@@ -105,4 +106,36 @@ function plainTemplate(parts: Part[], handlebars: TaskTemplate): TaskTemplate {
     }
     return out;
   };
+}
+
+/**
+ * A template error as one line that says what and where. Handlebars' own messages are multi-line
+ * (a parse error) or print the variables as `[object Object]` (strict mode); `defined` are the
+ * names the task has, for a did-you-mean.
+ */
+export function describeTemplateError(err: unknown, defined?: string[]): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const undef = /^"(.+)" not defined in .* - (\d+):(\d+)$/.exec(message);
+  if (undef) {
+    const [, name, line, col] = undef;
+    const hint = defined ? didYouMean(name!, defined).replace(/^ \((.*)\)$/, '$1') : '';
+    const have = defined ? `it defines: ${defined.length ? defined.join(', ') : 'nothing'}` : '';
+    const notes = [hint, have].filter(Boolean).join(' ');
+    return `{{${name}}} at line ${line}, column ${Number(col) + 1}${notes ? ` (${notes})` : ''}`;
+  }
+  const parse = /^Parse error on line (\d+):\n(.*)\n(-*)\^\n(.*)$/s.exec(message);
+  if (parse) {
+    const [, line, near, dashes, expecting] = parse;
+    const got = /got '([^']+)'/.exec(expecting!)?.[1];
+    const what =
+      got === 'EOF'
+        ? 'the template ends inside a {{…}} or a block'
+        : got === 'INVALID'
+          ? 'an unclosed {{ or a character that cannot be there'
+          : got
+            ? `unexpected ${got}`
+            : expecting;
+    return `parse error on line ${line}, column ${dashes!.length + 1}: ${what} (near ${JSON.stringify(near)}); check that every {{ has its }} and every {{#block}} its {{/block}}`;
+  }
+  return message.split('\n').join(' ');
 }

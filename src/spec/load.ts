@@ -9,6 +9,8 @@ import type { z } from 'zod';
 import { BatchplanError, SpecError } from '../errors.js';
 import { saturnBatchSchema, specSchema, type Spec } from './schema.js';
 import { formatPath, SpecSource, type DocPath } from './source.js';
+import { keyNames } from './key-names.js';
+import { didYouMean } from '../util/did-you-mean.js';
 import { commandsToSpec, saturnToSpec, type SaturnInputOptions } from './forms.js';
 
 export type SpecFormat = 'spec' | 'commands' | 'saturn';
@@ -178,17 +180,26 @@ function validate<T>(schema: z.ZodType<T>, data: unknown, source: SpecSource): T
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     // Point at the unknown key itself, not its object.
     const at = keys.length === 1 ? [...path, keys[0]!] : path;
-    return { location: source.locate(at), message: describeIssue(issue, valueAt(data, path)) };
+    return { location: source.locate(at), message: describeIssue(issue, valueAt(data, path), schema) };
   });
   throw new SpecError('E_SPEC_INVALID', issues);
 }
 
-function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
-  if (issue.code === 'unrecognized_keys')
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+function describeIssue(issue: z.core.$ZodIssue, value: unknown, schema: z.ZodType): string {
+  if (issue.code === 'unrecognized_keys') {
+    const known = keyNames(schema);
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'${didYouMean(k, known)}`).join(', ')}`;
+  }
   // zod does not report the input by default, so look the value up: absent means missing.
   if (issue.code === 'invalid_type' && value === undefined)
     return `missing required key (expected ${issue.expected})`;
+  // YAML reads an unquoted true, no, null or 3.10 as a boolean, null or number, not as text.
+  if (
+    issue.code === 'invalid_type' &&
+    issue.expected === 'string' &&
+    (value === null || typeof value === 'boolean' || typeof value === 'number')
+  )
+    return `expected a string, got the ${value === null ? 'value' : typeof value} ${String(value)}; quote it ("${String(value)}") if it is meant as text (YAML reads an unquoted true, no, null or number as such)`;
   return issue.message;
 }
 

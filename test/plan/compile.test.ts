@@ -541,8 +541,8 @@ describe('matrix', () => {
     expect(err.code).toBe('E_SPEC_INVALID');
     expect(err.issues).toHaveLength(1);
     expect(err.issues[0]!.location).toEqual({ file, path: 'stages[0].template', line: 3 });
-    expect(err.issues[0]!.message).toContain('"y"');
-    expect(err.issues[0]!.message).toContain('matrix keys: x');
+    expect(err.issues[0]!.message).toContain('{{y}} at line 1, column 13');
+    expect(err.issues[0]!.message).toContain('it defines: x');
   });
 
   it('so is a variable the matrix lacks inside {{q …}}', () => {
@@ -597,7 +597,8 @@ describe('params', () => {
       path: 'stages[1].params[2]',
       line: lineOf(text, '{x: 3}'),
     });
-    expect(err.issues[0]!.message).toContain('"y"');
+    expect(err.issues[0]!.message).toContain('{{y}} at line 1, column 13');
+    expect(err.issues[0]!.message).not.toContain('[object Object]');
   });
 
   it('an entry without a variable used in {{q …}} is an error too, not the word "undefined"', () => {
@@ -734,7 +735,9 @@ describe('templates', () => {
 `;
     const { err } = compileError(text);
     const byPath = new Map(err.issues.map((i) => [i.location.path, i]));
-    expect(byPath.get('stages[0].template')?.message).toMatch(/^not a valid template: Parse error/);
+    expect(byPath.get('stages[0].template')?.message).toMatch(
+      /^not a valid template: parse error on line 1, column \d+: /,
+    );
     expect(byPath.get('stages[0].template')?.location.line).toBe(3);
     expect(byPath.get('stages[1].output')?.message).toMatch(/^not a valid template/);
     expect(err.issues).toHaveLength(2);

@@ -151,7 +151,7 @@ describe('invalid specs: file, path and line', () => {
     expect([...byPath.keys()].sort()).toEqual(['stages[1].after[1]', 'stages[1].retries']);
     const after = byPath.get('stages[1].after[1]')!;
     expect(after.location.line).toBe(lineOf(text, 'after:'));
-    expect(after.message).toMatch(/expected string/);
+    expect(after.message).toMatch(/expected a string/);
     expect(after.message).not.toMatch(/missing/);
     const retries = byPath.get('stages[1].retries')!;
     expect(retries.location.line).toBe(lineOf(text, 'retries:'));
@@ -167,7 +167,7 @@ describe('invalid specs: file, path and line', () => {
     const err = loadError(write('cmd-number.yaml', text));
     expect(err.issues[0]!.location.path).toBe('stages[0].tasks[2].cmd');
     expect(err.issues[0]!.location.line).toBe(6);
-    expect(err.issues[0]!.message).toMatch(/expected string, received number/);
+    expect(err.issues[0]!.message).toMatch(/expected a string, got the number 3; quote it \("3"\)/);
   });
 
   it('a missing required key names its path and the line of the object that lacks it', () => {
