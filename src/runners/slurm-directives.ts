@@ -1,5 +1,6 @@
 // Resources -> sbatch options, in one fixed order. Values are shell-quoted: sbatch reads #SBATCH
 // lines with shell-like quoting (checked on Slurm 22.05: single quotes, double quotes and '\'' all work).
+import { BatchplanError } from '../errors.js';
 import type { Resources } from '../plan/model.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { argsDirective, partitionGpus } from './directives.js';
@@ -36,8 +37,18 @@ export function resourceOptions(r: Resources): string[] {
   ];
 }
 
-/** Slurm expands %A, %a, %j … in --output; a literal % in the plan path must be doubled. */
+/**
+ * Slurm expands %A, %a, %j … in --output; a literal % in the plan path must be doubled. A backslash
+ * turns every expansion off (and cannot be escaped), so every array element would fail to launch:
+ * refused.
+ */
 export function outputPattern(planDir: string, file: string): string {
+  if (planDir.includes('\\'))
+    throw new BatchplanError(
+      'E_USAGE',
+      `the plan path ${planDir} has a backslash, which Slurm reads in --output as "no replacement": every array element would fail`,
+      'Move or re-plan the plan to a path without a backslash.',
+    );
   return shellQuote(`${planDir.replace(/%/g, '%%')}/${JOBS_DIR}/${file}`);
 }
 

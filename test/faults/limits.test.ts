@@ -240,3 +240,16 @@ describe('bytes no command may hold', () => {
     expect(s.code).toBe(0);
   });
 });
+
+describe('hostile plan paths for schedulers', () => {
+  it('Slurm: a plan path with a backslash is refused at generate-script (sbatch would fail every element)', () => {
+    const parent = join(dir, 'back\\slash');
+    mkdirSync(parent);
+    const plan = makePlan(parent, 'p', { stages: [{ name: 's', tasks: [{ cmd: 'true' }] }] });
+    const r = cli(['generate-script', plan, '1', '--runner', 'slurm']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('has a backslash');
+    // The same path is fine where no output pattern is involved.
+    expect(cli(['generate-script', plan, '1', '--runner', 'sequential']).code).toBe(0);
+  });
+});
