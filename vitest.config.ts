@@ -32,6 +32,8 @@ export default defineConfig({
     maxWorkers: 2,
     // Fails the run when a test leaves files in the checkout.
     globalSetup: ['test/setup/clean-tree.ts'],
+    // Lets vitest's RPC replies in between synchronous tests (see the file).
+    setupFiles: ['test/setup/yield-between-tests.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ENGINE_SUITES } },
       {
