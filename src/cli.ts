@@ -191,7 +191,9 @@ Examples:
   runnerFlags(
     program
       .command('submit')
-      .description('render the scripts into the plan directory and submit them to the scheduler')
+      .description(
+        'render the scripts into the plan directory and submit the stages that have work left (none: "nothing to do")',
+      )
       .argument('<plan>', 'plan directory')
       .argument('<N>', 'partitions per stage')
       .option('--dry-run', 'print what would be submitted; submit and write nothing')
@@ -207,7 +209,8 @@ Examples:
 Examples:
   $ batchplan submit plan/ 64 --runner slurm --time 2:00:00 --cpus-per-task 8 --account m1234
   $ batchplan submit plan/ 64 --runner slurm --layout allocation --max-running 8 --dry-run
-  $ batchplan submit plan/ 8 --runner slurm --wait          # live progress until the jobs end`,
+  $ batchplan submit plan/ 8 --runner slurm --wait          # live progress until the jobs end
+  $ batchplan retry plan/ && batchplan submit plan/ 8 --runner slurm   # only stages with work left`,
     )
     .action(lazyOrRemote(() => import('./commands/submit.js')));
 

@@ -13,17 +13,25 @@ interface Options extends RunnerFlags {
 
 export default async function submit(planDir: string, nArg: string, opts: Options): Promise<number> {
   const r = await submitLib(planDir, nArg, opts, { dryRun: opts.dryRun, force: opts.force });
+  if ('nothingToDo' in r) {
+    if (opts.json) printJson({ nothingToDo: true, dryRun: r.dryRun, stages: r.stages, jobIds: [] });
+    else note(`nothing to do: every task of ${planDir} has succeeded; nothing was submitted`);
+    return 0;
+  }
+  if (r.skipped.length && !opts.json)
+    note(`not submitting stage ${r.skipped.join(', ')}: every task of it has succeeded`);
   if (r.dryRun) {
-    if (opts.json) printJson({ dryRun: true, dir: r.dir, files: r.files, commands: r.commands });
+    if (opts.json)
+      printJson({ dryRun: true, dir: r.dir, files: r.files, commands: r.commands, skipped: r.skipped });
     else {
       process.stdout.write(`# would write ${r.files.length} file(s) to ${r.dir}: ${r.files.join(', ')}\n`);
       for (const a of r.commands) process.stdout.write(a.map(shellQuote).join(' ') + '\n');
     }
     return 0;
   }
-  const { runner, n, stages, jobIds, scripts, record } = r;
+  const { runner, n, stages, jobIds, scripts, record, skipped } = r;
   // With --wait, --json is the final status (one JSON document on stdout), as `wait --json`.
-  if (opts.json && !opts.wait) printJson({ runner, n, stages, jobIds, scripts, record });
+  if (opts.json && !opts.wait) printJson({ runner, n, stages, jobIds, scripts, record, skipped });
   else
     note(
       `submitted ${jobIds.length} job(s) (${jobIds.join(', ')}) for ${stages.map((s) => `${s.name}: ${s.partitions} partition(s)`).join(', ')}; scripts in ${scripts}`,

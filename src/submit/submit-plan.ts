@@ -9,7 +9,9 @@ import type { RunnerFlags } from '../commands/runner-flags.js';
 import { stampNow } from './record.js';
 import { activeJobIds, querySubmission } from './scheduler-state.js';
 import { submissionsOf } from './submissions.js';
-import { submissionArgv, submitPlan } from './submit.js';
+import { keptSubmissions, submissionArgv, submitPlan } from './submit.js';
+import { readPlan } from '../plan/read.js';
+import { loadPlanStatus, summarize } from '../status/plan-status.js';
 import { localTransport, type Transport } from './transport.js';
 
 export interface SubmitOptions {
@@ -21,7 +23,7 @@ export interface SubmitOptions {
 }
 
 export type SubmitOutcome =
-  | { dryRun: true; dir: string; files: string[]; commands: string[][] }
+  | { dryRun: true; dir: string; files: string[]; commands: string[][]; skipped: string[] }
   | {
       dryRun: false;
       runner: string;
@@ -30,7 +32,10 @@ export type SubmitOutcome =
       jobIds: string[];
       scripts: string;
       record: string;
-    };
+      /** Stages not submitted: every task of theirs has succeeded. */
+      skipped: string[];
+    }
+  | { dryRun: boolean; nothingToDo: true; stages: { name: string; tasks: number }[] };
 
 export async function submit(
   planDir: string,
@@ -46,6 +51,19 @@ export async function submit(
       `runner '${runner.name}' cannot submit`,
       'Use generate-script and run the script yourself.',
     );
+
+  // Only what is left: a stage whose tasks all succeeded is not submitted, and the arrays of its
+  // dependants do not wait for it; a finished plan submits nothing.
+  const plan = readPlan(ctx.planDir);
+  const left = summarize(plan, loadPlanStatus(plan)).map((s) => s.total - s.succeeded);
+  const skipped = plan.file.stages.filter((_, k) => left[k] === 0).map((s) => s.name);
+  if (left.every((n) => n === 0))
+    return {
+      dryRun: !!opts.dryRun,
+      nothingToDo: true,
+      stages: plan.file.stages.map((s) => ({ name: s.name, tasks: s.tasks })),
+    };
+  const keep = (k: number) => left[k]! > 0;
 
   if (!opts.dryRun) {
     for (const command of scheduler.commands)
@@ -81,18 +99,21 @@ export async function submit(
   const files = runner.render(ctx);
   const dir = join(ctx.planDir, 'scripts', `${stampNow()}-${runner.name}`);
   if (opts.dryRun) {
-    const commands = submissionArgv(runner, ctx, runner.submissions(ctx), dir, []);
-    return { dryRun: true, dir, files: files.map((f) => f.path), commands };
+    const commands = submissionArgv(runner, ctx, keptSubmissions(runner, ctx, keep), dir, []);
+    return { dryRun: true, dir, files: files.map((f) => f.path), commands, skipped };
   }
   writeRendered(dir, files);
-  const result = await submitPlan(transport, runner, ctx, dir);
+  const result = await submitPlan(transport, runner, ctx, dir, keep);
   return {
     dryRun: false,
     runner: runner.name,
     n: ctx.n,
-    stages: ctx.stages.map(({ name, tasks, partitions }) => ({ name, tasks, partitions })),
+    stages: ctx.stages
+      .filter((s) => keep(s.index))
+      .map(({ name, tasks, partitions }) => ({ name, tasks, partitions })),
     jobIds: result.jobIds,
     scripts: dir,
     record: result.record,
+    skipped,
   };
 }

@@ -37,14 +37,26 @@ export function submissionArgv(
   });
 }
 
+/** The runner's submissions, less the arrays of stages not kept (an allocation job is always kept). */
+export function keptSubmissions(
+  runner: Runner,
+  ctx: RenderContext,
+  keep?: (stageIndex: number) => boolean,
+): ArraySubmission[] {
+  const subs = runner.submissions!(ctx);
+  return keep ? subs.filter((s) => s.stageIndex < 0 || keep(s.stageIndex)) : subs;
+}
+
 export async function submitPlan(
   transport: Transport,
   runner: Runner,
   ctx: RenderContext,
   dir: string,
+  /** Stages to submit (those with work left); every array when not given. */
+  keep?: (stageIndex: number) => boolean,
 ): Promise<SubmitResult> {
   const scheduler = runner.scheduler!;
-  const subs = runner.submissions!(ctx);
+  const subs = keptSubmissions(runner, ctx, keep);
   mkdirSync(join(ctx.planDir, JOBS_DIR), { recursive: true });
   const ids: string[] = [];
   for (const [k, sub] of subs.entries()) {
