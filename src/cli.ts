@@ -142,7 +142,10 @@ Walkthrough:
     )
     .argument('<spec>', "spec file; '-' reads commands from stdin")
     .requiredOption('-o, --output <dir>', 'plan directory to create')
-    .option('--force', 'replace an existing plan directory')
+    .option(
+      '--force',
+      'replace an existing plan directory (refused while jobs it submitted are queued or running)',
+    )
     .addOption(
       new Option('--format <format>', 'input form (default: from the file extension)').choices([
         'spec',
@@ -159,7 +162,7 @@ Walkthrough:
     .option('--max-tasks <n>', 'refuse a plan of more tasks than this (default: 10,000,000)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ batchplan plan sweep.yaml -o sweep.plan\n  $ seq 100 | sed "s/^/echo /" | batchplan plan - -o echo.plan\n  $ batchplan plan batch.yaml -o batch.plan --skip-failures --max-jobs 500   # a Saturn batch file',
+      '\nExamples:\n  $ batchplan plan sweep.yaml -o sweep.plan\n  $ seq 100 | sed "s/^/echo /" | batchplan plan - -o echo.plan\n  $ batchplan plan batch.yaml -o batch.plan --skip-failures --max-jobs 500   # a Saturn batch file\n  $ batchplan cancel sweep.plan && batchplan plan sweep.yaml -o sweep.plan --force   # replace a submitted plan',
     )
     .action(lazyOrRemote(() => import('./commands/plan.js')));
 

@@ -63,4 +63,20 @@ describe.runIf(available)('slurm: submit only what is left', () => {
     expect(third.jobIds).toHaveLength(1);
     expect((await waitFor(plan)).code).toBe(0);
   }, 120_000);
+
+  it('plan --force over a plan with queued or running jobs is refused, naming them; after cancel it works', async () => {
+    const spec = 'stages: [{name: s, template: "sleep 30", matrix: {k: {range: [0, 2]}}}]\n';
+    const plan = makePlan('busy', spec);
+    const sub = submit(plan, 1);
+    const r = cli(['plan', join(dir, 'busy.yaml'), '-o', plan, '--force']);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain(`has jobs queued or running (slurm job ${sub.jobIds[0]})`);
+    expect(r.stderr).toMatch(/batchplan cancel .*busy\.plan/);
+    // Nothing was replaced: the submission record is still there.
+    expect(readdirSync(join(plan, 'submissions'))).toHaveLength(1);
+    expect(cli(['cancel', plan]).code).toBe(0);
+    await waitFor(plan);
+    const again = cli(['plan', join(dir, 'busy.yaml'), '-o', plan, '--force']);
+    expect(again.code, again.stderr).toBe(0);
+  }, 120_000);
 });
