@@ -4,6 +4,11 @@ import type { IndexVariable } from '../runners/descriptor.js';
 
 export const RUNNER_INDEX_VARIABLES: readonly IndexVariable[] = [
   {
+    name: 'FLUX_JOB_CC',
+    oneBased: false,
+    scheduler: 'Flux',
+  },
+  {
     name: 'JOB_COMPLETION_INDEX',
     oneBased: false,
     scheduler: 'Kubernetes',

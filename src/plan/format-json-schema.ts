@@ -117,6 +117,18 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
             runners: {
               type: 'object',
               properties: {
+                flux: {
+                  type: 'object',
+                  properties: {
+                    args: {
+                      type: 'array',
+                      items: {
+                        type: 'string',
+                      },
+                    },
+                  },
+                  additionalProperties: false,
+                },
                 lsf: {
                   type: 'object',
                   properties: {
@@ -249,6 +261,18 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
               runners: {
                 type: 'object',
                 properties: {
+                  flux: {
+                    type: 'object',
+                    properties: {
+                      args: {
+                        type: 'array',
+                        items: {
+                          type: 'string',
+                        },
+                      },
+                    },
+                    additionalProperties: false,
+                  },
                   lsf: {
                     type: 'object',
                     properties: {

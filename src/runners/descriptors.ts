@@ -1,5 +1,6 @@
 // Every runner's descriptor. Adding a runner: its modules, templates/<name>/, golden files, its docs
 // page, and one line here.
+export { flux } from './flux-descriptor.js';
 export { gnuParallel } from './gnu-parallel-descriptor.js';
 export { kubernetes } from './kubernetes-descriptor.js';
 export { lines } from './lines-descriptor.js';

@@ -1,0 +1,24 @@
+import { defineRunner, type OptionsOf } from './descriptor.js';
+
+// Flux's --cc has no throttle, and no array size limit: no --max-running, no --max-array-size.
+const flags = {};
+
+export type FluxOptions = OptionsOf<typeof flags>;
+
+/** Flux: a `flux batch` script per stage, run --cc=0-(P-1) times, chained with afterok; rendering only. */
+export const flux = defineRunner({
+  name: 'flux',
+  summary:
+    'flux batch script per stage (--cc=0-N, FLUX_JOB_CC) + submit.sh chaining them with --dependency=afterok (rendering only)',
+  capabilities: {
+    indexVariables: [{ name: 'FLUX_JOB_CC', oneBased: false, scheduler: 'Flux' }],
+    oneBased: false,
+    canSubmit: false,
+    runsLocally: false,
+    dependencyStyle: 'flux batch --dependency=afterok:<job> for every job of the stages it follows',
+  },
+  flags,
+  resources: ['time', 'cpusPerTask', 'gpus', 'gpusPerTask', 'nodes', 'account', 'partition', 'constraint'],
+  schedulerArgs: { flag: '--flux-arg <arg>', command: 'flux batch' },
+  load: () => import('./flux.js'),
+});

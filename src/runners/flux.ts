@@ -1,0 +1,71 @@
+// Flux: one `flux batch` script per stage, submitted --cc=0-(P-1) (one job per partition, FLUX_JOB_CC
+// its zero-based index), and a driver (submit.sh) that submits the stages in dependency order, each
+// job of a stage depending on every job of the stages it follows (--dependency=afterok:<id>).
+// Rendering only: no Flux runs here, so the files are checked against Flux's manual (golden files).
+import { usageError } from '../errors.js';
+import type { Resources } from '../plan/model.js';
+import { shellQuote } from '../util/shell-quote.js';
+import { argsDirective, partitionGpus } from './directives.js';
+import { driverSteps } from './driver-steps.js';
+import type { FluxOptions } from './flux-descriptor.js';
+import type { RenderContext, RenderedFile } from './runner.js';
+import { JOBS_DIR } from './scheduler.js';
+import { scriptView } from './script-view.js';
+import { jobName } from './slurm-directives.js';
+import { renderTemplate } from './templates.js';
+
+const stageFile = (index: number) => `stage-${index}.flux`;
+
+/** `flux batch` options for one partition's resources, in a fixed order, then the verbatim args. */
+export function fluxOptions(r: Resources): string[] {
+  if (r.mem !== undefined || r.qos !== undefined)
+    throw usageError(
+      `runner 'flux' has no option for ${r.mem !== undefined ? `mem (${r.mem})` : `qos (${r.qos})`}`,
+      'Flux allocates whole cores (and their memory): ask for --cpus-per-task, or pass --flux-arg.',
+    );
+  const gpus = partitionGpus(r);
+  const opts: [string, string | number | undefined][] = [
+    ['--nodes', r.nodes],
+    ['--nslots', 1],
+    ['--cores-per-slot', r.cpusPerTask],
+    ['--gpus-per-slot', gpus],
+    ['--time-limit', r.time === undefined ? undefined : `${Math.ceil(r.time / 60)}m`],
+    ['--bank', r.account],
+    ['--queue', r.partition],
+    ['--requires', r.constraint],
+  ];
+  return [
+    ...opts.filter(([, v]) => v !== undefined).map(([flag, v]) => `${flag}=${shellQuote(String(v))}`),
+    ...argsDirective(r, 'flux'),
+  ];
+}
+
+export function render(ctx: RenderContext<FluxOptions>): RenderedFile[] {
+  const view = scriptView(ctx);
+  const stageScripts = ctx.stages.map((s) => {
+    const content = renderTemplate('flux', 'stage.flux', {
+      ...view,
+      stage: { ...s, number: s.index + 1 },
+      directives: [
+        `--job-name=${jobName(s.index, s.name)}`,
+        `--output=${shellQuote(`${ctx.planDir}/${JOBS_DIR}/stage-${s.index}-{{id}}.out`)}`,
+        ...fluxOptions(s.resources),
+      ],
+    });
+    return { path: stageFile(s.index), content, executable: true };
+  });
+  // One submission per stage (Flux has no array size limit); its job ids go into a bash array.
+  const subs = ctx.stages.map((s) => ({ stageIndex: s.index, offset: 0, size: s.partitions }));
+  const steps = driverSteps(ctx, subs, (v) => `"\${${v}[@]}"`).map(
+    ({ sub, stage, variable, after, last }) => ({
+      variable,
+      stage,
+      file: stageFile(stage.index),
+      after: after.join(' '),
+      last,
+      options: `--cc=0-${sub.size - 1}`,
+    }),
+  );
+  const driver = renderTemplate('flux', 'submit.sh', { ...view, steps });
+  return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
+}
