@@ -22,6 +22,7 @@ export const EXIT_CODES = {
   E_SSH_HOST_KEY: 18,
   E_REMOTE_BATCHPLAN: 19,
   E_NO_MATCH: 20,
+  E_NOT_SUBMITTED: 21,
   E_INTERNAL: 70,
 } as const;
 
@@ -49,6 +50,7 @@ export const EXIT_CODE_MEANINGS: Record<ErrorCode, string> = {
   E_SSH_HOST_KEY: 'the remote host’s key is unknown, changed or revoked (see docs/remote.md)',
   E_REMOTE_BATCHPLAN: 'batchplan is missing on the remote host, or is another version',
   E_NO_MATCH: '`retry`/`rerun` selected no task (nothing was written)',
+  E_NOT_SUBMITTED: 'the plan has no recorded submission (wait, cancel): submit it first',
   E_INTERNAL: 'a bug in batchplan: please report it',
 };
 

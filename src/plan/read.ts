@@ -14,6 +14,7 @@ import type { PlanFile } from './format-schema.js';
 import { PLAN_FILE_JSON_SCHEMA, TASK_RECORD_JSON_SCHEMA } from './format-json-schema.js';
 import { checkJson } from '../util/json-check.js';
 import type { PlanStage, TaskRecord } from './model.js';
+import { didYouMean } from '../util/did-you-mean.js';
 
 export interface Plan {
   dir: string;
@@ -68,7 +69,10 @@ export function findStage(plan: Plan, name: string): { stage: PlanStage; index: 
   if (index < 0)
     throw new BatchplanError(
       'E_UNKNOWN_STAGE',
-      `no stage '${name}' in plan ${plan.dir}`,
+      `no stage '${name}' in plan ${plan.dir}${didYouMean(
+        name,
+        plan.file.stages.map((s) => s.name),
+      )}`,
       `Stages: ${plan.file.stages.map((s) => s.name).join(', ')}`,
     );
   return { stage: plan.file.stages[index]!, index };

@@ -3,6 +3,7 @@ import { BatchplanError } from '../errors.js';
 import type { RunnerDescriptor } from './descriptor.js';
 import * as descriptors from './descriptors.js';
 import type { Runner } from './runner.js';
+import { didYouMean } from '../util/did-you-mean.js';
 
 /** Every runner's descriptor, by name. */
 export const RUNNERS: readonly RunnerDescriptor[] = Object.values(descriptors)
@@ -14,7 +15,10 @@ export function getRunner(name: string): RunnerDescriptor {
   if (!runner)
     throw new BatchplanError(
       'E_UNKNOWN_RUNNER',
-      `no runner '${name}'`,
+      `no runner '${name}'${didYouMean(
+        name,
+        RUNNERS.map((r) => r.name),
+      )}`,
       `Runners: ${RUNNERS.map((r) => r.name).join(', ')}`,
     );
   return runner;

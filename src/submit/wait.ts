@@ -29,9 +29,9 @@ export interface WaitResult {
 
 export function noSubmission(planDir: string): BatchplanError {
   return new BatchplanError(
-    'E_UNKNOWN_TASK',
-    `plan ${planDir} has no recorded submission`,
-    'Submit it first: batchplan submit <plan> <N> --runner slurm',
+    'E_NOT_SUBMITTED',
+    `plan ${planDir} has no recorded submission: it was never submitted to a scheduler`,
+    `Submit it first: batchplan submit ${planDir} <N> --runner slurm (or another scheduler); a plan run here (batchplan run, generated scripts) has nothing to wait for: see batchplan status ${planDir}`,
   );
 }
 

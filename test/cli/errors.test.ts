@@ -92,3 +92,25 @@ describe('nearest', () => {
     expect(nearest('xyz', ['slurm', 'sge'])).toBeUndefined();
   });
 });
+
+describe('plan-level errors', () => {
+  const plan = join(dir, 'sweep.plan');
+  it('wait on a plan never submitted is E_NOT_SUBMITTED (exit 21) and says what to do', () => {
+    expect(
+      cli(['plan', join(import.meta.dirname, '..', '..', 'fixtures', 'examples', 'sweep.yaml'), '-o', plan])
+        .code,
+    ).toBe(0);
+    const r = cli(['wait', plan]);
+    expect(r.code).toBe(21);
+    expect(r.stderr).toContain(`[E_NOT_SUBMITTED]: plan ${plan} has no recorded submission`);
+    expect(r.stderr).toContain(`Submit it first: batchplan submit ${plan} <N> --runner slurm`);
+  });
+
+  it('unknown stages and runners suggest the nearest name', () => {
+    expect(cli(['tasks', plan, '--stage', 'extrac']).stderr).toContain("no stage 'extrac' in plan");
+    expect(cli(['tasks', plan, '--stage', 'extrac']).stderr).toContain("(did you mean 'extract'?)");
+    expect(cli(['generate-script', plan, '2', '--runner', 'slrum']).stderr).toContain(
+      "no runner 'slrum' (did you mean 'slurm'?)",
+    );
+  });
+});

@@ -46,7 +46,7 @@ describe('submission records through a transport', () => {
   const plan = scratch();
 
   it('wait and cancel refuse a plan that never submitted, saying what to do', async () => {
-    await expect(waitForPlan(plan)).rejects.toMatchObject({ code: 'E_UNKNOWN_TASK' });
+    await expect(waitForPlan(plan)).rejects.toMatchObject({ code: 'E_NOT_SUBMITTED' });
     await expect(cancelPlan(plan)).rejects.toThrow(/Submit it first|no recorded submission/);
   });
 
