@@ -19,6 +19,9 @@ import { uploadPlan } from './upload-plan.js';
 
 export default async function remoteCommand(cmd: Command): Promise<number> {
   const flags = cmd.opts() as RemoteFlags & Record<string, unknown>;
+  const f = flags as Parameters<typeof loadPlanSpec>[1] & { output: string; json?: boolean };
+  // A bad spec is reported before any connection is made.
+  const spec = cmd.name() === 'plan' ? loadPlanSpec(cmd.args[0]!, f) : undefined;
   const t = await openTransport(flags);
   const rb: RemoteBatchplan = {
     t,
@@ -28,11 +31,10 @@ export default async function remoteCommand(cmd: Command): Promise<number> {
   };
   try {
     const name = cmd.name();
-    if (name === 'plan') {
+    if (spec) {
       // No remote batchplan needed to write a plan, but one is needed to use it: check it now.
       await checkRemoteVersion(rb);
-      const f = flags as Parameters<typeof loadPlanSpec>[1] & { output: string; json?: boolean };
-      const { loaded, maxTasks } = loadPlanSpec(cmd.args[0]!, f);
+      const { loaded, maxTasks } = spec;
       const { dir, file } = await uploadPlan(
         t,
         { remoteDir: flags.remoteDir, output: f.output, force: f.force === true },

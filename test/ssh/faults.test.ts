@@ -219,6 +219,12 @@ describe.runIf(up)('refusals', () => {
     expect(key.stderr).toContain(join(d, 'id'));
   });
 
+  it('a bad spec with --remote is reported before any connection is made', () => {
+    const r = remote('127.0.0.1:2999', sshConfig(dir), ['plan', join(dir, 'no-such.yaml'), '-o', 'x']);
+    expect(r.code).toBe(EXIT_CODES.E_SPEC_PARSE);
+    expect(r.stderr).not.toContain('2999');
+  });
+
   it('an unreachable port: E_SSH_CONNECT at once', () => {
     const t0 = Date.now();
     const r = remote('127.0.0.1:2999', sshConfig(dir), ['status', dir]);
