@@ -7,8 +7,15 @@ import { didYouMean } from '../util/did-you-mean.js';
 
 export function checkUnknownOptions(program: Command, argv: string[]): void {
   const args = argv.slice(2);
-  const cmd = program.commands.find((c) => c.name() === args[0] || c.aliases().includes(args[0] ?? ''));
+  let cmd = program.commands.find((c) => c.name() === args[0] || c.aliases().includes(args[0] ?? ''));
   if (!cmd) return; // an unknown command: commander says so, with its own suggestion
+  // A command with subcommands (`remote setup`): the options are the subcommand's.
+  let first = 1;
+  const path = [cmd.name()];
+  for (let sub; (sub = cmd.commands.find((c) => c.name() === args[first])); first++) {
+    cmd = sub;
+    path.push(sub.name());
+  }
   const known = new Set(['--help', '--version']);
   /** Options that take a value: the next word is that value, even if it starts with -- (--sbatch-arg --exclusive). */
   const takesValue = new Set<string>();
@@ -18,7 +25,7 @@ export function checkUnknownOptions(program: Command, argv: string[]): void {
         known.add(o.long);
         if (o.required || o.optional) takesValue.add(o.long);
       }
-  for (let k = 1; k < args.length; k++) {
+  for (let k = first; k < args.length; k++) {
     const a = args[k]!;
     if (a === '--') break;
     if (!a.startsWith('--')) continue;
@@ -29,8 +36,8 @@ export function checkUnknownOptions(program: Command, argv: string[]): void {
     }
     throw new BatchplanError(
       'E_USAGE',
-      `unknown option '${name}' for batchplan ${cmd.name()}${didYouMean(name, known)}`,
-      `See: batchplan ${cmd.name()} --help`,
+      `unknown option '${name}' for batchplan ${path.join(' ')}${didYouMean(name, known)}`,
+      `See: batchplan ${path.join(' ')} --help`,
     );
   }
 }
