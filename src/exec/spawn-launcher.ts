@@ -2,7 +2,7 @@
 // costs a millisecond or more per task (see fork-server.ts for the cheap way).
 // Node's spawn cannot set the parent-death signal, so on Linux the task starts through util-linux's
 // `setpriv --pdeathsig KILL`, which sets it and execs the shell in the same process (one exec more).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import type { Launcher, LaunchSpec, TaskExit, TaskProcess } from './launcher.js';
 import { OutputTail, PIPE_DRAIN_MS } from './output-tail.js';
@@ -17,10 +17,19 @@ function pdeathWrapper(): string | undefined {
     if (process.platform !== 'linux') setpriv = undefined;
     else {
       const found = findInPath('setpriv', process.env.PATH, shells);
-      setpriv = found.includes('/') ? found : undefined;
+      setpriv = found.includes('/') && takesPdeathsig(found) ? found : undefined;
     }
   }
   return setpriv;
+}
+
+/**
+ * Whether this setpriv knows --pdeathsig: util-linux has had setpriv since 2.23 but the flag only
+ * since 2.33, and with an older one (RHEL/CentOS 7 login nodes) every task would fail. One run, once.
+ */
+function takesPdeathsig(file: string): boolean {
+  const shell = findInPath('sh', process.env.PATH, shells);
+  return spawnSync(file, ['--pdeathsig', 'KILL', '--', shell, '-c', ':'], { stdio: 'ignore' }).status === 0;
 }
 
 function executable(file: string): boolean {

@@ -155,3 +155,25 @@ describe('a daemon a task started with setsid', () => {
     expect(processGone(daemon)).toBe(true);
   });
 });
+
+describe('an old setpriv on PATH (util-linux before 2.33, without --pdeathsig)', () => {
+  it('is not used by the spawn launcher: the tasks run, without the parent-death signal', () => {
+    const bin = join(dir, 'old-setpriv-bin');
+    mkdirSync(bin, { recursive: true });
+    // As util-linux 2.23's setpriv answers an option it does not know.
+    writeFileSync(
+      join(bin, 'setpriv'),
+      `#!/bin/sh\ncase "$1" in --pdeathsig) echo "setpriv: unrecognized option '--pdeathsig'" >&2; exit 1;; esac\nexec "$@"\n`,
+      { mode: 0o755 },
+    );
+    const plan = makePlan(dir, 'old-setpriv', {
+      stages: [{ name: 's', template: 'echo task {{@index}}', params: [{}, {}, {}] }],
+    });
+    const r = cli(['run-partition', plan, 's', '1', '0', '--json'], {
+      env: { BATCHPLAN_LAUNCHER: 'spawn', PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ succeeded: 3, failed: 0 });
+  });
+});
