@@ -171,7 +171,11 @@ Walkthrough:
       .command('generate-script')
       .description('render the scripts that run every partition of every stage with the given runner')
       .argument('<plan>', 'plan directory')
-      .argument('<N>', 'partitions per stage (a stage with fewer tasks gets one per task)')
+      .argument('[N]', 'partitions per stage (a stage with fewer tasks gets one per task)')
+      .option(
+        '--batch-size <B>',
+        'instead of N: tasks per partition, as sc split (N = the largest stage / B; default 3 × nprocs)',
+      )
       .option(
         '-o, --output <path>',
         'write the script here (a directory for runners that render several files; default: standard output)',

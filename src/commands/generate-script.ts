@@ -16,6 +16,24 @@ import { parseRunnerFlags, type RunnerFlags } from './runner-flags.js';
 interface Options extends RunnerFlags {
   output?: string;
   json?: boolean;
+  batchSize?: string;
+}
+
+/**
+ * N from --batch-size B (tasks per partition, as `sc split`'s): enough partitions that the largest
+ * stage's hold at most B each. Without N or B, B is 3 × nprocs, `sc split`'s default.
+ */
+function partitionsFor(planDir: string, opts: Options): string {
+  let size = opts.batchSize === undefined ? undefined : positiveInt('--batch-size', opts.batchSize);
+  const plan = readPlan(planDir);
+  if (size === undefined) {
+    const nprocs = opts.nprocs ? positiveInt('--nprocs', opts.nprocs) : plan.file.defaults.nprocs;
+    if (nprocs === undefined)
+      throw usageError('give N (partitions per stage), or --batch-size B, or --nprocs P (then B = 3 × P)');
+    size = 3 * nprocs;
+  }
+  const largest = Math.max(...plan.file.stages.map((st) => st.tasks));
+  return String(Math.max(1, Math.ceil(largest / size)));
 }
 
 /** Shell code that runs this very batchplan: the node binary and the bin script, both absolute. */
@@ -53,8 +71,15 @@ export function writeRendered(dir: string, files: RenderedFile[]): string[] {
   });
 }
 
-export default async function generateScript(planDir: string, nArg: string, opts: Options): Promise<number> {
-  const { ctx, runner } = await contextFromFlags(planDir, nArg, opts);
+export default async function generateScript(
+  planDir: string,
+  nArg: string | undefined,
+  opts: Options,
+): Promise<number> {
+  if (nArg !== undefined && opts.batchSize !== undefined)
+    throw usageError('give N or --batch-size, not both');
+  const n = nArg ?? partitionsFor(planDir, opts);
+  const { ctx, runner } = await contextFromFlags(planDir, n, opts);
   const files = runner.render(ctx);
   const several = files.length > 1;
   if (several && !opts.output)

@@ -91,6 +91,36 @@ describe('Saturn batch files', () => {
     );
   });
 
+  it('generate-script --batch-size B instead of N (default 3 × nprocs, as sc split)', () => {
+    const work = batchFile({ remote_output_path: 'out', nprocs: 2, runs: Array(30).fill({ cmd: 'true' }) });
+    const plan = join(work, 'p.plan');
+    expect(cli(['plan', join(work, 'batch.json'), '-o', plan]).code).toBe(0);
+    const gen = (...extra: string[]) =>
+      cli([
+        'generate-script',
+        plan,
+        ...extra,
+        '--runner',
+        'saturn',
+        '--image',
+        'i',
+        '--instance-type',
+        't',
+        '-o',
+        join(work, 'out-' + extra.join('')),
+        '--json',
+      ]);
+    const n = (r: ReturnType<typeof cli>) =>
+      (JSON.parse(r.stdout) as { stages: { partitions: number }[] }).stages[0]!.partitions;
+    expect(n(gen())).toBe(5); // 30 runs / (3 × 2)
+    expect(n(gen('--batch-size', '10'))).toBe(3);
+    expect(n(gen('--batch-size', '7'))).toBe(5); // ceil(30 / 7)
+    expect(n(gen('4'))).toBe(4);
+    const both = gen('4', '--batch-size', '10');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/N or --batch-size, not both/);
+  });
+
   it('--skip-failures is for Saturn batch files only', () => {
     const work = batchFile({ stages: [{ name: 's', tasks: [{ cmd: 'true' }] }] });
     const r = cli(['plan', join(work, 'batch.json'), '-o', join(work, 'p.plan'), '--skip-failures']);
