@@ -161,7 +161,7 @@ if [ "$1" = get ]; then printf '{"spec": {"name": "%s"}, "state": {"id": "x", "s
     }
     const r = spawnSync(join(out, 'apply.sh'), [], {
       encoding: 'utf8',
-      timeout: 20_000,
+      timeout: 50_000, // apply.sh copies the batchplan package first
       env: {
         ...process.env,
         PATH: `${bin}:${process.env.PATH}`,

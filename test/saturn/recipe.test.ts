@@ -3,7 +3,7 @@
 // directory into the job's working directory, runs the start script, then each command) in a clean
 // directory whose PATH has node but no batchplan and no registry, and apply.sh judges each stage by its
 // runs' status_code, not by the job's state name.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,18 @@ import { parse } from 'yaml';
 import { cli, ROOT, scratch } from '../helpers.js';
 
 const dir = scratch('batchplan-saturn-recipe-');
+
+function spawnAsync(
+  file: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, [], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
 
 /** sc apply RECIPE --start [--sync SRC[:DEST]]... and sc get job NAME -o json, as saturn-client. */
 const FAKE_SC = (yamlModule: string) => `#!/usr/bin/env node
@@ -81,17 +93,14 @@ function setUp(name: string, runs: { cmd: string }[]) {
     scripts,
   ]);
   expect(g.code, g.stderr).toBe(0);
+  // Awaited, not spawnSync: a blocked test thread past a minute times out vitest's worker RPC.
   const apply = () =>
-    spawnSync(join(scripts, 'apply.sh'), [], {
-      encoding: 'utf8',
-      timeout: 120_000,
-      env: {
-        PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`,
-        SC_STATE: scState,
-        MACHINE_PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
-        MACHINE_HOME: join(machine, 'home'),
-        BATCHPLAN_POLL_SECONDS: '0',
-      },
+    spawnAsync(join(scripts, 'apply.sh'), {
+      PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`,
+      SC_STATE: scState,
+      MACHINE_PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
+      MACHINE_HOME: join(machine, 'home'),
+      BATCHPLAN_POLL_SECONDS: '0',
     });
   return {
     work,
@@ -103,13 +112,13 @@ function setUp(name: string, runs: { cmd: string }[]) {
 }
 
 describe('the Saturn recipe, for real in a clean directory', () => {
-  it('ships batchplan with the job, keeps the recipe name and schema_version, and the runs run', () => {
+  it('ships batchplan with the job, keeps the recipe name and schema_version, and the runs run', async () => {
     const t = setUp('ok', [{ cmd: 'echo one' }, { cmd: 'echo two' }, { cmd: 'echo three' }]);
     const recipe = t.recipe();
     expect(recipe.schema_version).toBe('2023.06.01');
     expect(recipe.spec.name).toBe('my-batch');
     expect(recipe.spec.start_script).not.toContain('npm install');
-    const r = t.apply();
+    const r = await t.apply();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('every stage finished');
     // The commands ran from the synced copy of this package, with no batchplan on the machine's PATH.
@@ -125,9 +134,9 @@ describe('the Saturn recipe, for real in a clean directory', () => {
     ]);
   });
 
-  it('fails the stage when a run failed, though the job ended as `stopped`', () => {
+  it('fails the stage when a run failed, though the job ended as `stopped`', async () => {
     const t = setUp('failed', [{ cmd: 'true' }, { cmd: 'exit 3' }]);
-    const r = t.apply();
+    const r = await t.apply();
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/job my-batch ended \(stopped\), and not every run's status_code is 0/);
   });
