@@ -308,6 +308,7 @@ Examples:
     .argument('<plan>', 'plan directory')
     .addOption(
       new Option('--state <state>', 'only tasks in this state').choices([
+        'queued',
         'pending',
         'running',
         'lost',

@@ -6,11 +6,12 @@ import type { JournalFile } from '../status/journal-reader.js';
 import { loadStageStatus } from '../status/load.js';
 import { endRecordsOf, readLog } from '../status/task-history.js';
 import { forTerminal } from '../util/terminal-safe.js';
+import { queuedRanges } from '../submit/queued.js';
 import { optionalPositiveInt } from './args.js';
 import { printJson, table } from './output.js';
 
 interface Options {
-  state?: TaskState;
+  state?: TaskState | 'queued';
   stage?: string;
   tail: string;
   limit?: string;
@@ -20,7 +21,8 @@ interface Options {
 export interface TaskRow {
   id: string;
   stage: string;
-  state: TaskState;
+  /** `queued`: pending, in a partition whose job the scheduler still holds (as status counts it). */
+  state: TaskState | 'queued';
   exitCode: number | null;
   attempts: number;
   durationMs: number | null;
@@ -40,10 +42,12 @@ export default async function tasks(planDir: string, opts: Options): Promise<num
   const stages = opts.stage
     ? [findStage(plan, opts.stage)]
     : plan.file.stages.map((stage, index) => ({ stage, index }));
+  const queued = await queuedRanges(plan);
   const rows: TaskRow[] = [];
   for (const { stage, index } of stages) {
     if (rows.length >= limit) break;
-    rows.push(...stageRows(plan, stage, index, opts.state, limit - rows.length, tail));
+    const held = queued.get(index) ?? [];
+    rows.push(...stageRows(plan, stage, index, opts.state, limit - rows.length, tail, held));
   }
   if (opts.json) {
     printJson(rows);
@@ -82,14 +86,20 @@ function stageRows(
   plan: Plan,
   stage: PlanStage,
   stageIndex: number,
-  state: TaskState | undefined,
+  state: TaskState | 'queued' | undefined,
   limit: number,
   tail: number,
+  held: { start: number; end: number }[],
 ): TaskRow[] {
   const { status, journals } = loadStageStatus(plan.dir, stageIndex, stage.tasks);
+  const isHeld = (i: number) => held.some((r) => i >= r.start && i < r.end);
+  const stateOf = (i: number): TaskState | 'queued' => {
+    const s = status.stateOf(i);
+    return s === 'pending' && held.length && isHeld(i) ? 'queued' : s;
+  };
   const picked: number[] = [];
   for (let i = 0; i < stage.tasks && picked.length < limit; i++)
-    if (!state || status.stateOf(i) === state) picked.push(i);
+    if (!state || stateOf(i) === state) picked.push(i);
   const records = recordsFor(plan, stage, picked);
   const ends = new Map<JournalFile, Map<number, EndRecord>>();
   const endOf = (j: JournalFile, i: number) => {
@@ -103,7 +113,7 @@ function stageRows(
     const row: TaskRow = {
       id: records[k]!.id,
       stage: stage.name,
-      state: t.state,
+      state: stateOf(i),
       exitCode: t.exitCode,
       attempts: t.attempts,
       durationMs: t.durationMs,

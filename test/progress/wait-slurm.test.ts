@@ -85,4 +85,15 @@ describe.runIf(clusterUp() && engineAvailable('script'))('wait on Slurm', () => 
     );
     expect(r.stdout).toMatch(/^overall: 7\/12 succeeded \(58\.3%\), 4 pending, 1 failed$/m);
   }, 120_000);
+
+  it('tasks --state queued lists the tasks of partitions Slurm still holds, as status counts them', async () => {
+    const plan = makePlan('queued', SPEC);
+    submit(plan, 4, '--time', '5');
+    // Stage b waits on a's jobs in Slurm's queue: all of its tasks are queued.
+    const r = await cliAwait(['tasks', plan, '--state', 'queued', '--stage', 'b', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as { id: string; state: string }[];
+    expect(rows.map((t) => [t.id, t.state])).toEqual([0, 1, 2, 3].map((k) => [`b.${k}`, 'queued']));
+    await cliAwait(['wait', plan, '--interval', '1'], { cwd: dir });
+  }, 120_000);
 });
