@@ -25,12 +25,16 @@ export function blockedBy(
   return names.length ? names : undefined;
 }
 
+/**
+ * `planStages` may be empty: `wait --remote` has the remote status but not the plan's `after`, and
+ * then a stage cancelled on a dependency reads as cancelled, without naming the stage that failed.
+ */
 export function stagesProgress(
   stages: StageWithJobs[],
   planStages: Pick<PlanStage, 'after'>[],
 ): StageProgress[] {
   return stages.map((s, k) => {
-    const blocked = blockedBy(s, planStages[k]!, stages);
+    const blocked = blockedBy(s, planStages[k] ?? { after: [] }, stages);
     return {
       name: s.name,
       total: s.total,
