@@ -75,6 +75,17 @@ export function engineAvailable(command: string): boolean {
   return found;
 }
 
+/** Whether the local Slurm cluster has a usable node (scripts/slurm/up.sh starts it); CI requires it. */
+export function slurmUp(): boolean {
+  const up = spawnSync('sinfo', ['-h', '-o', '%t'], { encoding: 'utf8' });
+  const ok = up.status === 0 && /idle|mix|alloc/.test(up.stdout);
+  if (!ok && process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
+    throw new Error(
+      `the Slurm cluster is not running (sinfo: ${up.stderr || up.stdout}); start it with scripts/slurm/up.sh`,
+    );
+  return ok;
+}
+
 /**
  * The task launchers to test: Node's spawn, and the native one (posix_spawn) when it was built;
  * CI requires it (BATCHPLAN_REQUIRE_ENGINES=1), elsewhere its tests are skipped without it.

@@ -7,19 +7,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { engineHarness } from '../engine-harness.js';
-import { BIN, cliAwait, engineAvailable, scratch } from '../helpers.js';
+import { BIN, cliAwait, engineAvailable, scratch, slurmUp } from '../helpers.js';
 import { Screen } from './screen.js';
 
 const dir = scratch('batchplan-wait-');
 const { makePlan, submit } = engineHarness('slurm', dir);
-
-function clusterUp(): boolean {
-  const up = spawnSync('sinfo', ['-h', '-o', '%t'], { encoding: 'utf8' });
-  const ok = up.status === 0 && /idle|mix|alloc/.test(up.stdout);
-  if (!ok && process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
-    throw new Error('the Slurm cluster is not running; start it with scripts/slurm/up.sh');
-  return ok;
-}
 
 const SPEC = `
 stages:
@@ -39,7 +31,7 @@ const mask = (text: string, plan: string) =>
     .replace(/\(job \d+\)/g, '(job <id>)')
     .replace(/,? ETA \d+[hms\d]*/g, '');
 
-describe.runIf(clusterUp() && engineAvailable('script'))('wait on Slurm', () => {
+describe.runIf(slurmUp() && engineAvailable('script'))('wait on Slurm', () => {
   it('leaves the recorded screen on a terminal: blocks in place, "not run: a failed", the next command', async () => {
     const plan = makePlan('tty', SPEC);
     const { jobIds } = submit(plan, 4, '--time', '5');

@@ -1,26 +1,17 @@
 // The report's scheduler section against the real local Slurm cluster: a plan whose first stage
 // fails, so Slurm cancels the dependent array; the page lists every partition's job with Slurm's
 // own state and reason, problems first.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { engineHarness } from '../engine-harness.js';
-import { cliAwait, scratch } from '../helpers.js';
+import { cliAwait, scratch, slurmUp } from '../helpers.js';
 
 const dir = scratch('batchplan-report-slurm-');
 
-function clusterUp(): boolean {
-  const up = spawnSync('sinfo', ['-h', '-o', '%t'], { encoding: 'utf8' });
-  const ok = up.status === 0 && /idle|mix|alloc/.test(up.stdout);
-  if (!ok && process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
-    throw new Error('the Slurm cluster is not running; start it with scripts/slurm/up.sh');
-  return ok;
-}
-
 const { makePlan, submit, waitFor } = engineHarness('slurm', dir);
 
-describe.runIf(clusterUp())('report of a Slurm submission', () => {
+describe.runIf(slurmUp())('report of a Slurm submission', () => {
   it('lists the jobs per partition with Slurm’s states and reasons, problems first', async () => {
     const plan = makePlan(
       'jobs',

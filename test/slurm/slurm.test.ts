@@ -5,21 +5,11 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { edge, engineHarness, lines, type EngineStage as Stage } from '../engine-harness.js';
-import { cli, cliAsync, scratch } from '../helpers.js';
+import { cli, cliAsync, scratch, slurmUp } from '../helpers.js';
 
 const dir = scratch('batchplan-slurm-');
 
-function clusterUp(): boolean {
-  const up = spawnSync('sinfo', ['-h', '-o', '%t'], { encoding: 'utf8' });
-  const ok = up.status === 0 && /idle|mix|alloc/.test(up.stdout);
-  if (!ok && process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
-    throw new Error(
-      `the Slurm cluster is not running (sinfo: ${up.stderr || up.stdout}); start it with scripts/slurm/up.sh`,
-    );
-  return ok;
-}
-
-const available = clusterUp();
+const available = slurmUp();
 
 const { makePlan, tasks, status, submit, waitFor, runDriver } = engineHarness('slurm', dir);
 

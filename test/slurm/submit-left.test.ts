@@ -5,13 +5,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { engineHarness } from '../engine-harness.js';
-import { cli, scratch } from '../helpers.js';
+import { cli, scratch, slurmUp } from '../helpers.js';
 
 const dir = scratch('batchplan-slurm-left-');
-const up = spawnSync('sinfo', ['-h', '-o', '%t'], { encoding: 'utf8' });
-const available = up.status === 0 && /idle|mix|alloc/.test(up.stdout);
-if (!available && process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
-  throw new Error('the Slurm cluster is not running; start it with scripts/slurm/up.sh');
+const available = slurmUp();
 
 const { makePlan, status, submit, waitFor } = engineHarness('slurm', dir);
 

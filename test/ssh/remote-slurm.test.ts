@@ -5,14 +5,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliAwait, processGone, scratch } from '../helpers.js';
+import { cliAwait, processGone, scratch, slurmUp } from '../helpers.js';
 import { REMOTE_BATCHPLAN, SSHD_DIR, sshConfig, sshdUp, sshEnv } from './sshd.js';
 
-const slurm = spawnSync('sinfo', ['-h', '-o', '%t'], { encoding: 'utf8' });
-const slurmUp = slurm.status === 0 && /idle|mix|alloc/.test(slurm.stdout);
-if (!slurmUp && process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
-  throw new Error('the Slurm cluster is not running; start it with scripts/slurm/up.sh');
-const up = sshdUp() && slurmUp;
+const slurm = slurmUp();
+const up = sshdUp() && slurm;
 const dir = scratch('batchplan-ssh-slurm-');
 chmodSync(dir, 0o755);
 
