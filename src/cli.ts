@@ -202,7 +202,11 @@ Examples:
         'render the scripts into the plan directory and submit the stages that have work left (none: "nothing to do")',
       )
       .argument('<plan>', 'plan directory')
-      .argument('<N>', 'partitions per stage')
+      .argument('[N]', 'partitions per stage')
+      .option(
+        '--batch-size <B>',
+        'instead of N: tasks per partition, as sc split (N = the largest stage / B; default 3 × nprocs)',
+      )
       .option('--dry-run', 'print what would be submitted; submit and write nothing')
       .option('--force', 'submit even though an earlier submission of this plan is still queued or running')
       .option('--wait', 'then wait for the jobs as `batchplan wait` does, with live progress')
@@ -217,6 +221,7 @@ Examples:
   $ batchplan submit plan/ 64 --runner slurm --time 2:00:00 --cpus-per-task 8 --account m1234
   $ batchplan submit plan/ 64 --runner slurm --layout allocation --max-running 8 --dry-run
   $ batchplan submit plan/ 8 --runner slurm --wait          # live progress until the jobs end
+  $ batchplan submit plan/ --batch-size 48 --runner slurm   # N from tasks per partition, as sc split
   $ batchplan retry plan/ && batchplan submit plan/ 8 --runner slurm   # only stages with work left`,
     )
     .action(lazyOrRemote(() => import('./commands/submit.js')));

@@ -23,7 +23,7 @@ interface Options extends RunnerFlags {
  * N from --batch-size B (tasks per partition, as `sc split`'s): enough partitions that the largest
  * stage's hold at most B each. Without N or B, B is 3 × nprocs, `sc split`'s default.
  */
-function partitionsFor(planDir: string, opts: Options): string {
+function partitionsFor(planDir: string, opts: Pick<Options, 'batchSize' | 'nprocs'>): string {
   let size = opts.batchSize === undefined ? undefined : positiveInt('--batch-size', opts.batchSize);
   const plan = readPlan(planDir);
   if (size === undefined) {
@@ -34,6 +34,17 @@ function partitionsFor(planDir: string, opts: Options): string {
   }
   const largest = Math.max(...plan.file.stages.map((st) => st.tasks));
   return String(Math.max(1, Math.ceil(largest / size)));
+}
+
+/** N as given, or from --batch-size (shared with submit). */
+export function partitionsArg(
+  planDir: string,
+  nArg: string | undefined,
+  opts: Pick<Options, 'batchSize' | 'nprocs'>,
+): string {
+  if (nArg !== undefined && opts.batchSize !== undefined)
+    throw usageError('give N or --batch-size, not both');
+  return nArg ?? partitionsFor(planDir, opts);
 }
 
 /** Shell code that runs this very batchplan: the node binary and the bin script, both absolute. */
@@ -76,9 +87,7 @@ export default async function generateScript(
   nArg: string | undefined,
   opts: Options,
 ): Promise<number> {
-  if (nArg !== undefined && opts.batchSize !== undefined)
-    throw usageError('give N or --batch-size, not both');
-  const n = nArg ?? partitionsFor(planDir, opts);
+  const n = partitionsArg(planDir, nArg, opts);
   const { ctx, runner } = await contextFromFlags(planDir, n, opts);
   const files = runner.render(ctx);
   const several = files.length > 1;

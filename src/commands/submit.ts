@@ -1,5 +1,6 @@
 import { submit as submitLib } from '../submit/submit-plan.js';
 import { shellQuote } from '../util/shell-quote.js';
+import { partitionsArg } from './generate-script.js';
 import { note, printJson } from './output.js';
 import type { RunnerFlags } from './runner-flags.js';
 
@@ -9,10 +10,18 @@ interface Options extends RunnerFlags {
   json?: boolean;
   wait?: boolean;
   interval: string;
+  batchSize?: string;
 }
 
-export default async function submit(planDir: string, nArg: string, opts: Options): Promise<number> {
-  const r = await submitLib(planDir, nArg, opts, { dryRun: opts.dryRun, force: opts.force });
+export default async function submit(
+  planDir: string,
+  nArg: string | undefined,
+  opts: Options,
+): Promise<number> {
+  const r = await submitLib(planDir, partitionsArg(planDir, nArg, opts), opts, {
+    dryRun: opts.dryRun,
+    force: opts.force,
+  });
   if ('nothingToDo' in r) {
     if (opts.json) printJson({ nothingToDo: true, dryRun: r.dryRun, stages: r.stages, jobIds: [] });
     else note(`nothing to do: every task of ${planDir} has succeeded; nothing was submitted`);

@@ -63,7 +63,12 @@ export function arraySpec(name: string, size: number, maxRunning?: number): stri
   return `"${name}[1-${size}]${maxRunning ? `%${maxRunning}` : ''}"`;
 }
 
-/** LSF expands %J (job id) and %I (array index) in -o. */
+/** LSF expands %J (job id) and %I (array index) in -o and has no escape: a % in the plan path is refused. */
 export function lsfOutput(planDir: string, stageIndex: number): string {
+  if (planDir.includes('%'))
+    throw usageError(
+      `the plan path ${planDir} has a %, which LSF's -o could read as %J or %I (it has no escape): the jobs' output would go elsewhere`,
+      'Move or re-plan the plan to a path without a %.',
+    );
   return shellQuote(`${planDir}/${JOBS_DIR}/stage-${stageIndex}-%J_%I.out`);
 }

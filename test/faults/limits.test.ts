@@ -252,4 +252,14 @@ describe('hostile plan paths for schedulers', () => {
     // The same path is fine where no output pattern is involved.
     expect(cli(['generate-script', plan, '1', '--runner', 'sequential']).code).toBe(0);
   });
+
+  it('LSF: a plan path with a % is refused at generate-script (bsub -o reads %J and %I, with no escape)', () => {
+    const parent = join(dir, 'per%Jcent');
+    mkdirSync(parent);
+    const plan = makePlan(parent, 'p', { stages: [{ name: 's', tasks: [{ cmd: 'true' }] }] });
+    const r = cli(['generate-script', plan, '1', '--runner', 'lsf']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('has a %');
+    expect(cli(['generate-script', plan, '1', '--runner', 'sequential']).code).toBe(0);
+  });
 });

@@ -121,6 +121,23 @@ describe('Saturn batch files', () => {
     expect(both.stderr).toMatch(/N or --batch-size, not both/);
   });
 
+  it('submit --batch-size B instead of N, as generate-script', () => {
+    const work = batchFile({ remote_output_path: 'out', nprocs: 2, runs: Array(30).fill({ cmd: 'true' }) });
+    const plan = join(work, 'p.plan');
+    expect(cli(['plan', join(work, 'batch.json'), '-o', plan]).code).toBe(0);
+    const dry = (...extra: string[]) => {
+      const r = cli(['submit', plan, ...extra, '--runner', 'slurm', '--dry-run', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { commands: string[][] }).commands.flat().join(' ');
+    };
+    expect(dry('--batch-size', '7')).toMatch(/--array=0-4\b/); // ceil(30 / 7) = 5 partitions
+    expect(dry()).toMatch(/--array=0-4\b/); // 3 × nprocs = 6 per partition
+    expect(dry('3')).toMatch(/--array=0-2\b/);
+    const both = cli(['submit', plan, '4', '--batch-size', '10', '--runner', 'slurm', '--dry-run']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/N or --batch-size, not both/);
+  });
+
   it('--skip-failures is for Saturn batch files only', () => {
     const work = batchFile({ stages: [{ name: 's', tasks: [{ cmd: 'true' }] }] });
     const r = cli(['plan', join(work, 'batch.json'), '-o', join(work, 'p.plan'), '--skip-failures']);
