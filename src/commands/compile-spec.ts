@@ -1,5 +1,4 @@
 // Spec file -> plan directory, shared by `plan` and `run`.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchplanError } from '../errors.js';
@@ -10,10 +9,6 @@ import type { PlanFile } from '../plan/format-schema.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { VERSION } from '../version.js';
 import { Progress, plural } from './output.js';
-
-export function specDigest(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
 export async function writeSpecPlan(
   loaded: LoadedSpec,
@@ -29,7 +24,7 @@ export async function writeSpecPlan(
     compiled,
     {
       batchplanVersion: VERSION,
-      source: { file: loaded.source.file, format: loaded.format, sha256: specDigest(loaded.source.text) },
+      source: { file: loaded.source.file, format: loaded.format, sha256: loaded.source.sha256 },
     },
     {
       force,

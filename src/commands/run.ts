@@ -11,7 +11,7 @@ import { durationFlag } from '../spec/duration.js';
 import { loadSpecFile } from '../spec/load.js';
 import { loadPlanStatus, summarize } from '../status/plan-status.js';
 import { optionalPositiveInt } from './args.js';
-import { specDigest, writeSpecPlan } from './compile-spec.js';
+import { writeSpecPlan } from './compile-spec.js';
 import { note, printJson } from './output.js';
 import { LiveProgress } from '../progress/live.js';
 import type { ProgressSnapshot, StageProgress } from '../progress/model.js';
@@ -109,7 +109,7 @@ async function openOrPlan(target: string, opts: Options): Promise<Plan> {
   const dir = resolve(opts.output ?? `${basename(target, extname(target)) || 'batchplan'}.plan`);
   if (existsSync(join(dir, PLAN_FILE)) && !opts.force) {
     const plan = readPlan(dir);
-    if (plan.file.source.sha256 === specDigest(loaded.source.text)) {
+    if (plan.file.source.sha256 === loaded.source.sha256) {
       note(`resuming plan ${dir} (the spec is unchanged; tasks that succeeded are skipped)`);
       return plan;
     }

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { SpecError, type SpecLocation } from '../errors.js';
 import { parseDuration } from '../spec/duration.js';
+import type { CommandsFile } from '../spec/commands-file.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { Defaults, Matrix, StageSpec, TaskSpec } from '../spec/schema.js';
 import type { DocPath } from '../spec/source.js';
@@ -110,7 +111,10 @@ export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): Compiled
     const stage = spec.stages[i]!;
     const at: DocPath = ['stages', i];
     const settings = mergeSettings(defaultSettings, stage, at, issues, loaded.baseDir);
-    const tasks = stageTasks(stage, at, issues, loaded.baseDir, explicitIds, maxTasks);
+    const tasks =
+      loaded.commands?.stage === stage.name
+        ? commandsTasks(loaded.commands, at, issues)
+        : stageTasks(stage, at, issues, loaded.baseDir, explicitIds, maxTasks);
     const resources = compileResources(stage.resources, [...at, 'resources'], (path, msg) =>
       issues.add(path, msg),
     );
@@ -253,6 +257,26 @@ function stageTasks(
     return listTasks(stage.name, stage.tasks, [...at, 'tasks'], issues, baseDir, explicitIds);
   }
   return templateTasks(stage, at, issues, baseDir, maxTasks);
+}
+
+/** A commands file's tasks, read from the file as the writer pulls them: the first bad one stops it. */
+function commandsTasks(
+  file: CommandsFile,
+  at: DocPath,
+  issues: IssueList,
+): Pick<CompiledStage, 'count' | 'records'> {
+  if (file.count === 0) issues.add([...at, 'tasks'], 'a stage needs at least one task');
+  return {
+    count: file.count,
+    *records() {
+      let k = 0;
+      for (const cmd of file.commands()) {
+        const rec: TaskRecord = { id: `${file.stage}.${k}`, cmd };
+        if (!checkRecord(rec, issues, [...at, 'tasks', k++, 'cmd'])) issues.throwIfAny();
+        yield rec;
+      }
+    },
+  };
 }
 
 function listTasks(

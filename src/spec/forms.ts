@@ -1,19 +1,9 @@
-// The two other input forms, mapped onto the one spec model.
+// Saturn batch files, mapped onto the one spec model (commands files: ./commands-file.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../errors.js';
 import { copyVariable, DEFAULT_COPY_COMMANDS, outputPath, outputScheme } from '../runners/saturn-output.js';
 import { SATURN_BATCH_KEYS, type SaturnBatch, type Spec } from './schema.js';
-
-/** One command per line (qdo's `load`): blank lines and `#` comments are skipped. */
-export function commandsToSpec(text: string, stage: string): Spec {
-  const tasks = [];
-  for (const raw of text.split('\n')) {
-    const cmd = raw.trim();
-    if (cmd && !cmd.startsWith('#')) tasks.push({ cmd });
-  }
-  return { stages: [{ name: stage, tasks }] };
-}
 
 export interface SaturnInputOptions {
   /** Where relative output paths are, and the environment the copy commands are looked up in. */

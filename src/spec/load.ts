@@ -11,7 +11,9 @@ import { saturnBatchSchema, specSchema, type Spec } from './schema.js';
 import { formatPath, SpecSource, type DocPath } from './source.js';
 import { keyNames } from './key-names.js';
 import { didYouMean } from '../util/did-you-mean.js';
-import { commandsToSpec, saturnToSpec, type SaturnInputOptions } from './forms.js';
+import { saturnToSpec, type SaturnInputOptions } from './forms.js';
+import { commandsFromBytes, commandsFromFile, type CommandsFile } from './commands-file.js';
+import { notUtf8Error } from './utf8.js';
 
 export type SpecFormat = 'spec' | 'commands' | 'saturn';
 
@@ -21,6 +23,8 @@ export interface LoadedSpec {
   format: SpecFormat;
   /** Directory relative paths in the spec (cwd, output) are resolved against. */
   baseDir: string;
+  /** A commands file, read as a stream: compile pulls its commands from here, not from `spec`. */
+  commands?: CommandsFile;
   /** Things accepted but worth saying (on stderr), e.g. keys saturn-client ignores. */
   warnings?: string[];
 }
@@ -36,11 +40,51 @@ export function loadSpecFile(
   opts: { format?: SpecFormat; stdin?: () => string | Buffer; saturn?: SaturnLoadOptions } = {},
 ): LoadedSpec {
   const fromStdin = file === '-';
-  let text: string;
-  try {
+  const name = fromStdin ? 'stdin' : file;
+  const baseDir = fromStdin ? process.cwd() : dirname(resolve(file));
+  const format =
+    opts.format ?? (fromStdin || !STRUCTURED.has(extname(file).toLowerCase()) ? 'commands' : undefined);
+  const read = () => (fromStdin ? (opts.stdin ?? (() => readFileSync(0)))() : readFileSync(file));
+  if (format === 'commands') {
+    const stage = fromStdin ? 'commands' : basename(file, extname(file)) || 'commands';
+    // Streamed from a file (no size limit: nothing is held whole); standard input is read once.
+    const commands = reading(file, () => {
+      if (!fromStdin) return commandsFromFile(file, stage);
+      const bytes = read();
+      const buf = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+      checkSize(name, buf.length);
+      return commandsFromBytes(name, buf, stage);
+    });
+    return {
+      spec: commandsSpec(commands),
+      commands,
+      source: new SpecSource(name, () => commands.text(), false, commands.sha256),
+      format,
+      baseDir,
+    };
+  }
+  const text = reading(file, () => {
     if (!fromStdin) checkSize(file, statSync(file).size);
-    const bytes = fromStdin ? (opts.stdin ?? (() => readFileSync(0)))() : readFileSync(file);
-    text = typeof bytes === 'string' ? bytes : decodeUtf8(fromStdin ? 'stdin' : file, bytes);
+    const bytes = read();
+    return typeof bytes === 'string' ? bytes : decodeUtf8(name, bytes);
+  });
+  return parseStructured(name, text, baseDir, format, opts.saturn);
+}
+
+/** A commands file's spec: its task list is built only if someone looks (compile streams it). */
+function commandsSpec(commands: CommandsFile): Spec {
+  let tasks: { cmd: string }[] | undefined;
+  const stage = { name: commands.stage } as Spec['stages'][number];
+  Object.defineProperty(stage, 'tasks', {
+    enumerable: true,
+    get: () => (tasks ??= Array.from(commands.commands(), (cmd) => ({ cmd }))),
+  });
+  return { stages: [stage] };
+}
+
+function reading<T>(file: string, f: () => T): T {
+  try {
+    return f();
   } catch (err) {
     if (err instanceof BatchplanError) throw err;
     const e = err as NodeJS.ErrnoException;
@@ -50,15 +94,6 @@ export function loadSpecFile(
       'Pass a YAML/JSON spec, a Saturn batch file, or a text file with one command per line.',
     );
   }
-  const name = fromStdin ? 'stdin' : file;
-  const baseDir = fromStdin ? process.cwd() : dirname(resolve(file));
-  const format =
-    opts.format ?? (fromStdin || !STRUCTURED.has(extname(file).toLowerCase()) ? 'commands' : undefined);
-  if (format === 'commands') {
-    const stage = fromStdin ? 'commands' : basename(file, extname(file)) || 'commands';
-    return { spec: commandsToSpec(text, stage), source: new SpecSource(name, text, false), format, baseDir };
-  }
-  return parseStructured(name, text, baseDir, format, opts.saturn);
 }
 
 /** Bigger specs are refused before they are read: the YAML parser needs ~20 times the text. */
@@ -73,46 +108,11 @@ function checkSize(file: string, size: number): void {
     );
 }
 
-/**
- * Strict UTF-8: a bad byte would otherwise become U+FFFD, and a different command would run.
- * The error gives the offset of the first bad byte.
- */
+/** Strict UTF-8 (./utf8.ts). */
 function decodeUtf8(file: string, bytes: Buffer): string {
   checkSize(file, bytes.length);
   if (isUtf8(bytes)) return bytes.toString('utf8');
-  const at = firstInvalidUtf8(bytes);
-  throw new BatchplanError(
-    'E_SPEC_PARSE',
-    `spec ${file} is not valid UTF-8: byte ${at} (0x${bytes[at]!.toString(16).padStart(2, '0')}) starts no valid character`,
-    'Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8), and check that the command is what you meant.',
-  );
-}
-
-/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
-export function firstInvalidUtf8(b: Uint8Array): number {
-  for (let i = 0; i < b.length;) {
-    const c = b[i]!;
-    const need =
-      c < 0x80
-        ? 0
-        : c >= 0xc2 && c <= 0xdf
-          ? 1
-          : c >= 0xe0 && c <= 0xef
-            ? 2
-            : c >= 0xf0 && c <= 0xf4
-              ? 3
-              : -1;
-    if (need < 0) return i;
-    // Overlong forms, surrogates and code points above U+10FFFF are ruled out by the second byte.
-    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
-    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
-    for (let k = 1; k <= need; k++) {
-      const d = b[i + k];
-      if (d === undefined || d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) return i;
-    }
-    i += need + 1;
-  }
-  return b.length;
+  throw notUtf8Error(file, bytes);
 }
 
 function parseStructured(

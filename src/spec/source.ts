@@ -1,4 +1,5 @@
 // A spec file's text and how to point into it: path inside the document -> line number.
+import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { SpecLocation } from '../errors.js';
 
@@ -16,10 +17,21 @@ export class SpecSource {
 
   constructor(
     readonly file: string,
-    readonly text: string,
+    /** The text, or how to read it again (a streamed commands file is not held whole). */
+    private readonly content: string | (() => string),
     /** YAML and JSON have lines worth pointing at; a commands file's lines are its task indices. */
     readonly structured: boolean,
+    private digest?: string,
   ) {}
+
+  get text(): string {
+    return typeof this.content === 'string' ? this.content : this.content();
+  }
+
+  /** SHA-256 of the text (hex): what a plan records of its spec. */
+  get sha256(): string {
+    return (this.digest ??= createHash('sha256').update(this.text).digest('hex'));
+  }
 
   /** Location of `path`, walking up to the nearest ancestor that exists (e.g. for a missing key). */
   locate(path: DocPath): SpecLocation {
