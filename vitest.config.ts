@@ -13,6 +13,7 @@ export const ENGINE_SUITES = [
   'test/exec/**',
   'test/faults/**',
   'test/e2e/**',
+  'test/qdo/**',
   'test/docs/**',
   'test/runners/conformance.test.ts',
   'test/runners/execute.test.ts',

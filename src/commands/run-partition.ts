@@ -10,6 +10,7 @@ import { note, plural, printJson, Progress } from './output.js';
 
 interface Options {
   nprocs?: string;
+  maxFails?: string;
   oneBased?: boolean;
   indexVar?: string;
   indexOffset: string;
@@ -45,6 +46,7 @@ export default async function runPartitionCommand(
       n,
       index,
       nprocs: optionalPositiveInt('--nprocs', opts.nprocs),
+      maxFails: optionalPositiveInt('--max-fails', opts.maxFails),
       bindGpus: opts.bindGpus,
       grace: durationFlag('--grace', opts.grace),
       logLimit: positiveInt('--log-limit', opts.logLimit),
@@ -63,7 +65,7 @@ export default async function runPartitionCommand(
   if (opts.json) printJson(result);
   else note(summary(result));
   if (result.signal) return stop.exitCode();
-  return result.failed > 0 ? EXIT_CODES.E_TASKS_FAILED : 0;
+  return result.failed > 0 || result.notStarted ? EXIT_CODES.E_TASKS_FAILED : 0;
 }
 
 export function summary(r: PartitionResult): string {
@@ -71,6 +73,8 @@ export function summary(r: PartitionResult): string {
   if (r.skipped) parts.push(`${r.skipped} already done`);
   if (r.failed) parts.push(`${r.failed} failed`);
   if (r.interrupted) parts.push(`${r.interrupted} interrupted`);
+  if (r.notStarted)
+    parts.push(`${r.notStarted} not started: the stage has reached --max-fails ${r.maxFails} failed tasks`);
   const head = `stage ${r.stage} partition ${r.partition}/${r.partitions} (tasks ${r.start}..${r.end - 1}): ${plural(r.tasks, 'task')}`;
   return `${head}: ${parts.join(', ')}${r.signal ? `; stopped by ${r.signal}` : ''}`;
 }

@@ -23,6 +23,7 @@ interface Options {
   output?: string;
   force?: boolean;
   nprocs?: string;
+  maxFails?: string;
   grace: string;
   json?: boolean;
 }
@@ -30,6 +31,7 @@ interface Options {
 export default async function run(target: string, opts: Options): Promise<number> {
   const nprocs = optionalPositiveInt('--nprocs', opts.nprocs);
   const grace = durationFlag('--grace', opts.grace);
+  const maxFails = optionalPositiveInt('--max-fails', opts.maxFails);
   const plan = await openOrPlan(target, opts);
   const stop = new StopSignal();
   const uninstall = stop.installProcessHandlers();
@@ -66,6 +68,7 @@ export default async function run(target: string, opts: Options): Promise<number
         n: 1,
         index: 0,
         nprocs,
+        maxFails,
         grace,
         stop,
         onProgress: (p) => {
@@ -80,7 +83,7 @@ export default async function run(target: string, opts: Options): Promise<number
       view.running = 0;
       if (!live.isTTY) note(summary(result));
       live.update(snapshot(), true);
-      if (result.failed > 0 || result.interrupted > 0) failedStages.add(stage.name);
+      if (result.failed > 0 || result.interrupted > 0 || result.notStarted) failedStages.add(stage.name);
     }
   } finally {
     clearInterval(tick);

@@ -7,9 +7,9 @@
 // looks again: a copy that sees another's open start for the task withdraws (interrupted, not run).
 // At least one of the two sees the other's record, so at most one runs it (both may withdraw; the
 // task is then taken up again later).
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseJournalName, stageStatusDir } from '../status/journal-format.js';
+import { statSync } from 'node:fs';
+import { stageStatusDir } from '../status/journal-format.js';
+import { changedJournals, readAppended } from './journal-tail.js';
 import { thisHost, writerAlive, type JournalFile } from '../status/journal-reader.js';
 
 interface Peer {
@@ -29,7 +29,7 @@ export class PeerJournals {
   private readonly peers = new Map<string, Peer>();
   private readonly ignored = new Set<string>();
   private readonly succeeded = new Set<number>();
-  private dirMtime = -1n;
+  private readonly dirState = { mtime: -1n };
   private checkedAt = 0;
   /** Runs (journal names) of copies on this host found dead since the last call of takeDead. */
   private dead: string[] = [];
@@ -100,32 +100,10 @@ export class PeerJournals {
   }
 
   private discover(): void {
-    let mtime: bigint;
-    try {
-      mtime = statSync(this.dir, { bigint: true }).mtimeNs;
-    } catch {
-      return;
-    }
-    // A coarse clock may give two changes the same mtime: look again while it is recent.
-    const recent = BigInt(Date.now()) * 1_000_000n - mtime < 2_000_000_000n;
-    if (mtime === this.dirMtime && !recent) return;
-    this.dirMtime = mtime;
-    let names: string[];
-    try {
-      names = readdirSync(this.dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const path = join(this.dir, name);
-      if (this.peers.has(path) || this.ignored.has(path)) continue;
-      const parsed = parseJournalName(name);
-      if (!parsed) continue;
-      if (parsed.end <= this.range.start || parsed.start >= this.range.end) {
-        this.ignored.add(path);
-        continue;
-      }
-      this.follow({ ...parsed, path, logPath: join(this.dir, `${parsed.base}.log`), mtimeMs: Date.now() });
+    for (const file of changedJournals(this.dir, this.dirState) ?? []) {
+      if (this.peers.has(file.path) || this.ignored.has(file.path)) continue;
+      if (file.end <= this.range.start || file.start >= this.range.end) this.ignored.add(file.path);
+      else this.follow(file);
     }
   }
 
@@ -134,26 +112,7 @@ export class PeerJournals {
   }
 
   private read(peer: Peer): void {
-    let fd: number;
-    try {
-      fd = openSync(peer.file.path, 'r');
-    } catch {
-      return;
-    }
-    try {
-      const buf = Buffer.alloc(64 * 1024);
-      for (;;) {
-        const n = readSync(fd, buf, 0, buf.length, peer.offset);
-        if (n === 0) break;
-        peer.offset += n;
-        const text = peer.rest + buf.toString('utf8', 0, n);
-        const lines = text.split('\n');
-        peer.rest = lines.pop()!;
-        for (const line of lines) this.apply(peer, line);
-      }
-    } finally {
-      closeSync(fd);
-    }
+    readAppended(peer.file.path, peer, (line) => this.apply(peer, line));
   }
 
   private apply(peer: Peer, line: string): void {

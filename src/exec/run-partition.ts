@@ -19,6 +19,8 @@ import { thisHost } from '../status/journal-reader.js';
 import { ensureRealDir } from '../status/real-dir.js';
 import { RUN_ENV, stopLeftovers } from './leftovers.js';
 import { PeerJournals } from './peers.js';
+import { StageFailures } from './max-fails.js';
+import { stageResetTimes } from '../status/resets.js';
 
 export interface RunPartitionOptions {
   stage: string;
@@ -26,6 +28,8 @@ export interface RunPartitionOptions {
   n: number;
   index: number;
   nprocs?: number;
+  /** Launch no more of the stage's tasks once this many have failed (max-fails.ts); over the plan's. */
+  maxFails?: number;
   bindGpus?: boolean;
   /** Seconds between SIGTERM and SIGKILL when stopping tasks. */
   grace?: number;
@@ -60,6 +64,9 @@ export interface PartitionResult {
   succeeded: number;
   failed: number;
   interrupted: number;
+  /** Tasks not started because the stage reached its max-fails (set only then). */
+  notStarted?: number;
+  maxFails?: number;
   nprocs: number;
   signal?: NodeJS.Signals;
   journal?: string;
@@ -141,6 +148,18 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     loaded.journals.map((file, j) => ({ file, live: loaded.live[j]! })),
     rangeResetTimes(resets, stageIndex, stage.tasks, slice),
   );
+  const maxFails = opts.maxFails ?? stage.maxFails;
+  const failures =
+    maxFails === undefined
+      ? undefined
+      : new StageFailures(
+          plan.dir,
+          stageIndex,
+          stage.tasks,
+          maxFails,
+          journal.journalPath,
+          stageResetTimes(resets, stageIndex, stage.tasks),
+        );
   /** Attempts recorded by this run per task (withdrawn ones included), so numbers never repeat. */
   const recorded = new Map<number, number>();
   const look = async () => {
@@ -184,6 +203,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       recorded.set(k, n);
       const a = prior.attemptsOf(k) + n;
       journal.started(i, a);
+      failures?.started(i, Date.now());
       // Looked at again after our start record: see peers.ts for why this is enough.
       peers.refresh();
       if (peers.isSucceeded(i) || peers.isHeld(i)) {
@@ -248,11 +268,14 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
         continue;
       }
       starved = 0;
-      journal.ended(endRecord(i, a, res), res);
+      // A failure is the task's last unless a retry is left and the stage is under its max-fails.
+      const retrying = res.state === 'failed' && attempt <= retries && !halted() && !failures?.reached();
+      journal.ended({ ...endRecord(i, a, res), ...(retrying ? { rt: 1 as const } : {}) }, res);
+      failures?.ended(i, Date.now(), res.state, retrying);
       if (journal.diskFull) halt(journal.diskFull);
       if (res.state === 'succeeded') return count('succeeded');
       if (res.state === 'interrupted' || halted()) return count('interrupted');
-      if (attempt > retries) return count('failed');
+      if (!retrying) return count('failed');
       await opts.stop.sleep(Math.min(backoff * 2 ** (attempt - 1), MAX_BACKOFF) * 1000);
       if (halted()) return count('interrupted');
     }
@@ -261,11 +284,19 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   let cursor = 0;
   /** Tasks a live copy was working on when their turn came. */
   const later: number[] = [];
+  /** Tasks held back because the stage reached its max-fails; taken up if it falls under again. */
+  const held: number[] = [];
   const worker = async (slot: number) => {
     while (!halted()) {
       const fresh = cursor < todo.length;
-      const k = fresh ? todo[cursor++] : later.shift();
+      const k = fresh
+        ? todo[cursor++]
+        : (later.shift() ?? (held.length && !failures!.reached() ? held.shift() : undefined));
       if (k === undefined) break;
+      if (failures && !failures.mayLaunch(slice.start + k)) {
+        held.push(k);
+        continue;
+      }
       let outcome: 'done' | 'held';
       try {
         outcome = await runTask(k, slot);
@@ -299,6 +330,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   }
   if (fault) throw fault;
   if (opts.stop.signal) result.signal = opts.stop.signal;
+  if (held.length) Object.assign(result, { notStarted: held.length, maxFails });
   return result;
 }
 

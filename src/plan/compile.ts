@@ -152,7 +152,10 @@ function isExplicitAt(stages: StageSpec[], name: string, k: number): boolean {
   return stages.find((s) => s.name === name)?.tasks?.[k]?.id !== undefined;
 }
 
-type Overrides = Pick<Defaults, 'retries' | 'timeout' | 'backoff' | 'env' | 'cwd' | 'nprocs' | 'shell'>;
+type Overrides = Pick<
+  Defaults,
+  'retries' | 'timeout' | 'backoff' | 'env' | 'cwd' | 'nprocs' | 'shell' | 'max_fails'
+>;
 
 function mergeSettings(
   base: StageSettings,
@@ -164,6 +167,7 @@ function mergeSettings(
   const out: StageSettings = { ...base, env: { ...base.env, ...stringEnv(over.env) } };
   if (over.nprocs !== undefined) out.nprocs = over.nprocs;
   if (over.retries !== undefined) out.retries = over.retries;
+  if (over.max_fails !== undefined) out.maxFails = over.max_fails;
   if (over.shell !== undefined) out.shell = over.shell;
   if (over.cwd !== undefined) out.cwd = resolve(baseDir, over.cwd);
   const timeout = duration(over.timeout, [...at, 'timeout'], issues);

@@ -72,6 +72,11 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
         shell: {
           type: 'string',
         },
+        maxFails: {
+          type: 'integer',
+          exclusiveMinimum: 0,
+          maximum: 9007199254740991,
+        },
         resources: {
           type: 'object',
           properties: {
@@ -359,6 +364,11 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
           },
           shell: {
             type: 'string',
+          },
+          maxFails: {
+            type: 'integer',
+            exclusiveMinimum: 0,
+            maximum: 9007199254740991,
           },
         },
         required: ['name', 'after', 'tasks', 'firstTask', 'resources', 'retries', 'backoff', 'env', 'shell'],

@@ -13,6 +13,7 @@ const settings = {
   env: z.record(z.string(), z.string()),
   cwd: z.string().optional(),
   shell: z.string(),
+  maxFails: z.int().positive().optional(),
 };
 
 const resources = z.strictObject({

@@ -13,6 +13,8 @@ export interface StageSettings {
   env: Record<string, string>;
   cwd?: string;
   shell: string;
+  /** Launch no more of the stage's tasks once this many have failed (exec/max-fails.ts). */
+  maxFails?: number;
 }
 
 export interface PlanDefaults extends StageSettings {

@@ -90,11 +90,19 @@ const rangeSchema = z.strictObject({
 
 export const matrixSchema = z.record(z.string().min(1), z.union([z.array(scalar).min(1), rangeSchema]));
 
+/** HyperQueue's --max-fails: the stage launches no more tasks once this many of them have failed. */
+const maxFails = z
+  .int()
+  .positive()
+  .optional()
+  .describe('Launch no more tasks of the stage once this many of its tasks have failed (docs/retry.md).');
+
 export const stageSchema = z.strictObject({
   name: stageName,
   after: z.array(z.string()).optional(),
   resources: resourcesSchema.optional(),
   nprocs: z.int().positive().optional(),
+  max_fails: maxFails,
   shell: z.string().min(1).optional(),
   ...inherited,
   tasks: z.array(taskSchema).optional(),
@@ -108,6 +116,7 @@ export const stageSchema = z.strictObject({
 export const defaultsSchema = z.strictObject({
   resources: resourcesSchema.optional(),
   nprocs: z.int().positive().optional(),
+  max_fails: maxFails,
   shell: z.string().min(1).optional(),
   ...inherited,
 });

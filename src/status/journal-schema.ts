@@ -21,7 +21,10 @@ const logRange = z.tuple([z.number().min(0), z.number().min(0)]);
 export const journalRecordSchema = z.discriminatedUnion('k', [
   /** An attempt started. `a` counts attempts across every run of the task. */
   z.strictObject({ k: z.literal('s'), i: z.int().min(0), a: z.int().min(1), t: z.number() }),
-  /** An attempt ended. `d` is its duration in ms; `to` is set when it hit its timeout. */
+  /**
+   * An attempt ended. `d` is its duration in ms; `to` is set when it hit its timeout; `rt` on a
+   * failed attempt that its run will try again (not yet a failed task: exec/max-fails.ts).
+   */
   z.strictObject({
     k: z.literal('e'),
     i: z.int().min(0),
@@ -32,6 +35,7 @@ export const journalRecordSchema = z.discriminatedUnion('k', [
     d: z.number().min(0),
     sig: z.string().optional(),
     to: z.literal(1).optional(),
+    rt: z.literal(1).optional(),
     out: logRange.optional(),
     err: logRange.optional(),
   }),
