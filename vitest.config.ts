@@ -20,6 +20,7 @@ export const ENGINE_SUITES = [
   'test/report/**', // headless Chromium
   'test/saturn/layout.test.ts',
   'test/saturn/sc-batch-tree.test.ts',
+  'test/saturn/status-files.test.ts',
   'test/native/build.test.ts', // the C compiler
   'test/progress/pty.test.ts', // a pseudo-terminal (util-linux script) and real runs
   'test/progress/wait-slurm.test.ts',

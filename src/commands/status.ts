@@ -10,7 +10,7 @@ export { overallOf };
 
 export default async function status(planDir: string, opts: { json?: boolean }): Promise<number> {
   const plan = readPlan(planDir);
-  printStatus(await planStatus(plan), opts.json, plan.file.stages);
+  printStatus(await planStatus(plan, undefined, { remote: true }), opts.json, plan.file.stages);
   return 0;
 }
 

@@ -4,6 +4,7 @@ import type { TaskState } from '../status/aggregate.js';
 import type { EndRecord } from '../status/journal-schema.js';
 import type { JournalFile } from '../status/journal-reader.js';
 import { loadStageStatus } from '../status/load.js';
+import { foldOutside } from '../status/outside.js';
 import { endRecordsOf, readLog } from '../status/task-history.js';
 import { forTerminal } from '../util/terminal-safe.js';
 import { queuedRanges } from '../submit/queued.js';
@@ -92,6 +93,7 @@ function stageRows(
   held: { start: number; end: number }[],
 ): TaskRow[] {
   const { status, journals } = loadStageStatus(plan.dir, stageIndex, stage.tasks);
+  foldOutside(plan, stageIndex, status, { remote: true });
   const isHeld = (i: number) => held.some((r) => i >= r.start && i < r.end);
   const stateOf = (i: number): TaskState | 'queued' => {
     const s = status.stateOf(i);

@@ -55,4 +55,15 @@ export interface TaskHook {
   name: string;
   /** Called once per partition; undefined when the hook has nothing to do for these tasks. */
   open(p: HookPartition): PartitionHook | undefined;
+  /** For status and tasks: what the hook's own record says of tasks (see status/outside.ts). */
+  outcomes?: {
+    /** The task record field the hook reads: stages whose records lack it are not read at all. */
+    field: keyof TaskRecord;
+    /** An exit code per record (a signal as its negative number), undefined where there is none. */
+    read(
+      records: readonly TaskRecord[],
+      env: NodeJS.ProcessEnv,
+      opts: { remote: boolean },
+    ): (number | undefined)[];
+  };
 }

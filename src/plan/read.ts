@@ -78,9 +78,9 @@ export function findStage(plan: Plan, name: string): { stage: PlanStage; index: 
   return { stage: plan.file.stages[index]!, index };
 }
 
-/** Task records [start, end) of a stage (stage-relative indices). Reads only those bytes. */
-export function readTasks(plan: Plan, stage: PlanStage, start: number, end: number): TaskRecord[] {
-  if (end <= start) return [];
+/** The tasks.jsonl bytes of a stage's records [start, end) (stage-relative indices). */
+export function readTaskBytes(plan: Plan, stage: PlanStage, start: number, end: number): Buffer {
+  if (end <= start) return Buffer.alloc(0);
   const first = stage.firstTask + start;
   const count = end - start;
   const idx = readRange(
@@ -90,8 +90,15 @@ export function readTasks(plan: Plan, stage: PlanStage, start: number, end: numb
   );
   const view = new DataView(idx.buffer, idx.byteOffset, idx.byteLength);
   const from = view.getFloat64(0, true);
-  const to = view.getFloat64(count * INDEX_ENTRY_BYTES, true);
-  const bytes = readRange(join(plan.dir, TASKS_FILE), from, to - from);
+  return readRange(join(plan.dir, TASKS_FILE), from, view.getFloat64(count * INDEX_ENTRY_BYTES, true) - from);
+}
+
+/** Task records [start, end) of a stage (stage-relative indices). Reads only those bytes. */
+export function readTasks(plan: Plan, stage: PlanStage, start: number, end: number): TaskRecord[] {
+  if (end <= start) return [];
+  const first = stage.firstTask + start;
+  const count = end - start;
+  const bytes = readTaskBytes(plan, stage, start, end);
   const lines = bytes.toString('utf8').split('\n');
   if (lines.length !== count + 1 || lines[count] !== '')
     throw new BatchplanError(

@@ -4,17 +4,26 @@
 // signal as its negative number (-9), none for an interrupted run. A URL output path (sfs://, s3://
 // ...) runs in a local scratch directory whose files are copied there at the end; a failed copy fails
 // the attempt. A status_code of 0 counts the run as done, whoever wrote it (sc batch, another copy of
-// the plan). Writes go through the thread pool without fsync, as sc batch's: the journal is the
+// the plan); any other one is removed before the run is tried again, so that an interrupted attempt
+// (or a killed run-partition) leaves none, never an older attempt's code. Writes go through the thread pool without fsync, as sc batch's: the journal is the
 // durable record, these files the shared one.
 import { execFile } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { AttemptResult } from '../exec/attempt.js';
 import type { AttemptHook, HookPartition, PartitionHook, TaskHook } from '../exec/task-hook.js';
 import type { TaskRecord } from '../plan/model.js';
-import { copyCommand, copyVariable, joinUrl, outputScheme } from './saturn-output.js';
+import {
+  copyCommand,
+  copyVariable,
+  joinUrl,
+  outputScheme,
+  removeCommand,
+  removeVariable,
+} from './saturn-output.js';
+import { readStatusCodes } from './saturn-status.js';
 
 /** Output kept in memory up to this, then streamed to its file (most runs write far less). */
 const BUFFER_LIMIT = 1 << 20;
@@ -63,20 +72,25 @@ class OutputFile {
   }
 }
 
+/** Runs a scheme's command (shell code) with arguments; why it failed, or undefined. */
+function runCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('/bin/sh', ['-c', `${cmd} "$@"`, 'sh', ...args], { env }, (err, _out, stderr) => {
+      if (!err) return resolve(undefined);
+      resolve(String(stderr).trim().split('\n').slice(-3).join(' / ') || err.message);
+    });
+  });
+}
+
 /** Copies a file with the scheme's command (`CMD LOCAL URL`); a reason when it fails. */
-function copyFile(
+async function copyFile(
   cmd: string,
   local: string,
   url: string,
   env: NodeJS.ProcessEnv,
 ): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile('/bin/sh', ['-c', `${cmd} "$@"`, 'sh', local, url], { env }, (err, _out, stderr) => {
-      if (!err) return resolve(undefined);
-      const why = String(stderr).trim().split('\n').slice(-3).join(' / ') || err.message;
-      resolve(`copy to ${url} failed (${cmd}): ${why}`);
-    });
-  });
+  const why = await runCommand(cmd, [local, url], env);
+  return why && `copy to ${url} failed (${cmd}): ${why}`;
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -86,16 +100,43 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 class SaturnPartition implements PartitionHook {
   private readonly plainEnv = new Map<number, AttemptHook>();
+  /** Runs whose status_code says done (0), read once before anything runs. */
+  private readonly doneRuns = new Set<TaskRecord>();
+  /** Runs with a non-zero status_code (found, or written by an attempt): removed before the next. */
+  private readonly stale = new Set<TaskRecord>();
 
-  constructor(private readonly p: HookPartition) {}
+  constructor(private readonly p: HookPartition) {
+    const codes = readStatusCodes(
+      p.records.map((r) => r.output),
+      p.env,
+      { warn: (m) => p.jobLog.stderr.write(Buffer.from(`batchplan: warning: ${m}\n`)) },
+    );
+    codes.forEach((code, k) => {
+      if (code === 0) this.doneRuns.add(p.records[k]!);
+      else if (code !== undefined) this.stale.add(p.records[k]!);
+    });
+  }
 
   done(rec: TaskRecord): boolean {
-    if (!rec.output || outputScheme(rec.output)) return false;
-    try {
-      return readFileSync(join(rec.output, 'status_code'), 'utf8').trim() === '0';
-    } catch {
-      return false;
-    }
+    return this.doneRuns.has(rec);
+  }
+
+  /** An older attempt's status_code must not stand for this one if it is interrupted. */
+  private async removeStale(rec: TaskRecord, dir: string, url: string | undefined): Promise<void> {
+    if (!this.stale.delete(rec)) return;
+    if (!url) return void (await unlink(join(dir, 'status_code')).catch(() => {}));
+    const scheme = outputScheme(url)!;
+    const cmd = removeCommand(scheme, this.p.env);
+    const target = joinUrl(url, 'status_code');
+    const why = cmd
+      ? await runCommand(cmd, [target], this.p.env)
+      : `no remove command for ${scheme}:// (set ${removeVariable(scheme)})`;
+    if (why)
+      this.p.jobLog.stderr.write(
+        Buffer.from(
+          `batchplan: warning: cannot remove the earlier ${target} (${why}): if this run is interrupted, it still reads as that attempt's result\n`,
+        ),
+      );
   }
 
   async attempt(rec: TaskRecord, info: { slot: number }): Promise<AttemptHook> {
@@ -117,6 +158,7 @@ class SaturnPartition implements PartitionHook {
     const dir = url ? await mkdtemp(join(tmpdir(), 'batchplan-run-')) : rec.output;
     const resultsDir = join(dir, 'results');
     await mkdir(resultsDir, { recursive: true });
+    await this.removeStale(rec, rec.output, url);
     const out = new OutputFile(join(dir, 'stdout'), this.p.jobLog.stdout);
     const err = new OutputFile(join(dir, 'stderr'), this.p.jobLog.stderr);
     return {
@@ -128,11 +170,12 @@ class SaturnPartition implements PartitionHook {
       },
       onStdout: out.push,
       onStderr: err.push,
-      ended: (res) => this.end(dir, url, res, out, err),
+      ended: (res) => this.end(rec, dir, url, res, out, err),
     };
   }
 
   private async end(
+    rec: TaskRecord,
     dir: string,
     url: string | undefined,
     res: AttemptResult,
@@ -153,6 +196,7 @@ class SaturnPartition implements PartitionHook {
     } catch (e) {
       return `cannot write the Saturn output in ${dir}: ${(e as Error).message}`;
     }
+    if (code !== undefined && code !== '0') this.stale.add(rec);
     if (!url) return undefined;
     try {
       // An interrupted run is run again: nothing of it is copied.
@@ -184,4 +228,13 @@ class SaturnPartition implements PartitionHook {
 export const saturnLayout: TaskHook = {
   name: 'saturn',
   open: (p: HookPartition) => new SaturnPartition(p),
+  outcomes: {
+    field: 'output',
+    read: (records, env, opts) =>
+      readStatusCodes(
+        records.map((r) => r.output),
+        env,
+        opts,
+      ),
+  },
 };

@@ -1,8 +1,14 @@
 // Saturn batch files, mapped onto the one spec model (commands files: ./commands-file.ts).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { usageError } from '../errors.js';
-import { copyVariable, DEFAULT_COPY_COMMANDS, outputPath, outputScheme } from '../runners/saturn-output.js';
+import {
+  copyVariable,
+  DEFAULT_COPY_COMMANDS,
+  DEFAULT_REMOVE_COMMANDS,
+  outputPath,
+  outputScheme,
+  removeVariable,
+} from '../runners/saturn-output.js';
+import { readStatusCodes } from '../runners/saturn-status.js';
 import { SATURN_BATCH_KEYS, type SaturnBatch, type Spec } from './schema.js';
 
 export interface SaturnInputOptions {
@@ -35,12 +41,20 @@ export function saturnToSpec(
     output: run.remote_output_path ?? (root === undefined ? undefined : `${root}/${i}`),
   }));
   const env: Record<string, string> = {};
+  const schemes = new Set<string>();
   for (const { output } of runs) {
     const scheme = output && outputScheme(output);
-    if (!scheme || scheme === 'file') continue;
+    if (!scheme || scheme === 'file' || schemes.has(scheme)) continue;
+    schemes.add(scheme);
     const name = copyVariable(scheme);
-    if (opts.env[name])
-      env[name] = opts.env[name]; // the same command on the machines that run it
+    const rm = removeVariable(scheme);
+    // The same commands on the machines that run it.
+    if (opts.env[rm]) env[rm] = opts.env[rm];
+    else if (!DEFAULT_REMOVE_COMMANDS[scheme])
+      warnings.push(
+        `no remove command for ${scheme}:// (set ${rm}, run as: CMD URL): an earlier attempt's status_code cannot be removed before a run is tried again`,
+      );
+    if (opts.env[name]) env[name] = opts.env[name];
     else if (!DEFAULT_COPY_COMMANDS[scheme])
       throw usageError(
         `output ${output}: no copy command for ${scheme}:// (batchplan knows ${Object.keys(
@@ -48,12 +62,17 @@ export function saturnToSpec(
         )
           .map((s) => `${s}://`)
           .join(', ')})`,
-        `Set ${name} to a command that copies a local file to such a URL (run as: CMD LOCAL_FILE URL), or use a local path.`,
+        `Set ${name} to a command that copies a file to and from such a URL (run as: CMD LOCAL_FILE URL and CMD URL LOCAL_FILE), or use a local path.`,
       );
   }
   if (opts.skipFailures) {
     const before = runs.length;
-    runs = runs.filter((r) => !failedBefore(r.output, opts.baseDir));
+    const codes = readStatusCodes(
+      runs.map((r) => r.output && outputPath(opts.baseDir, r.output)),
+      { ...opts.env, ...env },
+      { warn: (m) => warnings.push(m) },
+    );
+    runs = runs.filter((_, k) => codes[k] === undefined || codes[k] === 0);
     warnings.push(`skipping ${before - runs.length} failed run(s) (--skip-failures)`);
   }
   const filtered = opts.skipFailures || opts.maxJobs !== undefined;
@@ -79,21 +98,4 @@ export function saturnToSpec(
     },
     warnings,
   };
-}
-
-/** Whether a run's status_code file says it failed (sc split --skip-failures's test). */
-function failedBefore(output: string | undefined, baseDir: string): boolean {
-  if (output === undefined) return false;
-  if (outputScheme(output) && outputScheme(output) !== 'file')
-    throw usageError(
-      `--skip-failures: cannot read the status of ${output} from here (only local and file:// outputs)`,
-      'Leave out --skip-failures; runs whose status_code is 0 are skipped when they run all the same.',
-    );
-  let text: string;
-  try {
-    text = readFileSync(join(outputPath(baseDir, output), 'status_code'), 'utf8').trim();
-  } catch {
-    return false; // not run yet, or interrupted: incomplete
-  }
-  return /^-?\d+$/.test(text) && Number(text) !== 0;
 }

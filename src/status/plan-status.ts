@@ -2,6 +2,7 @@
 import type { Plan } from '../plan/read.js';
 import type { TaskState } from './aggregate.js';
 import { loadStageStatus, type LoadedStageStatus } from './load.js';
+import { foldOutside } from './outside.js';
 import { readResets } from './resets.js';
 
 export interface StageSummary extends Record<TaskState, number> {
@@ -11,9 +12,14 @@ export interface StageSummary extends Record<TaskState, number> {
   damagedLines?: number;
 }
 
-export function loadPlanStatus(plan: Plan): LoadedStageStatus[] {
+/** `remote`: also read task records kept at URLs (outside.ts); for status, not for polling loops. */
+export function loadPlanStatus(plan: Plan, opts: { remote?: boolean } = {}): LoadedStageStatus[] {
   const resets = readResets(plan.dir);
-  return plan.file.stages.map((s, k) => loadStageStatus(plan.dir, k, s.tasks, undefined, resets));
+  return plan.file.stages.map((s, k) => {
+    const loaded = loadStageStatus(plan.dir, k, s.tasks, undefined, resets);
+    foldOutside(plan, k, loaded.status, { remote: opts.remote ?? false });
+    return loaded;
+  });
 }
 
 export function summarize(plan: Plan, loaded: LoadedStageStatus[]): StageSummary[] {

@@ -17,9 +17,16 @@ export interface PlanStatus {
   overall: Overall;
 }
 
-/** The status of a plan read here; scheduler queries go through `transport`. */
-export async function planStatus(plan: Plan, transport: Transport = localTransport): Promise<PlanStatus> {
-  const loaded = loadPlanStatus(plan);
+/**
+ * The status of a plan read here; scheduler queries go through `transport`. `remote`: read task
+ * records kept at URLs too (status/outside.ts).
+ */
+export async function planStatus(
+  plan: Plan,
+  transport: Transport = localTransport,
+  opts: { remote?: boolean } = {},
+): Promise<PlanStatus> {
+  const loaded = loadPlanStatus(plan, opts);
   let stages: StageWithJobs[] = summarize(plan, loaded);
   const latest = (await submissionsOf(transport, plan.dir)).at(-1);
   const scheduler = latest && getRunner(latest.runner).scheduler;

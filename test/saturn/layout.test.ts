@@ -134,6 +134,12 @@ describe('URL output paths', () => {
     writeFileSync(
       join(bin, 'fakecp'),
       `#!/bin/sh
+# fakecp URL LOCAL (a status_code read back): from the bucket, recorded apart
+case "$1" in *://*)
+  echo "$*" >> ${JSON.stringify(join(bucket, 'reads'))}
+  src=${JSON.stringify(bucket)}/$(printf %s "$1" | sed 's#^[a-z0-9]*://##')
+  [ -f "$src" ] && cp "$src" "$2"; exit ;;
+esac
 # fakecp LOCAL URL: records the call; copies URL's path under the bucket
 echo "$*" >> ${JSON.stringify(join(bucket, 'calls'))}
 n=$(wc -l < ${JSON.stringify(join(bucket, 'calls'))})
