@@ -3,13 +3,13 @@ import type { PlanStage } from '../plan/model.js';
 import type { TaskState } from '../status/aggregate.js';
 import type { EndRecord } from '../status/journal-schema.js';
 import type { JournalFile } from '../status/journal-reader.js';
-import { loadStageStatus } from '../status/load.js';
+import { loadStageStatus, type LoadedStageStatus } from '../status/load.js';
 import { foldOutside } from '../status/outside.js';
 import { endRecordsOf, readLog } from '../status/task-history.js';
 import { forTerminal } from '../util/terminal-safe.js';
 import { queuedRanges } from '../submit/queued.js';
 import { optionalPositiveInt } from './args.js';
-import { printJson, table } from './output.js';
+import { StreamOut, TableShape } from './stream-out.js';
 
 interface Options {
   state?: TaskState | 'queued';
@@ -36,6 +36,9 @@ export interface TaskRow {
   stderrTail?: string[];
 }
 
+/** Rows are built this many at a time: a million-task listing is streamed, never held. */
+const CHUNK = 4096;
+
 export default async function tasks(planDir: string, opts: Options): Promise<number> {
   const plan = readPlan(planDir);
   const tail = Number(opts.tail) || 0;
@@ -44,54 +47,67 @@ export default async function tasks(planDir: string, opts: Options): Promise<num
     ? [findStage(plan, opts.stage)]
     : plan.file.stages.map((stage, index) => ({ stage, index }));
   const queued = await queuedRanges(plan);
-  const rows: TaskRow[] = [];
+  const picks: StagePick[] = [];
+  let total = 0;
   for (const { stage, index } of stages) {
-    if (rows.length >= limit) break;
-    const held = queued.get(index) ?? [];
-    rows.push(...stageRows(plan, stage, index, opts.state, limit - rows.length, tail, held));
+    if (total >= limit) break;
+    const pick = pickTasks(plan, stage, index, opts.state, limit - total, queued.get(index) ?? []);
+    total += pick.picked.length;
+    picks.push(pick);
   }
+  const now = Date.now();
+  const chunks = (text = false, withTail = tail) => rowChunks(plan, picks, withTail, now, text);
   if (opts.json) {
-    printJson(rows);
+    // The same bytes as printJson(rows), one row at a time.
+    const out = new StreamOut();
+    let first = true;
+    for (const rows of chunks())
+      for (const r of rows) {
+        await out.write(`${first ? '[\n' : ',\n'}  ${JSON.stringify(r, null, 2).replace(/\n/g, '\n  ')}`);
+        first = false;
+      }
+    await out.write(first ? '[]\n' : '\n]\n');
+    await out.flush();
     return 0;
   }
-  const body = table(
-    ['id', 'stage', 'state', 'exit', 'attempts', 'duration', 'host', 'cmd'],
-    rows.map((r) => [
-      r.id,
-      r.stage,
-      r.state,
-      exitText(r),
-      r.attempts,
-      durationText(r.durationMs),
-      r.host ?? '-',
-      r.cmd,
-    ]),
-  );
   // Commands and stderr lines are shown escaped on a terminal (see terminal-safe.ts).
-  const show = (text: string) => process.stdout.write(forTerminal(process.stdout, text));
-  if (tail === 0) show(body);
-  else {
-    const lines = body.split('\n');
-    show(lines[0] + '\n');
-    rows.forEach((r, k) => {
-      show(lines[k + 1] + '\n');
-      for (const l of r.stderrTail ?? []) show(`    | ${l}\n`);
-    });
-  }
-  if (rows.length === 0)
+  const out = new StreamOut(process.stdout, (text) => forTerminal(process.stdout, text));
+  const shape = new TableShape(['id', 'stage', 'state', 'exit', 'attempts', 'duration', 'host', 'cmd']);
+  // Two passes: the columns' widths need every row before the first line is printed.
+  if (total > 0) for (const rows of chunks(true, 0)) for (const r of rows) shape.measure(cells(r));
+  await out.write(shape.line(shape.header));
+  for (const rows of total > 0 ? chunks(true) : [])
+    for (const r of rows) {
+      await out.write(shape.line(cells(r)));
+      for (const l of r.stderrTail ?? []) await out.write(`    | ${l}\n`);
+    }
+  await out.flush();
+  if (total === 0)
     process.stderr.write(`batchplan: no tasks${opts.state ? ` in state ${opts.state}` : ''}\n`);
   return 0;
 }
 
-function stageRows(
+function cells(r: TaskRow): (string | number)[] {
+  return [r.id, r.stage, r.state, exitText(r), r.attempts, durationText(r.durationMs), r.host ?? '-', r.cmd];
+}
+
+interface StagePick {
+  stage: PlanStage;
+  status: LoadedStageStatus['status'];
+  journals: JournalFile[];
+  stateOf: (i: number) => TaskState | 'queued';
+  /** Stage-relative indices of the tasks listed, ascending. */
+  picked: number[];
+}
+
+function pickTasks(
   plan: Plan,
   stage: PlanStage,
   stageIndex: number,
   state: TaskState | 'queued' | undefined,
   limit: number,
-  tail: number,
   held: { start: number; end: number }[],
-): TaskRow[] {
+): StagePick {
   const { status, journals } = loadStageStatus(plan.dir, stageIndex, stage.tasks);
   foldOutside(plan, stageIndex, status, { remote: true });
   const isHeld = (i: number) => held.some((r) => i >= r.start && i < r.end);
@@ -102,41 +118,59 @@ function stageRows(
   const picked: number[] = [];
   for (let i = 0; i < stage.tasks && picked.length < limit; i++)
     if (!state || stateOf(i) === state) picked.push(i);
-  const records = recordsFor(plan, stage, picked);
-  const ends = new Map<JournalFile, Map<number, EndRecord>>();
-  const endOf = (j: JournalFile, i: number) => {
-    if (!ends.has(j)) ends.set(j, endRecordsOf(j));
-    return ends.get(j)!.get(i);
-  };
-  const now = Date.now();
-  return picked.map((i, k) => {
-    const t = status.task(i, now);
-    const journal = t.journal >= 0 ? journals[t.journal] : undefined;
-    const row: TaskRow = {
-      id: records[k]!.id,
-      stage: stage.name,
-      state: stateOf(i),
-      exitCode: t.exitCode,
-      attempts: t.attempts,
-      durationMs: t.durationMs,
-      host: journal?.host ?? null,
-      startedAt: t.startedAt === null ? null : new Date(t.startedAt).toISOString(),
-      endedAt: t.endedAt === null ? null : new Date(t.endedAt).toISOString(),
-      cmd: records[k]!.cmd,
+  return { stage, status, journals, stateOf, picked };
+}
+
+/**
+ * The rows, CHUNK at a time, reading task records (and, for --tail, end records) as it goes.
+ * `text`: for the table, which shows no times (toISOString was a third of a million-row listing).
+ */
+function* rowChunks(
+  plan: Plan,
+  picks: StagePick[],
+  tail: number,
+  now: number,
+  text: boolean,
+): Generator<TaskRow[]> {
+  for (const { stage, status, journals, stateOf, picked } of picks) {
+    const ends = new Map<JournalFile, Map<number, EndRecord>>();
+    const endOf = (j: JournalFile, i: number) => {
+      if (!ends.has(j)) ends.set(j, endRecordsOf(j));
+      return ends.get(j)!.get(i);
     };
-    if (t.signal) row.signal = t.signal;
-    if (t.timedOut) row.timedOut = true;
-    // Only --tail needs the end record itself (where its stderr sits in the log).
-    const end = journal && t.endedAt !== null && tail > 0 ? endOf(journal, i) : undefined;
-    if (end)
-      row.stderrTail = readLog(journal!, end.err)
-        .toString('utf8')
-        .trimEnd()
-        .split('\n')
-        .slice(-tail)
-        .filter(Boolean);
-    return row;
-  });
+    for (let from = 0; from < picked.length; from += CHUNK) {
+      const some = picked.slice(from, from + CHUNK);
+      const records = recordsFor(plan, stage, some);
+      yield some.map((i, k) => {
+        const t = status.task(i, now);
+        const journal = t.journal >= 0 ? journals[t.journal] : undefined;
+        const row: TaskRow = {
+          id: records[k]!.id,
+          stage: stage.name,
+          state: stateOf(i),
+          exitCode: t.exitCode,
+          attempts: t.attempts,
+          durationMs: t.durationMs,
+          host: journal?.host ?? null,
+          startedAt: t.startedAt === null || text ? null : new Date(t.startedAt).toISOString(),
+          endedAt: t.endedAt === null || text ? null : new Date(t.endedAt).toISOString(),
+          cmd: records[k]!.cmd,
+        };
+        if (t.signal) row.signal = t.signal;
+        if (t.timedOut) row.timedOut = true;
+        // Only --tail needs the end record itself (where its stderr sits in the log).
+        const end = journal && t.endedAt !== null && tail > 0 ? endOf(journal, i) : undefined;
+        if (end)
+          row.stderrTail = readLog(journal!, end.err)
+            .toString('utf8')
+            .trimEnd()
+            .split('\n')
+            .slice(-tail)
+            .filter(Boolean);
+        return row;
+      });
+    }
+  }
 }
 
 /** Records for sorted task indices: one read for dense picks, one per contiguous run otherwise. */
@@ -152,7 +186,7 @@ function recordsFor(plan: Plan, stage: PlanStage, picked: number[]) {
   for (let k = 0; k < picked.length;) {
     let end = k;
     while (end + 1 < picked.length && picked[end + 1] === picked[end]! + 1) end++;
-    out.push(...readTasks(plan, stage, picked[k]!, picked[end]! + 1));
+    for (const rec of readTasks(plan, stage, picked[k]!, picked[end]! + 1)) out.push(rec);
     k = end + 1;
   }
   return out;
