@@ -24,9 +24,20 @@ export abstract class Reconnecting {
     (this.note ?? ((m: string) => process.stderr.write(`batchplan: ${m}\n`)))(message);
   }
 
+  /** The reconnect under way: operations that find the connection down at the same time share it
+   *  (each opening its own would leave all but one open, and the process would never exit). */
+  private reconnecting: Promise<void> | undefined;
+  /** Counts reconnects: an operation that failed on an older connection does not end the new one. */
+  private generation = 0;
+
   private async ensureUp(): Promise<void> {
     if (this.closed) throw new BatchplanError('E_INTERNAL', `transport to ${this.where} used after close`);
     if (this.isUp()) return;
+    this.reconnecting ??= this.reconnect().finally(() => (this.reconnecting = undefined));
+    return this.reconnecting;
+  }
+
+  private async reconnect(): Promise<void> {
     let last: unknown;
     for (const [k, ms] of this.backoffMs.entries()) {
       this.say(
@@ -35,6 +46,7 @@ export abstract class Reconnecting {
       await new Promise((r) => setTimeout(r, ms));
       try {
         await this.connect();
+        this.generation++;
         this.say(`reconnected to ${this.where}`);
         return;
       } catch (err) {
@@ -54,11 +66,12 @@ export abstract class Reconnecting {
   protected async withRetry<T>(idempotent: boolean, what: string, op: () => Promise<T>): Promise<T> {
     for (;;) {
       await this.ensureUp();
+      const on = this.generation;
       try {
         return await op();
       } catch (err) {
         if (!(err instanceof ConnectionLost)) throw err;
-        this.markDown();
+        if (on === this.generation) this.markDown();
         if (!idempotent)
           throw new BatchplanError(
             'E_SSH_CONNECT',

@@ -1,12 +1,13 @@
 // A cluster from a laptop: the local Slurm driven over SSH (the project's sshd), with ssh2 and
 // with the system ssh (--ssh openssh). Plan here, submit, wait, find the failure with tasks and
 // logs, fix, resubmit; cancel. Then a connection that drops during `wait`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { cliAwait, processGone, scratch, slurmUp } from '../helpers.js';
-import { REMOTE_BATCHPLAN, SSHD_DIR, sshConfig, sshdUp, sshEnv } from './sshd.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cliAwait, scratch, slurmUp } from '../helpers.js';
+import { privateSshd, type PrivateSshd } from './private-sshd.js';
+import { REMOTE_BATCHPLAN, sshConfig, sshdUp, sshEnv } from './sshd.js';
 
 const slurm = slurmUp();
 const up = sshdUp() && slurm;
@@ -33,26 +34,17 @@ writeFileSync(
 const SLOW = join(dir, 'slow.yaml');
 writeFileSync(SLOW, 'stages:\n  - name: s\n    tasks:\n      - { id: z, cmd: "sleep 5" }\n');
 
+/** The --remote flags for `host` (this machine's batchplan there, unless `bp` says otherwise). */
+const remote = (host: string, client?: string, bp = REMOTE_BATCHPLAN) => [
+  ...['--remote', host, '--remote-dir', dir, '--remote-batchplan', bp],
+  ...(client ? ['--ssh', client] : []),
+];
 const squeueIds = () =>
   spawnSync('squeue', ['-h', '-o', '%A'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
 
 describe.runIf(up).each(['ssh2', 'openssh'])('remote Slurm over --ssh %s', (client) => {
   const config = sshConfig(dir);
-  const bp = (args: string[]) =>
-    cliAwait(
-      [
-        ...args,
-        '--remote',
-        'h1',
-        '--remote-dir',
-        dir,
-        '--remote-batchplan',
-        REMOTE_BATCHPLAN,
-        '--ssh',
-        client,
-      ],
-      { env: sshEnv(config) },
-    );
+  const bp = (args: string[]) => cliAwait([...args, ...remote('h1', client)], { env: sshEnv(config) });
   const plan = `sweep ${client}.plan`;
 
   it('plan, submit, wait, tasks and logs of the failure, fix, resubmit', async () => {
@@ -114,91 +106,53 @@ describe.runIf(up).each(['ssh2', 'openssh'])('remote Slurm over --ssh %s', (clie
 });
 
 describe.runIf(up)('a connection that drops during wait', () => {
-  const PORT = 2298;
-  // A private sshd of this test, so that dropping its sessions touches nobody else's.
-  const conf = join(dir, 'sshd_config');
-  writeFileSync(
-    conf,
-    readFileSync(join(SSHD_DIR, 'sshd_config'), 'utf8')
-      .replace(/^(Port|ListenAddress|PidFile) .*\n/gm, '')
-      .concat(`Port ${PORT}\nListenAddress 127.0.0.1\nPidFile none\n`),
-  );
-  const known = join(dir, 'known_hosts_drop');
-  writeFileSync(
-    known,
-    ['ed25519', 'rsa']
-      .map(
-        (t) =>
-          `[127.0.0.1]:${PORT} ${readFileSync(join(SSHD_DIR, `ssh_host_${t}_key.pub`), 'utf8')
-            .split(' ')
-            .slice(0, 2)
-            .join(' ')}\n`,
-      )
-      .join(''),
-  );
-  const config = sshConfig(dir, known, `Host hdrop\n  HostName 127.0.0.1\n  Port ${PORT}\n  User root\n`);
-  let sshd: ChildProcess | undefined;
-  const start = async () => {
-    sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', conf], { stdio: 'ignore' });
-    for (let i = 0; i < 50; i++) {
-      const r = spawnSync('ssh', ['-F', config, '-o', 'BatchMode=yes', 'hdrop', 'true'], { stdio: 'ignore' });
-      if (r.status === 0) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('the test sshd did not start');
+  // Each case has its own sshd on a free port: dropping its sessions touches nobody else's, and a
+  // case that timed out (its promise still running) cannot leave its sshd to the next one.
+  const opened: PrivateSshd[] = [];
+  const fresh = async () => {
+    const s = await privateSshd(dir);
+    opened.push(s);
+    return s;
   };
-  /** Stop the listener and every session it forked (by their pids): the client's connection drops. */
-  const sessions = () =>
-    spawnSync('ps', ['-o', 'pid=', '--ppid', String(sshd!.pid!)], { encoding: 'utf8' })
-      .stdout.split('\n')
-      .map((s) => Number(s.trim()))
-      .filter(Boolean);
-  const drop = () => {
-    const children = sessions();
-    sshd!.kill('SIGKILL');
-    for (const c of children) process.kill(c, 'SIGKILL');
-    return children;
-  };
-  afterAll(() => {
-    if (sshd && !processGone(sshd.pid!)) drop();
-  });
+  afterEach(() => opened.splice(0).forEach((s) => s.drop()));
 
-  it.each(['ssh2', 'openssh'])('resumes over a new connection (--ssh %s), said on stderr', async (client) => {
-    await start();
-    const args = [
-      '--remote',
-      'hdrop',
-      '--remote-dir',
-      dir,
-      '--remote-batchplan',
-      REMOTE_BATCHPLAN,
-      '--ssh',
-      client,
-    ];
-    const env = sshEnv(config, { BATCHPLAN_SSH_BACKOFF: '1,1,1,1,1' });
-    const plan = `drop ${client}.plan`;
-    expect((await cliAwait(['plan', SLOW, '-o', plan, ...args], { env })).code).toBe(0);
-    expect(
-      (await cliAwait(['submit', plan, '1', '--runner', 'slurm', '--time', '5:00', ...args], { env })).code,
-    ).toBe(0);
-    const waiting = cliAwait(['wait', plan, '--interval', '1s', ...args], { env });
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(drop().length).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 1500));
-    await start();
-    const w = await waiting;
-    expect(w.stderr).toMatch(/connection to root@hdrop:2298 lost; reconnecting in 1s/);
-    expect(w.stderr).toContain('reconnected to root@hdrop:2298');
-    expect(w.code).toBe(0);
-    expect(w.stdout).toMatch(/overall: 1\/1 succeeded/);
-    drop();
-  });
+  it.each(['ssh2', 'openssh'])(
+    'resumes over a new connection (--ssh %s), said on stderr',
+    async (client) => {
+      const sshd = await fresh();
+      const { config, port } = sshd;
+      await sshd.start();
+      const args = remote('hdrop', client);
+      const env = sshEnv(config, { BATCHPLAN_SSH_BACKOFF: '1,1,1,1,1' });
+      const plan = `drop ${client}.plan`;
+      expect((await cliAwait(['plan', SLOW, '-o', plan, ...args], { env })).code).toBe(0);
+      expect(
+        (await cliAwait(['submit', plan, '1', '--runner', 'slurm', '--time', '5:00', ...args], { env })).code,
+      ).toBe(0);
+      const waiting = cliAwait(['wait', plan, '--interval', '1s', ...args], { env });
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(sshd.drop().length).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 1500));
+      await sshd.start();
+      const w = await waiting;
+      expect(w.stderr).toContain(`connection to root@hdrop:${port} lost; reconnecting in 1s`);
+      // Once: the operations that found the connection down together share one reconnect (each
+      // opening its own left one open, and wait never exited).
+      expect(w.stderr.match(/reconnected to/g)).toHaveLength(1);
+      expect(w.stderr).toContain(`reconnected to root@hdrop:${port}`);
+      expect(w.code, w.stderr).toBe(0);
+      expect(w.stdout).toMatch(/overall: 1\/1 succeeded/);
+    },
+    120_000,
+  );
 
   it('during submit: the error says it may have completed; the record tells what was; submit again submits nothing twice', async () => {
-    await start();
+    const sshd = await fresh();
+    const { config } = sshd;
+    await sshd.start();
     // Three seconds before each remote batchplan starts, so that the drop falls inside the submit.
     const slowBp = `sleep 3; ${REMOTE_BATCHPLAN}`;
-    const args = ['--remote', 'hdrop', '--remote-dir', dir, '--remote-batchplan', slowBp];
+    const args = remote('hdrop', undefined, slowBp);
     const env = sshEnv(config, { BATCHPLAN_SSH_BACKOFF: '1,1,1,1,1' });
     const plan = 'drop-submit.plan';
     const long = join(dir, 'long.yaml');
@@ -209,13 +163,14 @@ describe.runIf(up)('a connection that drops during wait', () => {
     });
     // Once its session is up, a second in: the remote shell is sleeping before the version check
     // or the submit (the drop does not stop it: sshd sends no SIGHUP to a session without a tty).
-    for (let i = 0; i < 100 && sessions().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && sshd.sessions().length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 1000));
-    drop();
+    expect(sshd.drop().length).toBeGreaterThan(0);
     const s = await submitting;
     expect(s.code).toBe(16);
     expect(s.stderr).toMatch(/dropped while running .*may or may not have completed there/s);
-    await start();
+    await sshd.start();
     // The remote submit went on without us: its record names its one job.
     const records = join(dir, plan, 'submissions');
     for (let i = 0; i < 50 && !(existsSync(records) && readdirSync(records).length); i++)
@@ -223,7 +178,7 @@ describe.runIf(up)('a connection that drops during wait', () => {
     const [record] = readdirSync(records);
     const jobIds = (JSON.parse(readFileSync(join(records, record!), 'utf8')) as { jobIds: string[] }).jobIds;
     expect(jobIds).toHaveLength(1);
-    const quick = ['--remote', 'hdrop', '--remote-dir', dir, '--remote-batchplan', REMOTE_BATCHPLAN];
+    const quick = remote('hdrop');
     const again = await cliAwait(['submit', plan, '1', '--runner', 'slurm', '--time', '5:00', ...quick], {
       env,
     });
@@ -233,6 +188,5 @@ describe.runIf(up)('a connection that drops during wait', () => {
     expect(JSON.parse((await cliAwait(['cancel', plan, '--json', ...quick], { env })).stdout)).toEqual({
       cancelled: jobIds,
     });
-    drop();
-  });
+  }, 120_000);
 });
