@@ -24,6 +24,7 @@ export const ENGINE_SUITES = [
   'test/native/build.test.ts', // the C compiler
   'test/progress/pty.test.ts', // a pseudo-terminal (util-linux script) and real runs
   'test/progress/wait-slurm.test.ts',
+  'test/deps/run*.test.ts', // real task processes
 ];
 
 export default defineConfig({

@@ -7,6 +7,7 @@ import type { ResourceKey, RunnerDescriptor } from './runners/descriptor.js';
 import { declaredFlags, optionKey, RESOURCE_FLAGS } from './runners/flags.js';
 import { RUNNERS } from './runners/registry.js';
 import { VERSION } from './version.js';
+import { TASK_STATES } from './status/aggregate.js';
 import { checkUnknownOptions } from './commands/usage-check.js';
 
 type Action = (...args: never[]) => Promise<number | void>;
@@ -270,6 +271,11 @@ Examples:
     )
     .option('--grace <duration>', 'time between SIGTERM and SIGKILL when stopping tasks', '10s')
     .option(
+      '--wait-prerequisites <duration>',
+      'how long a task waits for the tasks it requires while another run-partition runs them, before it is recorded blocked',
+      '1h',
+    )
+    .option(
       '--log-limit <bytes>',
       'bytes of stdout and of stderr kept per task attempt (the tail)',
       String(8 << 20),
@@ -315,35 +321,27 @@ Examples:
     .command('tasks')
     .description('one line per task: state, exit code, attempts, duration, host, command')
     .argument('<plan>', 'plan directory')
-    .addOption(
-      new Option('--state <state>', 'only tasks in this state').choices([
-        'queued',
-        'pending',
-        'running',
-        'lost',
-        'interrupted',
-        'succeeded',
-        'failed',
-      ]),
-    )
+    .addOption(new Option('--state <state>', 'only tasks in this state').choices(['queued', ...TASK_STATES]))
     .option('--stage <name>', 'only tasks of this stage')
     .option('--tail <lines>', 'also show the last lines of each task’s stderr', '0')
     .option('--limit <n>', 'show at most n tasks')
     .option('--json', 'print as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ batchplan tasks sweep.plan --state failed --tail 3\n  $ batchplan tasks sweep.plan --stage merge --json',
+      '\nExamples:\n  $ batchplan tasks sweep.plan --state failed --tail 3\n  $ batchplan tasks sweep.plan --stage merge --json\n  $ batchplan tasks qdo.plan --state blocked --tail 1   # which task each one waited for',
     )
     .action(lazyOrRemote(() => import('./commands/tasks.js')));
 
   for (const verb of ['retry', 'rerun'] as const) {
     const states =
-      verb === 'retry' ? ['failed', 'lost', 'interrupted'] : ['failed', 'lost', 'interrupted', 'succeeded'];
+      verb === 'retry'
+        ? ['failed', 'lost', 'interrupted', 'blocked']
+        : ['failed', 'lost', 'interrupted', 'blocked', 'succeeded'];
     const cmd = program
       .command(verb)
       .description(
         verb === 'retry'
-          ? 'make failed, lost or interrupted tasks run again on the next run/submit (journals are kept)'
+          ? 'make failed, lost, interrupted or blocked tasks run again on the next run/submit (journals are kept)'
           : 'with --force: make tasks run again on the next run/submit, succeeded ones too (journals are kept)',
       )
       .argument('<plan>', 'plan directory')
@@ -360,7 +358,7 @@ Examples:
       .addHelpText(
         'after',
         verb === 'retry'
-          ? '\nExamples:\n  $ batchplan retry sweep.plan                       # every failed, lost or interrupted task\n  $ batchplan retry sweep.plan --stage extract --state failed\n  $ batchplan retry sweep.plan --id extract.17 && batchplan run sweep.plan'
+          ? '\nExamples:\n  $ batchplan retry sweep.plan                       # every failed, lost, interrupted or blocked task\n  $ batchplan retry sweep.plan --stage extract --state failed\n  $ batchplan retry sweep.plan --id extract.17 && batchplan run sweep.plan\n  $ batchplan retry qdo.plan --state blocked          # after fixing what they require'
           : '\nExamples:\n  $ batchplan rerun sweep.plan --force --id merge.0   # run a succeeded task again\n  $ batchplan rerun sweep.plan --force --stage merge',
       )
       .action(lazy(() => import(verb === 'retry' ? './commands/retry.js' : './commands/rerun.js')));

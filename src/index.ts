@@ -1,6 +1,13 @@
 // The public TypeScript API: re-exports only.
 export { BatchplanError, SpecError, EXIT_CODES, type ErrorCode } from './errors.js';
-export { specSchema, saturnBatchSchema, type Spec, type StageSpec, type TaskSpec } from './spec/schema.js';
+export {
+  specSchema,
+  saturnBatchSchema,
+  type Spec,
+  type StageSpec,
+  type TaskSpec,
+  type RequirementSpec,
+} from './spec/schema.js';
 export { loadSpecFile, type LoadedSpec, type SpecFormat } from './spec/load.js';
 export { SpecSource } from './spec/source.js';
 export { compile, type CompiledPlan, type CompiledStage } from './plan/compile.js';

@@ -10,7 +10,7 @@ import { toRanges, writeReset, type Ranges } from '../status/resets.js';
 import { printJson } from './output.js';
 
 /** What retry picks when no --state is given (qdo's retry: everything that did not succeed). */
-export const RETRY_STATES = ['failed', 'lost', 'interrupted'] as const;
+export const RETRY_STATES = ['failed', 'lost', 'interrupted', 'blocked'] as const;
 /** rerun --force may also pick succeeded tasks. */
 export const RERUN_STATES = [...RETRY_STATES, 'succeeded'] as const;
 

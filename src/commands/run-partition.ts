@@ -16,6 +16,7 @@ interface Options {
   indexOffset: string;
   bindGpus?: boolean;
   grace: string;
+  waitPrerequisites: string;
   logLimit: string;
   json?: boolean;
 }
@@ -49,6 +50,7 @@ export default async function runPartitionCommand(
       maxFails: optionalPositiveInt('--max-fails', opts.maxFails),
       bindGpus: opts.bindGpus,
       grace: durationFlag('--grace', opts.grace),
+      prerequisiteWait: durationFlag('--wait-prerequisites', opts.waitPrerequisites),
       logLimit: positiveInt('--log-limit', opts.logLimit),
       stop,
       // Task output echoed for the job's log (the Saturn layout) must not mix into --json's stdout.
@@ -65,7 +67,7 @@ export default async function runPartitionCommand(
   if (opts.json) printJson(result);
   else note(summary(result));
   if (result.signal) return stop.exitCode();
-  return result.failed > 0 || result.notStarted ? EXIT_CODES.E_TASKS_FAILED : 0;
+  return result.failed > 0 || result.notStarted || result.blocked ? EXIT_CODES.E_TASKS_FAILED : 0;
 }
 
 export function summary(r: PartitionResult): string {
@@ -75,6 +77,7 @@ export function summary(r: PartitionResult): string {
   if (r.interrupted) parts.push(`${r.interrupted} interrupted`);
   if (r.notStarted)
     parts.push(`${r.notStarted} not started: the stage has reached --max-fails ${r.maxFails} failed tasks`);
+  if (r.blocked) parts.push(`${r.blocked} blocked`);
   const head = `stage ${r.stage} partition ${r.partition}/${r.partitions} (tasks ${r.start}..${r.end - 1}): ${plural(r.tasks, 'task')}`;
   return `${head}: ${parts.join(', ')}${r.signal ? `; stopped by ${r.signal}` : ''}`;
 }

@@ -32,7 +32,9 @@ export function renderStatus(
 ): string {
   const overall = overallOf(stages);
   const withQueue = stages.some((s) => s.queued !== undefined);
-  const cols = withQueue ? (['queued', ...TASK_STATES] as const) : TASK_STATES;
+  // `blocked` (task-level dependencies) only where it happened, so other plans read as before.
+  const states = TASK_STATES.filter((k) => k !== 'blocked' || stages.some((s) => s.blocked > 0));
+  const cols = withQueue ? ['queued', ...states] : states;
   let out = `plan ${planDir}\n`;
   const count = (s: object, k: string) => (s as Record<string, number | undefined>)[k] ?? 0;
   out += table(

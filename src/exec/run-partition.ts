@@ -21,6 +21,7 @@ import { RUN_ENV, stopLeftovers } from './leftovers.js';
 import { PeerJournals } from './peers.js';
 import { StageFailures } from './max-fails.js';
 import { stageResetTimes } from '../status/resets.js';
+import { Prerequisites } from './prerequisites.js';
 
 export interface RunPartitionOptions {
   stage: string;
@@ -42,6 +43,11 @@ export interface RunPartitionOptions {
   /** Where hooks echo task output (the job's log): this process's stdout and stderr by default. */
   jobLog?: JobLog;
   onProgress?: (p: PartitionProgress) => void;
+  /**
+   * Seconds a task waits for the tasks it requires (prerequisites.ts) while a live run-partition
+   * runs or will run them, before it is recorded blocked; Infinity to wait as long as they take.
+   */
+  prerequisiteWait?: number;
 }
 
 export interface PartitionProgress {
@@ -67,6 +73,8 @@ export interface PartitionResult {
   /** Tasks not started because the stage reached its max-fails (set only then). */
   notStarted?: number;
   maxFails?: number;
+  /** Not started because a task they require did not succeed (only for stages with `requires`). */
+  blocked?: number;
   nprocs: number;
   signal?: NodeJS.Signals;
   journal?: string;
@@ -114,6 +122,8 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     env: stageEnv,
     jobLog: opts.jobLog ?? process,
   });
+  const gate = Prerequisites.open(plan, stageIndex, slice, resets, opts.prerequisiteWait);
+  if (stage.requires) result.blocked = 0;
   const todo: number[] = [];
   records.forEach((rec, k) =>
     prior.isSucceeded(k) || hooks.some((h) => h.done?.(rec)) ? result.skipped++ : todo.push(k),
@@ -185,14 +195,28 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   let starvedSince = 0;
   const progress = { total: todo.length, done: 0, running: 0, failed: 0 };
 
-  const count = (what: 'skipped' | 'succeeded' | 'failed' | 'interrupted'): 'done' => {
-    result[what]++;
+  const count = (what: 'skipped' | 'succeeded' | 'failed' | 'interrupted' | 'blocked'): 'done' => {
+    result[what] = (result[what] ?? 0) + 1;
     return 'done';
   };
-  /** 'held' when a live copy of the partition is working on the task: try it again later. */
-  const runTask = async (k: number, slot: number): Promise<'done' | 'held'> => {
+  /**
+   * 'held' when a live copy of the partition is working on the task, 'waiting' when tasks it
+   * requires may still succeed elsewhere: try it again later.
+   */
+  const runTask = async (k: number, slot: number): Promise<'done' | 'held' | 'waiting'> => {
     const rec = records[k]!;
     const i = slice.start + k;
+    const open = gate?.gate(k);
+    if (open === 'wait') return 'waiting';
+    if (open !== undefined && open !== 'ready') {
+      await look();
+      if (peers.isSucceeded(i)) return count('skipped');
+      if (peers.isHeld(i)) return 'held';
+      const a = prior.attemptsOf(k) + (recorded.get(k) ?? 0);
+      const why = { stdout: Buffer.alloc(0), stderr: Buffer.from(`batchplan: blocked: ${open.blocked}\n`) };
+      journal.ended({ i, a, st: 'blocked', rc: null, d: 0 }, why);
+      return count('blocked');
+    }
     const retries = rec.retries ?? stage.retries;
     const backoff = rec.backoff ?? stage.backoff;
     for (let attempt = 1; ; attempt++) {
@@ -297,18 +321,22 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
         held.push(k);
         continue;
       }
-      let outcome: 'done' | 'held';
+      let outcome: 'done' | 'held' | 'waiting';
       try {
         outcome = await runTask(k, slot);
       } catch (err) {
         halt(err); // a journal that cannot be written: the other slots stop too
         break;
       }
-      if (outcome === 'held') {
+      if (outcome !== 'done') {
         later.push(k);
-        // Only held tasks are left: wait for their copy to finish or die (a random pause, so that
-        // two copies that withdrew from the same task do not meet again).
-        if (!fresh || cursor >= todo.length) await opts.stop.sleep(100 + Math.random() * 200);
+        // Only held or waiting tasks are left: wait for their copy to finish or die (a random
+        // pause, so that two copies that withdrew from the same task do not meet again), or for
+        // the tasks they require.
+        if (!fresh || cursor >= todo.length)
+          await opts.stop.sleep(
+            outcome === 'waiting' ? 250 + Math.random() * 250 : 100 + Math.random() * 200,
+          );
         continue;
       }
       progress.done++;

@@ -18,6 +18,9 @@ import { outputPath } from '../runners/saturn-output.js';
 import { compileResources } from './resources.js';
 import { compileTaskTemplate, describeTemplateError } from './template.js';
 import { topologicalOrder } from './toposort.js';
+import type { DepSegment } from './task-deps-format.js';
+import { orderTaskDeps, type TaskSpace } from './task-deps.js';
+import { priorityOrder } from './task-priority.js';
 
 export interface CompiledStage {
   name: string;
@@ -27,6 +30,10 @@ export interface CompiledStage {
   count: number;
   /** Task records in run order (priority applied). Iterating twice yields the same records. */
   records: () => Iterable<TaskRecord>;
+  /** Stages whose tasks this stage's tasks require one by one (task-deps.ts), not in `after` by the user. */
+  requires?: string[];
+  /** Those requirements, stage fields as indices into CompiledPlan.stages. */
+  taskDeps?: DepSegment[];
 }
 
 export interface CompileOptions {
@@ -106,7 +113,8 @@ export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): Compiled
   }
 
   const explicitIds = new Map<string, DocPath>();
-  const stages: CompiledStage[] = [];
+  let stages: CompiledStage[] = [];
+  const spaces: TaskSpace[] = [];
   for (const i of (order as { order: number[] }).order) {
     const stage = spec.stages[i]!;
     const at: DocPath = ['stages', i];
@@ -118,15 +126,22 @@ export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): Compiled
     const resources = compileResources(stage.resources, [...at, 'resources'], (path, msg) =>
       issues.add(path, msg),
     );
-    if (tasks)
+    if (tasks) {
+      const { space, ...rest } = tasks;
+      spaces[i] = { spec: stage, at, count: rest.count, ...space };
       stages.push({
         name: stage.name,
         after: [...new Set(stage.after ?? [])],
         settings,
         resources,
-        ...tasks,
+        ...rest,
       });
+    }
   }
+  // Task-level `requires` (task-deps.ts): resolved, checked, and the stages re-ordered by them.
+  // (A commands file is one stage with nothing to require; its task list is never built.)
+  issues.throwIfAny();
+  if (!loaded.commands) stages = orderTaskDeps(spec.stages, spaces, stages, issues);
   // An explicit id must not collide with another explicit id or with an automatic `<stage>.<k>`.
   for (const [id, path] of explicitIds) {
     const dot = id.lastIndexOf('.');
@@ -242,7 +257,7 @@ function stageTasks(
   baseDir: string,
   explicitIds: Map<string, DocPath>,
   maxTasks: number,
-): Pick<CompiledStage, 'count' | 'records'> | undefined {
+): StageTasks | undefined {
   const kinds = [stage.tasks && 'tasks', stage.template && 'template'].filter(Boolean);
   if (kinds.length !== 1) {
     issues.add(
@@ -257,6 +272,11 @@ function stageTasks(
     for (const key of ['params', 'matrix', 'output'] as const)
       if (stage[key] !== undefined)
         issues.add([...at, key], `\`${key}\` only applies to a stage with a \`template\``);
+    if (stage.priority !== undefined)
+      issues.add(
+        [...at, 'priority'],
+        'a stage-level `priority` applies to a `template` stage; give each listed task its own',
+      );
     if (stage.tasks.length === 0) issues.add([...at, 'tasks'], 'a stage needs at least one task');
     return listTasks(stage.name, stage.tasks, [...at, 'tasks'], issues, baseDir, explicitIds);
   }
@@ -264,14 +284,11 @@ function stageTasks(
 }
 
 /** A commands file's tasks, read from the file as the writer pulls them: the first bad one stops it. */
-function commandsTasks(
-  file: CommandsFile,
-  at: DocPath,
-  issues: IssueList,
-): Pick<CompiledStage, 'count' | 'records'> {
+function commandsTasks(file: CommandsFile, at: DocPath, issues: IssueList): StageTasks {
   if (file.count === 0) issues.add([...at, 'tasks'], 'a stage needs at least one task');
   return {
     count: file.count,
+    space: {},
     *records() {
       let k = 0;
       for (const cmd of file.commands()) {
@@ -290,7 +307,7 @@ function listTasks(
   issues: IssueList,
   baseDir: string,
   explicitIds: Map<string, DocPath>,
-): Pick<CompiledStage, 'count' | 'records'> {
+): StageTasks {
   const records = tasks.map((t, k) => {
     const path: DocPath = [...at, k];
     const rec: TaskRecord = { id: t.id ?? `${stageName}.${k}`, cmd: t.cmd };
@@ -312,8 +329,13 @@ function listTasks(
   // Stable sort: higher priority first, spec order among equals (qdo's priorities).
   const sorted = records.map((r, k) => ({ ...r, k })).sort((a, b) => b.priority - a.priority || a.k - b.k);
   const out = sorted.map((r) => r.rec);
-  return { count: out.length, records: () => out };
+  return { count: out.length, records: () => out, space: { order: sorted.map((r) => r.k) } };
 }
+
+/** A stage's tasks, and what task-deps.ts needs to resolve requirements over them. */
+type StageTasks = Pick<CompiledStage, 'count' | 'records'> & {
+  space: Pick<TaskSpace, 'order' | 'vars'>;
+};
 
 function templateTasks(
   stage: StageSpec,
@@ -321,7 +343,7 @@ function templateTasks(
   issues: IssueList,
   baseDir: string,
   maxTasks: number,
-): Pick<CompiledStage, 'count' | 'records'> | undefined {
+): StageTasks | undefined {
   if ((stage.params === undefined) === (stage.matrix === undefined)) {
     issues.add(at, 'a `template` stage needs exactly one of `params` (a list of objects) or `matrix`');
     return undefined;
@@ -347,8 +369,19 @@ function templateTasks(
   if (stage.params) {
     if (stage.params.length === 0)
       issues.add([...at, 'params'], 'a stage needs at least one task: `params` is empty');
+    const params = stage.params;
+    const order = priorityOrder(
+      stage,
+      at,
+      params.length,
+      (k) => params[k]!,
+      (path, msg) => issues.add(path, msg),
+    );
+    if (order === false) return undefined;
     const records: TaskRecord[] = [];
-    for (const [k, vars] of stage.params.entries()) {
+    for (let p = 0; p < params.length; p++) {
+      const k = order ? order[p]! : p;
+      const vars = params[k]!;
       try {
         const rec = make(vars, k);
         if (!checkRecord(rec, issues, [...at, 'params', k])) break;
@@ -361,7 +394,11 @@ function templateTasks(
         break; // One is enough to say what is wrong; a million would drown it.
       }
     }
-    return { count: records.length, records: () => records };
+    return {
+      count: records.length,
+      records: () => records,
+      space: { vars: (k) => params[k]!, ...(order ? { order } : {}) },
+    };
   }
 
   const axes = matrixAxes(stage.matrix!, [...at, 'matrix'], issues, maxTasks);
@@ -389,12 +426,22 @@ function templateTasks(
     );
     return undefined;
   }
+  const order = priorityOrder(
+    stage,
+    at,
+    total,
+    (k) => matrixVars(axes, k),
+    (path, msg) => issues.add(path, msg),
+  );
+  if (order === false) return undefined;
   // Checked as the writer pulls them (a matrix is never held whole): the first bad one stops it.
   const at0 = [...at, 'template'];
   return {
     count: total,
+    space: { vars: (k) => matrixVars(axes, k), ...(order ? { order } : {}) },
     *records() {
-      for (let k = 0; k < total; k++) {
+      for (let p = 0; p < total; p++) {
+        const k = order ? order[p]! : p;
         const rec = make(matrixVars(axes, k), k);
         if (!checkRecord(rec, issues, at0)) issues.throwIfAny();
         yield rec;

@@ -211,6 +211,12 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
               type: 'string',
             },
           },
+          requires: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
           tasks: {
             type: 'integer',
             minimum: 0,

@@ -43,6 +43,8 @@ const resources = z.strictObject({
 export const planStageSchema = z.strictObject({
   name: z.string(),
   after: z.array(z.string()),
+  /** Stages of `after` whose tasks this stage needs one by one (deps/stage-<k>.json says which). */
+  requires: z.array(z.string()).optional(),
   tasks: z.int().min(0),
   firstTask: z.int().min(0),
   resources,

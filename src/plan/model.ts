@@ -45,6 +45,12 @@ export interface RunnerSettings {
 export interface PlanStage extends StageSettings {
   name: string;
   after: string[];
+  /**
+   * Set when tasks of this stage require tasks of earlier stages (deps/stage-<k>.json): the stages
+   * of `after` it needs only task by task, so a runner may start a partition once the partitions it
+   * needs are done instead of waiting for the whole stage.
+   */
+  requires?: string[];
   /** Number of tasks, and the global index of the first one in tasks.jsonl. */
   tasks: number;
   firstTask: number;

@@ -34,11 +34,17 @@ function quoteHelper(source: string) {
   };
 }
 
+/** `{{#if (eq group 7)}}…{{/if}}`: values compared as text, as `requires` matches them. */
+function eqHelper(...args: unknown[]): boolean {
+  args.pop();
+  return args.length === 2 && String(args[0]) === String(args[1]);
+}
+
 /** `fastPath: false` renders every task through Handlebars (tests compare the two paths). */
 export function compileTaskTemplate(source: string, { fastPath = true } = {}): TaskTemplate {
   const ast = hb.parse(source); // compile() is lazy: a syntax error would otherwise surface at the first render.
   const render = hb.compile(source, { strict: true, noEscape: true });
-  const helpers = { q: quoteHelper(source) };
+  const helpers = { q: quoteHelper(source), eq: eqHelper };
   const handlebars: TaskTemplate = (vars, index) => render(vars, { data: { index }, helpers });
   if (!fastPath) return handlebars;
   const parts = plainParts(ast, new Set([...Object.keys(hb.helpers), ...Object.keys(helpers)]));

@@ -28,6 +28,7 @@ import {
   TASKS_FILE,
 } from './format.js';
 import type { PlanFile } from './format-schema.js';
+import { writeTaskDeps } from './task-deps-write.js';
 
 export interface PlanMeta {
   batchplanVersion: string;
@@ -189,6 +190,7 @@ async function writeContents(
       const stage = {
         name: s.name,
         after: s.after,
+        ...(s.requires ? { requires: s.requires } : {}),
         tasks: s.count,
         firstTask: first,
         ...s.settings,
@@ -198,6 +200,7 @@ async function writeContents(
       return stage;
     }),
   };
+  writeTaskDeps(dir, plan);
   writeFileAtomic(join(dir, PLAN_FILE), JSON.stringify(file, null, 2) + '\n');
   fsyncDir(dir);
   return file;

@@ -136,7 +136,8 @@ function foldStage(
     const parsed = readJournal(file, (rec) => {
       fold(rec);
       if (rec.k === 's') open.set(rec.i * 65536 + rec.a, { t: rec.t, i: rec.i, a: rec.a });
-      else if (rec.k === 'e') {
+      else if (rec.k === 'e' && rec.st !== 'blocked') {
+        // (A blocked task was never started: no attempt to draw.)
         open.delete(rec.i * 65536 + rec.a);
         attempts.push(rec.t - rec.d, rec.t, OUTCOME_CODE[rec.st], host);
         taskOf.push(rec.i);

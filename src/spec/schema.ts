@@ -76,10 +76,26 @@ const inherited = {
   cwd: z.string().min(1).optional(),
 };
 
+/**
+ * What a task requires before it may start (task-level dependencies, src/plan/task-deps.ts): a task
+ * id (a template in template stages: `setup.{{group}}`), or the tasks of an earlier stage whose
+ * variables match: `{stage: extract, match: {group: "{{group}}"}}` (values are templates too).
+ */
+export const requirementSchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    stage: z.string().min(1),
+    match: z
+      .record(z.string().min(1), scalar)
+      .refine((m) => Object.keys(m).length > 0, 'give at least one variable to match'),
+  }),
+]);
+
 export const taskSchema = z.strictObject({
   id: z.string().min(1).optional(),
   cmd: z.string().min(1),
   priority: z.number().optional(),
+  requires: z.array(requirementSchema).optional(),
   output: z.string().min(1).optional(),
   ...inherited,
 });
@@ -111,6 +127,10 @@ export const stageSchema = z.strictObject({
   matrix: matrixSchema.optional(),
   /** For template stages: a Handlebars template of each task's Saturn-style output directory. */
   output: z.string().min(1).optional(),
+  /** For template stages: what every task requires (templates over its variables). */
+  requires: z.array(requirementSchema).optional(),
+  /** For template stages: each task's priority, a number or a template that renders one. */
+  priority: z.union([z.number(), z.string().min(1)]).optional(),
 });
 
 export const defaultsSchema = z.strictObject({
@@ -152,6 +172,7 @@ export const SATURN_BATCH_KEYS: readonly string[] = ['nprocs', 'remote_output_pa
 export type Spec = z.infer<typeof specSchema>;
 export type StageSpec = z.infer<typeof stageSchema>;
 export type TaskSpec = z.infer<typeof taskSchema>;
+export type RequirementSpec = z.infer<typeof requirementSchema>;
 export type Defaults = z.infer<typeof defaultsSchema>;
 export type Matrix = z.infer<typeof matrixSchema>;
 export type ResourcesSpec = z.infer<typeof resourcesSchema>;

@@ -6,7 +6,15 @@
 // Records older than the task's reset (retry, rerun: resets.ts) count as attempts and nothing else.
 import type { JournalRecord } from './journal-schema.js';
 
-export const TASK_STATES = ['pending', 'running', 'lost', 'interrupted', 'succeeded', 'failed'] as const;
+export const TASK_STATES = [
+  'pending',
+  'running',
+  'lost',
+  'interrupted',
+  'succeeded',
+  'failed',
+  'blocked',
+] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
 const PENDING = 0;
@@ -14,6 +22,8 @@ const STARTED = 1;
 const SUCCEEDED = 2;
 const FAILED = 3;
 const INTERRUPTED = 4;
+/** Not started: a task it requires did not succeed (src/exec/prerequisites.ts). */
+const BLOCKED = 5;
 const NO_RC = -0x80000000;
 
 export interface TaskStatus {
@@ -96,7 +106,14 @@ export class StageStatus {
       this.startT[i] = rec.t;
       return;
     }
-    this.code[i] = rec.st === 'succeeded' ? SUCCEEDED : rec.st === 'failed' ? FAILED : INTERRUPTED;
+    this.code[i] =
+      rec.st === 'succeeded'
+        ? SUCCEEDED
+        : rec.st === 'failed'
+          ? FAILED
+          : rec.st === 'blocked'
+            ? BLOCKED
+            : INTERRUPTED;
     this.endT[i] = rec.t;
     this.startT[i] = rec.t - rec.d;
     this.dur[i] = rec.d;
@@ -117,6 +134,8 @@ export class StageStatus {
         return 'succeeded';
       case FAILED:
         return 'failed';
+      case BLOCKED:
+        return 'blocked';
       default:
         return 'interrupted';
     }

@@ -14,7 +14,8 @@ export const HEARTBEAT_MS = 15_000;
 /** A journal not touched for this long, and not closed, belongs to a writer that is gone. */
 export const STALE_MS = 4 * HEARTBEAT_MS;
 
-export const taskEndStates = ['succeeded', 'failed', 'interrupted'] as const;
+/** `blocked`: not run, because a task it requires did not succeed (src/exec/prerequisites.ts). */
+export const taskEndStates = ['succeeded', 'failed', 'interrupted', 'blocked'] as const;
 export type EndState = (typeof taskEndStates)[number];
 
 export function stageStatusDir(planDir: string, stageIndex: number): string {

@@ -23,12 +23,13 @@ export const journalRecordSchema = z.discriminatedUnion('k', [
   z.strictObject({ k: z.literal('s'), i: z.int().min(0), a: z.int().min(1), t: z.number() }),
   /**
    * An attempt ended. `d` is its duration in ms; `to` is set when it hit its timeout; `rt` on a
-   * failed attempt that its run will try again (not yet a failed task: exec/max-fails.ts).
+   * failed attempt that its run will try again (not yet a failed task: exec/max-fails.ts). A
+   * `blocked` task was not started: `a` is the attempts it had before (maybe 0), its stderr says why.
    */
   z.strictObject({
     k: z.literal('e'),
     i: z.int().min(0),
-    a: z.int().min(1),
+    a: z.int().min(0),
     t: z.number(),
     st: z.enum(taskEndStates),
     rc: z.int().nullable(),
