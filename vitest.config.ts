@@ -17,6 +17,7 @@ export const ENGINE_SUITES = [
   'test/docs/**',
   'test/runners/conformance.test.ts',
   'test/runners/execute.test.ts',
+  'test/runners/submit-paths.test.ts', // bash and the CLI against stand-in schedulers, ~40 processes
   'test/report/**', // headless Chromium
   'test/saturn/layout.test.ts',
   'test/saturn/sc-batch-tree.test.ts',

@@ -252,7 +252,7 @@ async function schedulerJobs(plan: Plan, transport: Transport) {
     total: 0,
   };
   const scheduler = getRunner(latest.runner).scheduler;
-  const command = scheduler?.queryArgv('0')[0];
+  const command = scheduler?.queryArgv?.('0')[0];
   if (!scheduler || !command || !(await transport.has(command))) {
     report.unavailable = `${command ?? latest.runner} is not available here: job states unknown`;
     return { report, state: undefined };

@@ -1,3 +1,4 @@
+import { fluxScheduler } from './flux-scheduler.js';
 import { defineRunner, type OptionsOf } from './descriptor.js';
 
 // Flux's --cc has no throttle, and no array size limit: no --max-running, no --max-array-size.
@@ -20,5 +21,6 @@ export const flux = defineRunner({
   flags,
   resources: ['time', 'cpusPerTask', 'gpus', 'gpusPerTask', 'nodes', 'account', 'partition', 'constraint'],
   schedulerArgs: { flag: '--flux-arg <arg>', command: 'flux batch' },
+  scheduler: fluxScheduler,
   load: () => import('./flux.js'),
 });

@@ -6,15 +6,26 @@ import { usageError } from '../errors.js';
 import type { Resources } from '../plan/model.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { argsDirective, partitionGpus } from './directives.js';
-import { driverSteps } from './driver-steps.js';
 import type { FluxOptions } from './flux-descriptor.js';
 import type { RenderContext, RenderedFile } from './runner.js';
-import { JOBS_DIR } from './scheduler.js';
+import { fluxScheduler } from './flux-scheduler.js';
+import { JOBS_DIR, type ArraySubmission } from './scheduler.js';
+import { submitScriptView } from './submit-script.js';
 import { scriptView } from './script-view.js';
 import { jobName } from './slurm-directives.js';
 import { renderTemplate } from './templates.js';
 
 const stageFile = (index: number) => `stage-${index}.flux`;
+
+/** One submission per stage (Flux has no array size limit), one job per partition. */
+export const fluxSubmissions = (ctx: RenderContext<FluxOptions>): ArraySubmission[] =>
+  ctx.stages.map((s) => ({
+    stageIndex: s.index,
+    array: true,
+    file: stageFile(s.index),
+    offset: 0,
+    size: s.partitions,
+  }));
 
 /** `flux batch` options for one partition's resources, in a fixed order, then the verbatim args. */
 export function fluxOptions(r: Resources): string[] {
@@ -54,18 +65,11 @@ export function render(ctx: RenderContext<FluxOptions>): RenderedFile[] {
     });
     return { path: stageFile(s.index), content, executable: true };
   });
-  // One submission per stage (Flux has no array size limit); its job ids go into a bash array.
-  const subs = ctx.stages.map((s) => ({ stageIndex: s.index, offset: 0, size: s.partitions }));
-  const steps = driverSteps(ctx, subs, (v) => `"\${${v}[@]}"`).map(
-    ({ sub, stage, variable, after, last }) => ({
-      variable,
-      stage,
-      file: stageFile(stage.index),
-      after: after.join(' '),
-      last,
-      options: `--cc=0-${sub.size - 1}`,
-    }),
-  );
-  const driver = renderTemplate('flux', 'submit.sh', { ...view, steps });
+  const driver = renderTemplate('flux', 'submit.sh', {
+    ...view,
+    ...submitScriptView(ctx, 'flux', fluxScheduler, fluxSubmissions(ctx), { record: false }),
+  });
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }
+
+export const submissions = fluxSubmissions;

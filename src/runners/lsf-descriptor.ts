@@ -1,3 +1,4 @@
+import { lsfScheduler } from './lsf-scheduler.js';
 import { maxArraySize, maxRunning } from './common-flags.js';
 import { ALL_RESOURCES, defineRunner, type OptionsOf } from './descriptor.js';
 
@@ -23,5 +24,6 @@ export const lsf = defineRunner({
   flags,
   resources: ALL_RESOURCES,
   schedulerArgs: { flag: '--bsub-arg <arg>', command: 'bsub', legacySpecKey: 'bsub_args' },
+  scheduler: lsfScheduler,
   load: () => import('./lsf.js'),
 });

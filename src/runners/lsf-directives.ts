@@ -58,10 +58,14 @@ export function lsfJobName(stageIndex: number, stage: string): string {
   return `bp${stageIndex}-${stage.replace(/[^A-Za-z0-9_.-]+/g, '_')}`.slice(0, 64);
 }
 
-/** `-J "name[first-last]%K"`: the array's indices (LSF counts from one) and its throttle. */
-export function arraySpec(name: string, size: number, maxRunning?: number): string {
-  return `"${name}[1-${size}]${maxRunning ? `%${maxRunning}` : ''}"`;
+/** `name[first-last]%K`: the array's indices (LSF counts from one) and its throttle. */
+export function arrayName(name: string, size: number, maxRunning?: number): string {
+  return `${name}[1-${size}]${maxRunning ? `%${maxRunning}` : ''}`;
 }
+
+/** The same for a `#BSUB -J` line (a sanitized name and numbers: double quotes suffice). */
+export const arraySpec = (name: string, size: number, maxRunning?: number): string =>
+  `"${arrayName(name, size, maxRunning)}"`;
 
 /** LSF expands %J (job id) and %I (array index) in -o and has no escape: a % in the plan path is refused. */
 export function lsfOutput(planDir: string, stageIndex: number): string {

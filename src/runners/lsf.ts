@@ -4,13 +4,28 @@
 // runs here, so the files are checked against LSF's manual (golden files), not a cluster.
 import { arrayChunks } from './array-chunks.js';
 import { scriptView } from './script-view.js';
-import { driverSteps } from './driver-steps.js';
 import { arraySpec, lsfJobName, lsfOutput, resourceOptions } from './lsf-directives.js';
 import { LSF_MAX_ARRAY_SIZE, type LsfOptions } from './lsf-descriptor.js';
 import type { RenderContext, RenderedFile } from './runner.js';
+import { lsfScheduler, type LsfSubmission } from './lsf-scheduler.js';
+import { submitScriptView } from './submit-script.js';
 import { renderTemplate } from './templates.js';
 
 const stageFile = (index: number) => `stage-${index}.lsf`;
+
+/** The arrays to submit, in order: each stage's partitions split by MAX_JOB_ARRAY_SIZE. */
+export function lsfSubmissions(ctx: RenderContext<LsfOptions>): LsfSubmission[] {
+  const max = ctx.options.maxArraySize ?? LSF_MAX_ARRAY_SIZE;
+  return ctx.stages.flatMap((s) =>
+    arrayChunks(s.partitions, max).map((c) => ({
+      stageIndex: s.index,
+      array: true,
+      file: stageFile(s.index),
+      jobName: lsfJobName(s.index, s.name),
+      ...c,
+    })),
+  );
+}
 
 export function render(ctx: RenderContext<LsfOptions>): RenderedFile[] {
   const max = ctx.options.maxArraySize ?? LSF_MAX_ARRAY_SIZE;
@@ -31,25 +46,11 @@ export function render(ctx: RenderContext<LsfOptions>): RenderedFile[] {
     return { path: stageFile(s.index), content, executable: true };
   });
 
-  // The driver: each array's job id goes into a shell variable that its dependants' -w names.
-  const subs = ctx.stages.flatMap((stage) =>
-    arrayChunks(stage.partitions, max).map((c) => ({ stageIndex: stage.index, ...c })),
-  );
-  const steps = driverSteps(ctx, subs).map(({ sub, stage, variable, after, last }) => {
-    const dependency = after.map((v) => `done(${v})`).join(' && ');
-    return {
-      variable,
-      stage,
-      file: stageFile(stage.index),
-      offset: sub.offset,
-      last,
-      // Every value here is a number, a sanitized name or a job id variable: double quotes suffice.
-      options: [
-        `-J ${arraySpec(lsfJobName(stage.index, stage.name), sub.size, maxRunning)}`,
-        ...(dependency ? [`-w "${dependency}"`, '-ti'] : []),
-      ].join(' '),
-    };
+  const driver = renderTemplate('lsf', 'submit.sh', {
+    ...view,
+    ...submitScriptView(ctx, 'lsf', lsfScheduler, lsfSubmissions(ctx), { record: false }),
   });
-  const driver = renderTemplate('lsf', 'submit.sh', { ...view, steps });
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }
+
+export const submissions = lsfSubmissions;

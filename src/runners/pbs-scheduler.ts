@@ -5,7 +5,19 @@ import { usageError } from '../errors.js';
 import type { Resources } from '../plan/model.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { argsDirective, partitionGpus } from './directives.js';
-import type { ArraySubmission, PartitionJob, SchedulerAdapter, SchedulerJobState } from './scheduler.js';
+import {
+  joinJobs,
+  scriptWord,
+  w,
+  type ArraySubmission,
+  type Dependency,
+  type PartitionJob,
+  type Piece,
+  type WatchedScheduler,
+  type SchedulerJobState,
+  type SubmitCommand,
+  type Word,
+} from './scheduler.js';
 
 export type PbsFlavor = 'pro' | 'torque';
 export const DEFAULT_FLAVOR: PbsFlavor = 'pro';
@@ -24,53 +36,39 @@ export function arrayArgs(flavor: PbsFlavor, size: number, maxRunning?: number):
   return [flavor === 'pro' ? '-J' : '-t', `0-${size - 1}${maxRunning ? `%${maxRunning}` : ''}`];
 }
 
-/** Whether a job id names an array (qsub prints `1234[].server` for one). */
-export const isArrayId = (id: string) => /\[\]/.test(id);
-
 /**
- * `-W depend=…` value for "after all of `ids` succeeded", as each flavour spells it: PBS Pro takes
- * `afterok` for a job and an array (`1234[].server`) alike; Torque wants `afterokarray` for an array.
- * Bare numeric ids (Slurm's wrappers print no `[]`) get `afterok`.
+ * `-W depend=…` value for "after all of `after` succeeded", as each flavour spells it: PBS Pro takes
+ * `afterok` for a job and an array (`1234[].server`) alike; Torque wants `afterokarray` for an
+ * array, known only from the id qsub printed (Slurm's wrappers print bare ids: `afterok`), so each
+ * id carries its own type there (`afterok:1,afterokarray:2[].srv`).
  */
-export function dependValue(flavor: PbsFlavor, ids: string[]): string | undefined {
-  if (ids.length === 0) return undefined;
-  if (flavor === 'pro') return `depend=afterok:${ids.join(':')}`;
-  const plain = ids.filter((id) => !isArrayId(id));
-  const arrays = ids.filter(isArrayId);
-  const parts = [
-    ...(plain.length ? [`afterok:${plain.join(':')}`] : []),
-    ...arrays.map((id) => `afterokarray:${id}`),
-  ];
-  return `depend=${parts.join(',')}`;
+export function dependValue(flavor: PbsFlavor, after: readonly Dependency[]): Word | undefined {
+  if (after.length === 0) return undefined;
+  if (flavor === 'pro') return w('depend=afterok:', ...joinJobs(after, ':'));
+  const parts: Piece[] = after.flatMap(({ job }, k) => [
+    ...(k ? [','] : []),
+    { job, ifArray: ['afterokarray:', 'afterok:'] as const },
+    { job },
+  ]);
+  return w('depend=', ...parts);
 }
 
-/** qsub argv of one submission (no shell): array, partition offset, dependencies, the script. */
-export function qsubArgv(
+/** qsub command of one submission (no shell): array, partition offset, dependencies, the script. */
+export function qsubCommand(
   flavor: PbsFlavor,
   sub: Pick<ArraySubmission, 'array' | 'offset' | 'size' | 'file'>,
-  dir: string,
-  opts: { after: string[]; maxRunning?: number },
-): string[] {
+  opts: { after: readonly Dependency[]; maxRunning?: number },
+): SubmitCommand {
   const depend = dependValue(flavor, opts.after);
-  return [
-    'qsub',
-    ...(sub.array ? arrayArgs(flavor, sub.size, opts.maxRunning) : []),
-    ...(sub.offset > 0 ? ['-v', `BATCHPLAN_ARRAY_OFFSET=${sub.offset}`] : []),
-    ...(depend ? ['-W', depend] : []),
-    `${dir}/${sub.file}`,
-  ];
-}
-
-/** qsub prints `1234.server`, `1234[].server` (an array), or a bare `1234` (Slurm's wrapper). */
-export function parseQsubJobId(stdout: string): string {
-  const lines = stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  const id = lines.at(-1) ?? '';
-  if (lines.length !== 1 || !/^\d+(\[\])?(\.[A-Za-z0-9_.-]+)?$/.test(id))
-    throw new Error(`qsub printed '${stdout.trim()}', not a job id`);
-  return id;
+  return {
+    argv: [
+      w('qsub'),
+      ...(sub.array ? arrayArgs(flavor, sub.size, opts.maxRunning) : []).map((o) => w(o)),
+      ...(sub.offset > 0 ? [w('-v'), w(`BATCHPLAN_ARRAY_OFFSET=${sub.offset}`)] : []),
+      ...(depend ? [w('-W'), depend] : []),
+      scriptWord(sub),
+    ],
+  };
 }
 
 // PBS job states (qstat(1B)): Q queued, H held, W waiting for its start time, T in transit, S/U
@@ -154,15 +152,16 @@ export function parseQstat(stdout: string): PartitionJob[] {
   return out;
 }
 
-export const pbsScheduler: SchedulerAdapter = {
+export const pbsScheduler: WatchedScheduler = {
   commands: ['qsub', 'qstat', 'qdel'],
-  submitArgv: (sub, dir, opts) => qsubArgv(flavorOf(opts.options), sub, dir, opts),
-  parseJobId: parseQsubJobId,
+  submit: (sub, opts) => qsubCommand(flavorOf(opts.options), sub, opts),
+  // qsub prints `1234.server`, `1234[].server` (an array), or a bare `1234` (Slurm's wrapper).
+  jobId: { pattern: '^([0-9]+(\\[\\])?(\\.[A-Za-z0-9_.-]+)?)$', lines: 'one' },
+  cancel: { argv: ['qdel'] },
   // `-t` lists an array's subjobs (PBS Pro and Torque alike). Slurm's qstat wrapper has no -t and
   // prints bare ids, so a bare id is queried without it.
   queryArgv: (jobId) => (jobId.includes('[') ? ['qstat', '-f', '-t', jobId] : ['qstat', '-f', jobId]),
   parseQuery: parseQstat,
-  cancelArgv: (ids) => ['qdel', ...ids],
 };
 
 // ---- Directives ----

@@ -3,9 +3,16 @@
 // stages in dependency order with `-W depend=…`.
 import type { ArrayChunk } from './array-chunks.js';
 import { scriptView } from './script-view.js';
-import { driverSteps, submissionRecordView } from './driver-steps.js';
 import { arrayChunks } from './array-chunks.js';
-import { arrayArgs, flavorOf, pbsJobName, resourceDirectives, type PbsFlavor } from './pbs-scheduler.js';
+import {
+  arrayArgs,
+  flavorOf,
+  pbsJobName,
+  pbsScheduler,
+  resourceDirectives,
+  type PbsFlavor,
+} from './pbs-scheduler.js';
+import { submitScriptView } from './submit-script.js';
 import { PBS_MAX_ARRAY_SIZE, type PbsOptions } from './pbs-descriptor.js';
 import type { RenderContext, RenderedFile } from './runner.js';
 import { JOBS_DIR, type ArraySubmission } from './scheduler.js';
@@ -83,27 +90,10 @@ export function render(ctx: RenderContext<PbsOptions>): RenderedFile[] {
     return { path: pbsStageFile(s.index), content, executable: true };
   });
 
-  const steps = driverSteps(ctx, subs, (v) => `"$${v}"`).map(({ sub, stage, variable, after, last }) => {
-    const options = [
-      ...(sub.array ? arrayArgs(flavor, sub.size, maxRunning) : []),
-      ...(sub.offset > 0 ? ['-v', `BATCHPLAN_ARRAY_OFFSET=${sub.offset}`] : []),
-    ];
-    return {
-      variable,
-      stage,
-      file: sub.file,
-      offset: sub.offset,
-      last,
-      kind: sub.array ? 'array' : 'plain job',
-      options: options.map((o) => `${o} `).join(''),
-      depend: after.length ? `-W "$(depend ${after.join(' ')})" ` : '',
-    };
-  });
   const driver = renderTemplate('pbs', 'submit.sh', {
     ...view,
     torque: flavor === 'torque',
-    steps,
-    ...submissionRecordView(steps, true),
+    ...submitScriptView(ctx, 'pbs', pbsScheduler, subs, { record: true }),
   });
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }

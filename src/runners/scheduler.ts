@@ -13,6 +13,75 @@ export interface ArraySubmission {
   size: number;
 }
 
+// ---- Submission as data (built by submit-steps.ts, rendered by submit-script.ts) ----
+
+/** The job id of an earlier step, by its position in the step list. */
+export interface JobRef {
+  job: number;
+  /** Which of the step's ids (a step that submits one job per partition has several). Default 0. */
+  index?: number;
+  /**
+   * Instead of the id, text chosen by whether the id names an array (`1234[].server`: Torque spells
+   * a dependency on an array `afterokarray`): [when it does, when it does not].
+   */
+  ifArray?: readonly [string, string];
+}
+
+/** The directory the scripts were rendered into (`$here` in submit.sh). */
+export const SCRIPTS = { scripts: true } as const;
+/** The time of submission, ISO 8601 (for the record). */
+export const NOW = { now: true } as const;
+
+export type Piece = string | JobRef | typeof SCRIPTS | typeof NOW;
+/** One argument word: its pieces joined. */
+export type Word = readonly Piece[];
+/** An argument word, or one word per job id of a step, each `prefix` + the id (Flux: one job per partition). */
+export type Arg = Word | { eachJob: number; prefix: string };
+
+/** A dependency of a submission on an earlier step's job(s). Later: per-partition kinds (aftercorr). */
+export interface Dependency {
+  job: number;
+  type: 'afterok';
+}
+
+/** The command that submits one array (or plain job). */
+export interface SubmitCommand {
+  argv: Arg[];
+  /** Environment variables set for the command only. */
+  env?: readonly (readonly [string, string])[];
+  /** A rendered file fed on standard input (LSF: bsub reads #BSUB lines only there). */
+  stdin?: string;
+}
+
+export interface SubmitStep {
+  sub: ArraySubmission;
+  /** Steps whose jobs must succeed first (those of the stages this stage follows). */
+  after: Dependency[];
+  command: SubmitCommand;
+}
+
+/** How the submission command prints the job id(s). */
+export interface JobIdFormat {
+  /**
+   * A regular expression one output line (trimmed) must match, the id its first group. Written in the
+   * common subset of JavaScript and POSIX extended regular expressions: bash's `[[ =~ ]]` runs it too.
+   */
+  pattern: string;
+  /** 'one': exactly one non-blank line; 'any': the first matching line; 'each': every line, one id each. */
+  lines: 'one' | 'any' | 'each';
+}
+
+/** Word helper: `w('--dependency=afterok:', ref)`. */
+export const w = (...pieces: Piece[]): Word => pieces;
+
+/** Pieces of several jobs' ids separated by `sep` (`afterok:<a>:<b>`). */
+export function joinJobs(refs: readonly { job: number }[], sep: string): Piece[] {
+  return refs.flatMap(({ job }, k) => (k ? [sep, { job }] : [{ job }]));
+}
+
+/** The word naming a submission's script in the rendered directory. */
+export const scriptWord = (sub: Pick<ArraySubmission, 'file'>): Word => [SCRIPTS, `/${sub.file}`];
+
 export type SchedulerJobState = 'queued' | 'running' | 'completed' | 'failed';
 
 /** What the scheduler says about one partition (an array element). */
@@ -28,27 +97,39 @@ export interface PartitionJob {
   signal?: number;
 }
 
+export interface SubmitOptions {
+  /** The earlier steps whose jobs must succeed first. */
+  after: Dependency[];
+  maxRunning?: number;
+  /** The runner options the scripts were rendered with (e.g. PBS's --flavor, which spells the array). */
+  options?: RunnerOptions;
+}
+
+/**
+ * How to submit to a scheduler and cancel there: what `batchplan submit` runs and what submit.sh
+ * renders (submit-steps.ts). Every scheduler runner has one; the query half (status, wait) is there
+ * only where batchplan can watch the scheduler (capabilities.canSubmit).
+ */
 export interface SchedulerAdapter {
   /** Commands that must exist for submission (checked before submitting). */
   commands: string[];
-  /**
-   * argv that submits one array, depending on all of `after` (job ids) having succeeded. `options`:
-   * the runner options the scripts were rendered with (e.g. PBS's --flavor, which spells the array).
-   */
-  submitArgv(
-    sub: ArraySubmission,
-    dir: string,
-    opts: { after: string[]; maxRunning?: number; options?: RunnerOptions },
-  ): string[];
-  parseJobId(stdout: string): string;
+  /** The command submitting one array (or plain job), its dependencies as job references. */
+  submit(sub: ArraySubmission, opts: SubmitOptions): SubmitCommand;
+  /** How the submission prints the job id(s): parsed by the same rule in TypeScript and in bash. */
+  jobId: JobIdFormat;
+  /** The command that cancels jobs, the ids appended; dependants first where the scheduler needs it. */
+  cancel: { argv: string[]; dependantsFirst?: boolean };
   /** argv printing the array elements of one job (pending, running and recently finished). */
-  queryArgv(jobId: string): string[];
-  parseQuery(stdout: string): PartitionJob[];
-  cancelArgv(jobIds: string[]): string[];
+  queryArgv?(jobId: string): string[];
+  parseQuery?(stdout: string): PartitionJob[];
   /** argv printing the scheduler's configuration, and the largest array it accepts from it. */
   configArgv?: string[];
   parseMaxArraySize?(stdout: string): number | undefined;
 }
+
+/** A scheduler batchplan can also watch (status, wait, cancel of what is still queued or running). */
+export type WatchedScheduler = SchedulerAdapter &
+  Required<Pick<SchedulerAdapter, 'queryArgv' | 'parseQuery'>>;
 
 /** Directory in the plan for the scheduler's own per-job output (one file per partition). */
 export const JOBS_DIR = 'jobs';

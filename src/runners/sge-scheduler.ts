@@ -1,7 +1,17 @@
 // Grid Engine: qsub -terse, qstat -u '*' -g d, qdel, qconf -sconf. Pure argv builders and parsers,
 // tested on outputs recorded from Son of Grid Engine 8.1.9 (fixtures/sge/).
 import type { Resources } from '../plan/model.js';
-import type { ArraySubmission, PartitionJob, SchedulerAdapter, SchedulerJobState } from './scheduler.js';
+import {
+  joinJobs,
+  scriptWord,
+  w,
+  type ArraySubmission,
+  type Dependency,
+  type PartitionJob,
+  type WatchedScheduler,
+  type SchedulerJobState,
+  type Word,
+} from './scheduler.js';
 import { argWords } from './directives.js';
 import { expandIndices } from './slurm-scheduler.js';
 
@@ -72,16 +82,8 @@ export function arrayOptions(sub: Pick<ArraySubmission, 'offset' | 'size'>, maxR
 }
 
 /** Stage order: start only after every job in `after` ended (see the stage script for failures). */
-export function holdOptions(after: string[]): string[] {
-  return after.length ? ['-hold_jid', after.join(',')] : [];
-}
-
-/** `qsub -terse` prints `<id>` for a job and `<id>.<first>-<last>:<step>` for an array. */
-export function parseQsubTerse(stdout: string): string {
-  const line = stdout.trim().split('\n')[0] ?? '';
-  const m = /^(\d+)(?:\.\d+-\d+:\d+)?$/.exec(line.trim());
-  if (!m) throw new Error(`qsub printed '${stdout.trim()}', not a job id`);
-  return m[1]!;
+export function holdOptions(after: readonly Dependency[]): Word[] {
+  return after.length ? [w('-hold_jid'), w(...joinJobs(after, ','))] : [];
 }
 
 /**
@@ -116,22 +118,25 @@ export function parseQstat(stdout: string): PartitionJob[] {
   return out;
 }
 
-export const sgeScheduler: SchedulerAdapter = {
+export const sgeScheduler: WatchedScheduler = {
   commands: ['qsub', 'qstat', 'qdel'],
-  submitArgv: (sub, dir, opts) => [
-    'qsub',
-    '-terse',
-    ...(sub.array ? arrayOptions(sub, opts.maxRunning) : []),
-    ...holdOptions(opts.after),
-    ...((sub as Partial<SgeSubmission>).qsubOptions ?? []),
-    `${dir}/${sub.file}`,
-  ],
-  parseJobId: parseQsubTerse,
+  submit: (sub, opts) => ({
+    argv: [
+      w('qsub'),
+      w('-terse'),
+      ...(sub.array ? arrayOptions(sub, opts.maxRunning) : []).map((o) => w(o)),
+      ...holdOptions(opts.after),
+      ...((sub as Partial<SgeSubmission>).qsubOptions ?? []).map((o) => w(o)),
+      scriptWord(sub),
+    ],
+  }),
+  // `qsub -terse` prints `<id>` for a job and `<id>.<first>-<last>:<step>` for an array.
+  jobId: { pattern: '^([0-9]+)(\\.[0-9]+-[0-9]+:[0-9]+)?$', lines: 'any' },
   // Plain qstat lists only $USER's jobs (and nothing when USER is unset): ask for everyone's.
   queryArgv: () => ['qstat', '-u', '*', '-g', 'd'],
   parseQuery: parseQstat,
   // Dependants first: deleting a job releases the jobs that hold on it (-hold_jid).
-  cancelArgv: (ids) => ['qdel', ...[...ids].reverse()],
+  cancel: { argv: ['qdel'], dependantsFirst: true },
   configArgv: ['qconf', '-sconf'],
   parseMaxArraySize: (stdout) => {
     const m = /^max_aj_tasks\s+(\d+)/m.exec(stdout);

@@ -2,21 +2,19 @@
 // (submit.sh) that submits them in dependency order with -hold_jid.
 import { usageError } from '../errors.js';
 import { scriptView } from './script-view.js';
-import { driverSteps, submissionRecordView } from './driver-steps.js';
 import { arrayChunks } from './array-chunks.js';
 import type { RenderContext, RenderedFile } from './runner.js';
 import type { SgeOptions } from './sge-descriptor.js';
 import {
-  arrayOptions,
-  holdOptions,
   resourceOptions,
   SGE_MAX_ARRAY_SIZE,
+  sgeScheduler,
   UNSUPPORTED,
   type SgeSubmission,
 } from './sge-scheduler.js';
 import { jobName } from './slurm-directives.js';
 import { renderTemplate } from './templates.js';
-import { shellQuote } from '../util/shell-quote.js';
+import { submitScriptView } from './submit-script.js';
 
 export const stageFile = (index: number) => `stage-${index}.sge`;
 
@@ -70,26 +68,9 @@ export function render(ctx: RenderContext<SgeOptions>): RenderedFile[] {
     });
     return { path: stageFile(s.index), content, executable: true };
   });
-  // The driver: each array's job id goes into a shell variable that its dependants' -hold_jid names.
-  const steps = driverSteps(ctx, subs).map(({ sub, stage, variable, after, last }) => {
-    const hold = holdOptions(after);
-    return {
-      variable,
-      stage,
-      file: sub.file,
-      offset: sub.offset,
-      last,
-      options: [
-        ...arrayOptions(sub, ctx.options.maxRunning),
-        ...(hold.length ? [hold[0], `"${hold[1]}"`] : []),
-        ...sub.qsubOptions.map(shellQuote),
-      ].join(' '),
-    };
-  });
   const driver = renderTemplate('sge', 'submit.sh', {
     ...view,
-    steps,
-    ...submissionRecordView(steps),
+    ...submitScriptView(ctx, 'sge', sgeScheduler, subs, { record: true }),
   });
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }

@@ -1,6 +1,16 @@
 // Slurm: sbatch --parsable, scontrol show job -o, scancel. Parsers are tested on recorded outputs
 // (fixtures/slurm/).
-import type { ArraySubmission, PartitionJob, SchedulerAdapter, SchedulerJobState } from './scheduler.js';
+import {
+  joinJobs,
+  scriptWord,
+  w,
+  type ArraySubmission,
+  type Dependency,
+  type PartitionJob,
+  type WatchedScheduler,
+  type SchedulerJobState,
+  type Word,
+} from './scheduler.js';
 
 /** sbatch options that place one array: its index range, throttle and partition offset. */
 export function arrayOptions(sub: Pick<ArraySubmission, 'offset' | 'size'>, maxRunning?: number): string[] {
@@ -11,8 +21,10 @@ export function arrayOptions(sub: Pick<ArraySubmission, 'offset' | 'size'>, maxR
 }
 
 /** Dependency options: all of `after` must succeed; if one cannot, Slurm cancels this job. */
-export function dependencyOptions(after: string): string[] {
-  return after ? [`--dependency=afterok:${after}`, '--kill-on-invalid-dep=yes'] : [];
+export function dependencyOptions(after: readonly Dependency[]): Word[] {
+  return after.length
+    ? [w('--dependency=afterok:', ...joinJobs(after, ':')), w('--kill-on-invalid-dep=yes')]
+    : [];
 }
 
 const STATES: Record<string, SchedulerJobState> = {
@@ -68,24 +80,22 @@ export function expandIndices(spec: string): number[] {
   return out;
 }
 
-export const slurmScheduler: SchedulerAdapter = {
+export const slurmScheduler: WatchedScheduler = {
   commands: ['sbatch', 'scontrol', 'scancel'],
-  submitArgv: (sub, dir, opts) => [
-    'sbatch',
-    '--parsable',
-    ...(sub.array ? arrayOptions(sub, opts.maxRunning) : []),
-    ...dependencyOptions(opts.after.join(':')),
-    `${dir}/${sub.file}`,
-  ],
+  submit: (sub, opts) => ({
+    argv: [
+      w('sbatch'),
+      w('--parsable'),
+      ...(sub.array ? arrayOptions(sub, opts.maxRunning).map((o) => w(o)) : []),
+      ...dependencyOptions(opts.after),
+      scriptWord(sub),
+    ],
+  }),
   // --parsable prints "<id>" or "<id>;<cluster>".
-  parseJobId: (stdout) => {
-    const id = stdout.trim().split(';')[0]!;
-    if (!/^\d+$/.test(id)) throw new Error(`sbatch printed '${stdout.trim()}', not a job id`);
-    return id;
-  },
+  jobId: { pattern: '^([0-9]+)(;.*)?$', lines: 'one' },
+  cancel: { argv: ['scancel'] },
   queryArgv: (jobId) => ['scontrol', 'show', 'job', '-o', jobId],
   parseQuery: parseScontrolJobs,
-  cancelArgv: (ids) => ['scancel', ...ids],
   configArgv: ['scontrol', 'show', 'config'],
   parseMaxArraySize: (stdout) => {
     const m = /^MaxArraySize\s*=\s*(\d+)/m.exec(stdout);

@@ -2,12 +2,12 @@
 // order, or (--layout allocation) one job that walks every stage inside its allocation with srun.
 import { arrayChunks } from './array-chunks.js';
 import { scriptView } from './script-view.js';
-import { driverSteps, submissionRecordView } from './driver-steps.js';
 import type { RenderContext, RenderedFile } from './runner.js';
 import type { ArraySubmission } from './scheduler.js';
 import { jobName, outputPattern, resourceOptions } from './slurm-directives.js';
 import { SLURM_MAX_ARRAY_SIZE, type SlurmOptions } from './slurm-descriptor.js';
-import { arrayOptions, dependencyOptions } from './slurm-scheduler.js';
+import { arrayOptions, slurmScheduler } from './slurm-scheduler.js';
+import { submitScriptView } from './submit-script.js';
 import { renderTemplate } from './templates.js';
 
 export const DEFAULT_SIGNAL_GRACE = 120;
@@ -66,18 +66,9 @@ function renderArrays(ctx: RenderContext<SlurmOptions>): RenderedFile[] {
     });
     return { path: stageFile(s.index), content, executable: true };
   });
-  const steps = driverSteps(ctx, subs).map(({ sub, stage, variable, after, last }) => ({
-    variable,
-    stage,
-    file: sub.file,
-    offset: sub.offset,
-    last,
-    options: [...arrayOptions(sub, maxRunning), ...dependencyOptions(after.join(':'))].join(' '),
-  }));
   const driver = renderTemplate('slurm', 'submit.sh', {
     ...view,
-    steps,
-    ...submissionRecordView(steps),
+    ...submitScriptView(ctx, 'slurm', slurmScheduler, subs, { record: true }),
   });
   return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }

@@ -1,6 +1,7 @@
 // Cancel every queued or running job a plan submitted, through a Transport.
 import { BatchplanError } from '../errors.js';
 import { getRunner } from '../runners/registry.js';
+import { cancelArgv } from '../runners/submit-steps.js';
 import { activeJobIds, querySubmission } from './scheduler-state.js';
 import { submissionsOf } from './submissions.js';
 import { localTransport, type Transport } from './transport.js';
@@ -17,7 +18,7 @@ export async function cancelPlan(
   for (const sub of submissions) {
     const ids = activeJobIds(await querySubmission(transport, sub));
     if (ids.length === 0) continue;
-    const argv = getRunner(sub.runner).scheduler!.cancelArgv(ids);
+    const argv = cancelArgv(getRunner(sub.runner).scheduler!, ids);
     const r = await transport.run(argv);
     if (r.exitCode !== 0)
       throw new BatchplanError(

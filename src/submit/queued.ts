@@ -14,7 +14,7 @@ export async function queuedRanges(plan: Plan, transport: Transport = localTrans
   const out: QueuedRanges = new Map();
   const latest = (await submissionsOf(transport, plan.dir)).at(-1);
   const scheduler = latest && getRunner(latest.runner).scheduler;
-  if (!latest || !scheduler || !(await transport.has(scheduler.queryArgv('0')[0]!))) return out;
+  if (!latest || !scheduler?.queryArgv || !(await transport.has(scheduler.queryArgv('0')[0]!))) return out;
   const state = await querySubmission(transport, latest);
   plan.file.stages.forEach((stage, k) => {
     for (const p of state.partitions) {

@@ -1,6 +1,6 @@
 // Submission records: what a plan submitted, where, and the job ids, so that status, wait and cancel
 // know which jobs belong to the plan. One JSON file per submission under <plan>/submissions/,
-// written by `batchplan submit` and by the rendered submit.sh alike.
+// written by `batchplan submit` and by the rendered submit.sh alike (one format: submissionRecord).
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -31,11 +31,40 @@ export function stampNow(date = new Date()): string {
     .replace(/\.\d+Z$/, 'Z');
 }
 
-export function writeSubmission(planDir: string, rec: z.infer<typeof submissionSchema>): string {
+export type SubmissionRecord = z.infer<typeof submissionSchema>;
+
+/**
+ * A record's fields, put together in one place: `batchplan submit` writes it with the ids it got
+ * (writeSubmission), and submit.sh is rendered from it with each id and the time left for bash to
+ * fill in (src/runners/submit-script.ts), so both write the same record.
+ */
+export function submissionRecord(
+  runner: string,
+  n: number,
+  arrays: SubmissionRecord['arrays'],
+  jobIds: string[],
+  submittedAt: string,
+): SubmissionRecord {
+  return {
+    format: 'batchplan-submission',
+    version: 1,
+    runner,
+    layout: arrays.some((a) => a.stage === -1) ? 'allocation' : 'arrays',
+    n,
+    submittedAt,
+    arrays,
+    jobIds,
+  };
+}
+
+/** The record's text, as written. */
+export const formatSubmission = (rec: SubmissionRecord): string => JSON.stringify(rec) + '\n';
+
+export function writeSubmission(planDir: string, rec: SubmissionRecord): string {
   const dir = join(planDir, SUBMISSIONS_DIR);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${stampNow(new Date(rec.submittedAt))}-${process.pid}.json`);
-  writeFileAtomic(file, JSON.stringify(rec) + '\n');
+  writeFileAtomic(file, formatSubmission(rec));
   return file;
 }
 

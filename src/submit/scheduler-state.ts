@@ -23,7 +23,7 @@ export async function querySubmission(transport: Transport, sub: Submission): Pr
   const runner = getRunner(sub.runner);
   const scheduler = runner.scheduler;
   const state: SubmissionState = { submission: sub, partitions: [], active: false, forgotten: [] };
-  if (!scheduler) return state;
+  if (!scheduler?.queryArgv || !scheduler.parseQuery) return state;
   // Array indices as the scheduler counts them: a one-based scheduler's first element is partition offset + 0.
   const first = runner.capabilities.oneBased ? 1 : 0;
   for (const [k, jobId] of sub.jobIds.entries()) {

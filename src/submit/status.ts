@@ -30,7 +30,7 @@ export async function planStatus(
   let stages: StageWithJobs[] = summarize(plan, loaded);
   const latest = (await submissionsOf(transport, plan.dir)).at(-1);
   const scheduler = latest && getRunner(latest.runner).scheduler;
-  if (latest && scheduler && (await transport.has(scheduler.queryArgv('0')[0]!)))
+  if (latest && scheduler?.queryArgv && (await transport.has(scheduler.queryArgv('0')[0]!)))
     stages = overlayScheduler(plan, loaded, stages, await querySubmission(transport, latest));
   return { plan: plan.dir, stages, overall: overallOf(stages) };
 }

@@ -99,7 +99,7 @@ export async function submit(
   const files = runner.render(ctx);
   const dir = join(ctx.planDir, 'scripts', `${stampNow()}-${runner.name}`);
   if (opts.dryRun) {
-    const commands = submissionArgv(runner, ctx, keptSubmissions(runner, ctx, keep), dir, []);
+    const commands = submissionArgv(runner, ctx, keptSubmissions(runner, ctx, keep), dir);
     return { dryRun: true, dir, files: files.map((f) => f.path), commands, skipped };
   }
   writeRendered(dir, files);

@@ -1,12 +1,21 @@
-// Submit a rendered plan: each array in order, each depending on the arrays of the stages it follows.
-// A refused submission is reported with the scheduler's own words, what was already submitted is
+// Submit a rendered plan: run each submission step (src/runners/submit-steps.ts: the same steps the
+// rendered submit.sh runs), the job ids of earlier steps filled into later ones' dependencies. A
+// refused submission is reported with the scheduler's own words, what was already submitted is
 // cancelled, and nothing is recorded.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchplanError } from '../errors.js';
 import type { RenderContext, Runner } from '../runners/runner.js';
-import { JOBS_DIR, type ArraySubmission } from '../runners/scheduler.js';
-import { writeSubmission } from './record.js';
+import { JOBS_DIR, type ArraySubmission, type SubmitStep } from '../runners/scheduler.js';
+import {
+  cancelArgv,
+  parseJobIds,
+  placeholderIds,
+  recordEntries,
+  resolveArgv,
+  submitSteps,
+} from '../runners/submit-steps.js';
+import { submissionRecord, writeSubmission } from './record.js';
 import type { Transport } from './transport.js';
 
 export interface SubmitResult {
@@ -14,27 +23,49 @@ export interface SubmitResult {
   record: string;
 }
 
-/** argv of each submission; dependency ids are placeholders until the jobs exist (for --dry-run). */
+/** One step's command with the ids known so far (`ids[k]`: what step k printed). */
+export interface ResolvedCommand {
+  argv: string[];
+  env?: Record<string, string>;
+  /** File fed on standard input. */
+  stdin?: string;
+}
+
+export function resolveCommand(
+  step: SubmitStep,
+  ids: readonly (readonly string[])[],
+  dir: string,
+): ResolvedCommand {
+  const { env, stdin, argv } = step.command;
+  return {
+    argv: resolveArgv(argv, ids, dir),
+    ...(env ? { env: Object.fromEntries(env) } : {}),
+    ...(stdin === undefined ? {} : { stdin: `${dir}/${stdin}` }),
+  };
+}
+
+/**
+ * argv only, for any Transport (a remote one quotes each word): the environment through env(1), standard
+ * input through sh's redirection of a file named as an argument, never spliced into shell code.
+ */
+export function transportArgv(cmd: ResolvedCommand): string[] {
+  const env = Object.entries(cmd.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  const argv = env.length ? ['env', ...env, ...cmd.argv] : cmd.argv;
+  return cmd.stdin === undefined ? argv : ['sh', '-c', 'exec "$@" < "$0"', cmd.stdin, ...argv];
+}
+
+/** What each submission runs; dependency ids are placeholders until the jobs exist (for --dry-run). */
 export function submissionArgv(
   runner: Runner,
   ctx: RenderContext,
   subs: ArraySubmission[],
   dir: string,
-  ids: string[],
+  /** The id each step printed, where known. */
+  known: string[] = [],
 ): string[][] {
-  const scheduler = runner.scheduler!;
-  return subs.map((sub) => {
-    const stage = ctx.stages[sub.stageIndex];
-    const deps = stage ? stage.after.map((name) => ctx.stages.find((s) => s.name === name)!.index) : [];
-    const after = subs.flatMap((s, k) =>
-      deps.includes(s.stageIndex) ? [ids[k] ?? `<job of ${ctx.stages[s.stageIndex]!.name}>`] : [],
-    );
-    return scheduler.submitArgv(sub, dir, {
-      after,
-      maxRunning: ctx.options.maxRunning,
-      options: ctx.options,
-    });
-  });
+  const steps = submitSteps(ctx, runner.scheduler!, subs);
+  const ids = placeholderIds(ctx, steps).map((p, k) => (known[k] === undefined ? p : [known[k]]));
+  return steps.map((s) => transportArgv(resolveCommand(s, ids, dir)));
 }
 
 /** The runner's submissions, less the arrays of stages not kept (an allocation job is always kept). */
@@ -56,38 +87,42 @@ export async function submitPlan(
   keep?: (stageIndex: number) => boolean,
 ): Promise<SubmitResult> {
   const scheduler = runner.scheduler!;
-  const subs = keptSubmissions(runner, ctx, keep);
+  const steps = submitSteps(ctx, scheduler, keptSubmissions(runner, ctx, keep));
   mkdirSync(join(ctx.planDir, JOBS_DIR), { recursive: true });
-  const ids: string[] = [];
-  for (const [k, sub] of subs.entries()) {
-    const argv = submissionArgv(runner, ctx, subs.slice(0, k + 1), dir, ids)[k]!;
-    const r = await transport.run(argv);
-    let id: string | undefined;
+  const ids: string[][] = [];
+  for (const step of steps) {
+    const cmd = resolveCommand(step, ids, dir);
+    const r = await transport.run(transportArgv(cmd));
+    let got: string[] | undefined;
     try {
-      if (r.exitCode === 0) id = scheduler.parseJobId(r.stdout);
+      if (r.exitCode === 0) got = parseJobIds(scheduler.jobId, r.stdout, cmd.argv[0]);
+      // One job per partition: as many ids as partitions, or the record would be wrong.
+      if (scheduler.jobId.lines === 'each' && got?.length !== step.sub.size) got = undefined;
     } catch {
       /* reported below */
     }
-    if (id === undefined) {
-      if (ids.length) await transport.run(scheduler.cancelArgv(ids));
+    if (got === undefined) {
+      const all = ids.flat();
+      if (all.length) await transport.run(cancelArgv(scheduler, all));
       const said = (r.stderr || r.stdout).trim() || '(no message)';
       throw new BatchplanError(
         'E_SUBMIT_FAILED',
-        `${argv[0]} refused ${sub.file} (exit ${r.exitCode}): ${said}`,
-        `Nothing was recorded${ids.length ? `; the ${ids.length} job(s) already submitted were cancelled` : ''}. Command: ${argv.join(' ')}`,
+        `${cmd.argv[0]} refused ${step.sub.file} (exit ${r.exitCode}): ${said}`,
+        `Nothing was recorded${all.length ? `; the ${all.length} job(s) already submitted were cancelled` : ''}. Command: ${cmd.argv.join(' ')}`,
       );
     }
-    ids.push(id);
+    ids.push(got);
   }
-  const record = writeSubmission(ctx.planDir, {
-    format: 'batchplan-submission',
-    version: 1,
-    runner: runner.name,
-    layout: subs.some((s) => s.stageIndex === -1) ? 'allocation' : 'arrays',
-    n: ctx.n,
-    submittedAt: new Date().toISOString(),
-    arrays: subs.map((s) => ({ stage: s.stageIndex, offset: s.offset, size: s.size })),
-    jobIds: ids,
-  });
-  return { jobIds: ids, record };
+  const entries = recordEntries(scheduler, steps);
+  const record = writeSubmission(
+    ctx.planDir,
+    submissionRecord(
+      runner.name,
+      ctx.n,
+      entries.map(({ stage, offset, size }) => ({ stage, offset, size })),
+      entries.map((e) => ids[e.id.job]![e.id.index ?? 0]!),
+      new Date().toISOString(),
+    ),
+  );
+  return { jobIds: ids.flat(), record };
 }

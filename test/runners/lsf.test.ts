@@ -66,10 +66,10 @@ describe('lsf scripts', () => {
 
   it('makes each stage wait for every array of the stages it follows, by job id', () => {
     const submit = file(withOptions({ maxArraySize: 3 }), 'submit.sh');
-    expect(submit).toContain('BATCHPLAN_ARRAY_OFFSET=0 bsub -J "bp0-extract[1-3]" < "$here/stage-0.lsf"');
-    expect(submit).toContain('BATCHPLAN_ARRAY_OFFSET=3 bsub -J "bp0-extract[1-1]" < "$here/stage-0.lsf"');
+    expect(submit).toContain(`BATCHPLAN_ARRAY_OFFSET=0 bsub -J 'bp0-extract[1-3]' < "$here"/stage-0.lsf`);
+    expect(submit).toContain(`BATCHPLAN_ARRAY_OFFSET=3 bsub -J 'bp0-extract[1-1]' < "$here"/stage-0.lsf`);
     expect(submit).toContain(
-      'BATCHPLAN_ARRAY_OFFSET=0 bsub -J "bp1-merge[1-1]" -w "done($job_0_0) && done($job_0_1)" -ti < "$here/stage-1.lsf"',
+      `BATCHPLAN_ARRAY_OFFSET=0 bsub -J 'bp1-merge[1-1]' -w 'done('"\${job_0_0}"') && done('"\${job_0_1}"')' -ti < "$here"/stage-1.lsf`,
     );
   });
 
@@ -84,7 +84,7 @@ describe('lsf scripts', () => {
     writeFileSync(
       join(bin, 'bsub'),
       `#!/usr/bin/env bash
-n=$(( $(wc -l < "$BSUB_LOG" 2>/dev/null || echo 0) + 101 ))
+n=$(( $(cat "$BSUB_LOG" 2>/dev/null | wc -l) + 101 ))
 printf '%s|%s|%s\\n' "$*" "$BATCHPLAN_ARRAY_OFFSET" "$(grep -m1 '^#BSUB -J' -)" >> "$BSUB_LOG"
 echo "Job <$n> is submitted to default queue <normal>."
 `,
@@ -100,7 +100,7 @@ echo "Job <$n> is submitted to default queue <normal>."
       env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, BSUB_LOG: log },
     });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain('submitted 3 job array(s): 101 102 103');
+    expect(r.stderr).toContain('submitted 3 job(s): 101 102 103');
     expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
       '-J bp0-extract[1-3]|0|#BSUB -J "bp0-extract[1-3]"',
       '-J bp0-extract[1-1]|3|#BSUB -J "bp0-extract[1-3]"',

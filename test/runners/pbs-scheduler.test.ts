@@ -17,6 +17,7 @@ import {
 import { pbsChunks, pbsSubmissions } from '../../src/runners/pbs.js';
 import { loadRunner } from '../../src/runners/registry.js';
 import type { RenderContext } from '../../src/runners/runner.js';
+import { cancelArgv, parseJobId, resolveWord } from '../../src/runners/submit-steps.js';
 import { submissionArgv } from '../../src/submit/submit.js';
 import { FIXTURES } from '../helpers.js';
 import { CONTEXTS } from './contexts.js';
@@ -38,20 +39,20 @@ const directives = (text: string) => text.split('\n').filter((l) => l.startsWith
 
 describe('pbs: job ids', () => {
   it('reads bare ids (Slurm’s wrapper) and ids with a server suffix, arrays included', () => {
-    expect(pbsScheduler.parseJobId(fixture('wrapper-qsub-array.stdout.txt'))).toBe('635');
-    expect(pbsScheduler.parseJobId(fixture('manual-pro-qsub-array.stdout.txt'))).toBe('1234[].pbs01');
-    expect(pbsScheduler.parseJobId(fixture('manual-pro-qsub-plain.stdout.txt'))).toBe('1235.pbs01');
-    expect(pbsScheduler.parseJobId(fixture('manual-torque-qsub-array.stdout.txt'))).toBe(
+    expect(parseJobId(pbsScheduler, fixture('wrapper-qsub-array.stdout.txt'))).toBe('635');
+    expect(parseJobId(pbsScheduler, fixture('manual-pro-qsub-array.stdout.txt'))).toBe('1234[].pbs01');
+    expect(parseJobId(pbsScheduler, fixture('manual-pro-qsub-plain.stdout.txt'))).toBe('1235.pbs01');
+    expect(parseJobId(pbsScheduler, fixture('manual-torque-qsub-array.stdout.txt'))).toBe(
       '1234[].torque01.example.org',
     );
   });
 
   it('refuses anything else, e.g. the wrapper’s error text', () => {
-    expect(() => pbsScheduler.parseJobId(fixture('wrapper-qsub-invalid-partition.stdout.txt'))).toThrow(
+    expect(() => parseJobId(pbsScheduler, fixture('wrapper-qsub-invalid-partition.stdout.txt'))).toThrow(
       /not a job id/,
     );
-    expect(() => pbsScheduler.parseJobId('')).toThrow();
-    expect(() => pbsScheduler.parseJobId('1234[3].pbs01\n')).toThrow();
+    expect(() => parseJobId(pbsScheduler, '')).toThrow();
+    expect(() => parseJobId(pbsScheduler, '1234[3].pbs01\n')).toThrow();
   });
 });
 
@@ -108,7 +109,7 @@ describe('pbs: qstat -f', () => {
     expect(pbsScheduler.queryArgv('1234[].pbs01')).toEqual(['qstat', '-f', '-t', '1234[].pbs01']);
     expect(pbsScheduler.queryArgv('1235.pbs01')).toEqual(['qstat', '-f', '1235.pbs01']);
     expect(pbsScheduler.queryArgv('635')).toEqual(['qstat', '-f', '635']);
-    expect(pbsScheduler.cancelArgv(['1234[].pbs01', '1235.pbs01'])).toEqual([
+    expect(cancelArgv(pbsScheduler, ['1234[].pbs01', '1235.pbs01'])).toEqual([
       'qdel',
       '1234[].pbs01',
       '1235.pbs01',
@@ -124,13 +125,28 @@ describe('pbs: qsub argv', () => {
   });
 
   it('dependencies as each flavour spells them', () => {
-    expect(dependValue('pro', [])).toBeUndefined();
-    expect(dependValue('pro', ['1234[].pbs01', '1235.pbs01'])).toBe('depend=afterok:1234[].pbs01:1235.pbs01');
-    expect(dependValue('torque', ['1234[].t01', '1235.t01', '1236[].t01'])).toBe(
-      'depend=afterok:1235.t01,afterokarray:1234[].t01,afterokarray:1236[].t01',
+    // The -W value once the jobs' ids are known (each id as qsub printed it).
+    const depend = (flavor: 'pro' | 'torque', ids: string[]) => {
+      const word = dependValue(
+        flavor,
+        ids.map((_, job) => ({ job, type: 'afterok' as const })),
+      );
+      return (
+        word &&
+        resolveWord(
+          word,
+          ids.map((id) => [id]),
+          '/s',
+        )
+      );
+    };
+    expect(depend('pro', [])).toBeUndefined();
+    expect(depend('pro', ['1234[].pbs01', '1235.pbs01'])).toBe('depend=afterok:1234[].pbs01:1235.pbs01');
+    expect(depend('torque', ['1234[].t01', '1235.t01', '1236[].t01'])).toBe(
+      'depend=afterokarray:1234[].t01,afterok:1235.t01,afterokarray:1236[].t01',
     );
     // Slurm's wrapper prints bare ids and understands only afterok.
-    expect(dependValue('torque', ['635'])).toBe('depend=afterok:635');
+    expect(depend('torque', ['635'])).toBe('depend=afterok:635');
   });
 
   it('submits each stage in order; the flavour comes from the runner options', () => {
@@ -238,7 +254,7 @@ describe('pbs: rendered scripts (intent; the exact bytes are golden files)', () 
     expect(file(sweep, 'stage-0.pbs')).toContain(
       'if [ -z "${PBS_ARRAY_INDEX:-}${PBS_ARRAYID:-}" ]; then index=0; fi',
     );
-    expect(file(sweep, 'submit.sh')).toContain('depend() { echo "depend=afterok:$(IFS=:; echo "$*")"; }');
+    expect(file(sweep, 'submit.sh')).toContain('qsub -W depend=afterok:"${job_0_0}" "$here"/stage-1.pbs');
   });
 
   it('Torque: -t with the throttle, PBS_ARRAYID first, afterokarray in the driver', () => {
@@ -246,9 +262,11 @@ describe('pbs: rendered scripts (intent; the exact bytes are golden files)', () 
     expect(directives(file(ctx, 'stage-0.pbs'))).toContain('#PBS -t 0-3%2');
     expect(file(ctx, 'stage-0.pbs')).toContain('"${PBS_ARRAYID:-}${PBS_ARRAY_INDEX:-}"');
     const driver = file(ctx, 'submit.sh');
-    expect(driver).toContain('afterokarray:$id');
-    expect(driver).toContain('job_0_0=$(qsub -t 0-3%2 "$here/stage-0.pbs")');
-    expect(driver).toContain('job_1_1=$(qsub -W "$(depend "$job_0_0")" "$here/stage-1.pbs")');
+    expect(driver).toContain('out=$(qsub -t 0-3%2 "$here"/stage-0.pbs)');
+    // afterokarray only where the id qsub printed names an array (Slurm's wrapper prints bare ids).
+    expect(driver).toContain(
+      `out=$(qsub -W depend="$([[ \${job_0_0} == *'[]'* ]] && echo afterokarray: || echo afterok:)""\${job_0_0}" "$here"/stage-1.pbs)`,
+    );
   });
 
   it('quotes a hostile plan path and account in #PBS lines; no array directive once a stage is split', () => {

@@ -5,14 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRunner } from '../../src/runners/registry.js';
 import type { RenderContext } from '../../src/runners/runner.js';
-import {
-  memPerSlot,
-  parseQsubTerse,
-  resourceOptions,
-  sgeScheduler,
-  sgeTime,
-} from '../../src/runners/sge-scheduler.js';
+import { memPerSlot, resourceOptions, sgeScheduler, sgeTime } from '../../src/runners/sge-scheduler.js';
 import { sgeSubmissions } from '../../src/runners/sge.js';
+import { cancelArgv, parseJobId } from '../../src/runners/submit-steps.js';
 import { submissionArgv } from '../../src/submit/submit.js';
 import { FIXTURES } from '../helpers.js';
 
@@ -29,9 +24,9 @@ const byTask = (stdout: string, jobId: string) =>
 
 describe('sge scheduler adapter', () => {
   it('reads job ids from qsub -terse, for arrays and plain jobs', () => {
-    expect(parseQsubTerse(fixture('qsub-terse-array.txt'))).toBe('14');
-    expect(parseQsubTerse(fixture('qsub-terse-single.txt'))).toBe('15');
-    expect(() => parseQsubTerse(fixture('qsub-unknown-queue.stdout.txt'))).toThrow(/not a job id/);
+    expect(parseJobId(sgeScheduler, fixture('qsub-terse-array.txt'))).toBe('14');
+    expect(parseJobId(sgeScheduler, fixture('qsub-terse-single.txt'))).toBe('15');
+    expect(() => parseJobId(sgeScheduler, fixture('qsub-unknown-queue.stdout.txt'))).toThrow(/not a job id/);
   });
 
   it('reads running, throttled, held and error-state tasks from qstat -u * -g d', () => {
@@ -138,7 +133,7 @@ describe('sge scheduler adapter', () => {
       '/d/stage-1.sge',
     ]);
     // Deleting a job releases the jobs holding on it: dependants go first.
-    expect(sgeScheduler.cancelArgv(['11', '12'])).toEqual(['qdel', '12', '11']);
+    expect(cancelArgv(sgeScheduler, ['11', '12'])).toEqual(['qdel', '12', '11']);
     expect(sgeScheduler.queryArgv('11')).toEqual(['qstat', '-u', '*', '-g', 'd']);
   });
 

@@ -6,6 +6,7 @@ import { arrayChunks } from '../../src/runners/array-chunks.js';
 import { slurmTime } from '../../src/runners/slurm-directives.js';
 import { expandIndices, slurmScheduler } from '../../src/runners/slurm-scheduler.js';
 import { warningGrace } from '../../src/runners/slurm.js';
+import { parseJobId, resolveArgv } from '../../src/runners/submit-steps.js';
 import { parseTimeLimit } from '../../src/spec/duration.js';
 import { FIXTURES } from '../helpers.js';
 
@@ -75,9 +76,9 @@ describe('slurm scheduler adapter', () => {
   });
 
   it('parses sbatch --parsable and MaxArraySize', () => {
-    expect(slurmScheduler.parseJobId(fixture('sbatch-parsable-array.txt'))).toBe('23');
-    expect(slurmScheduler.parseJobId('1234;cluster2\n')).toBe('1234');
-    expect(() => slurmScheduler.parseJobId(fixture('sbatch-invalid-partition.stdout.txt'))).toThrow();
+    expect(parseJobId(slurmScheduler, fixture('sbatch-parsable-array.txt'))).toBe('23');
+    expect(parseJobId(slurmScheduler, '1234;cluster2\n')).toBe('1234');
+    expect(() => parseJobId(slurmScheduler, fixture('sbatch-invalid-partition.stdout.txt'))).toThrow();
     expect(slurmScheduler.parseMaxArraySize!(fixture('scontrol-show-config-limits.txt'))).toBe(100001);
   });
 
@@ -90,7 +91,15 @@ describe('slurm scheduler adapter', () => {
 
   it('builds sbatch argv: array range, offset, throttle and dependencies', () => {
     const sub = { stageIndex: 1, array: true, file: 'stage-1.sbatch', offset: 1001, size: 5 };
-    expect(slurmScheduler.submitArgv(sub, '/p/scripts', { after: ['7', '8'], maxRunning: 2 })).toEqual([
+    // Steps 0 and 1 printed 7 and 8; this one depends on both.
+    const argv = (s: typeof sub, after: number[], dir: string) =>
+      resolveArgv(
+        slurmScheduler.submit(s, { after: after.map((job) => ({ job, type: 'afterok' })), maxRunning: 2 })
+          .argv,
+        [['7'], ['8']],
+        dir,
+      );
+    expect(argv(sub, [0, 1], '/p/scripts')).toEqual([
       'sbatch',
       '--parsable',
       '--array=0-4%2',
@@ -99,11 +108,7 @@ describe('slurm scheduler adapter', () => {
       '--kill-on-invalid-dep=yes',
       '/p/scripts/stage-1.sbatch',
     ]);
-    expect(slurmScheduler.submitArgv({ ...sub, array: false }, '/p', { after: [] })).toEqual([
-      'sbatch',
-      '--parsable',
-      '/p/stage-1.sbatch',
-    ]);
+    expect(argv({ ...sub, array: false }, [], '/p')).toEqual(['sbatch', '--parsable', '/p/stage-1.sbatch']);
   });
 });
 

@@ -11,24 +11,41 @@ plan=/data/sweep.plan
 mkdir -p "$plan/jobs"
 
 submitted=()
+# If a submission fails, cancel what this run already submitted: nothing half-submitted stays queued.
 fail() {
-  echo "batchplan: flux batch failed ($1); cancelling the ${#submitted[@]} job(s) already submitted" >&2
-  if [ "${#submitted[@]}" -gt 0 ]; then flux cancel "${submitted[@]}" || true; fi
+  echo "batchplan: flux failed ($1)${2:+: $2}; cancelling the ${#submitted[@]} job(s) already submitted" >&2
+  if [ "${#submitted[@]}" -gt 0 ]; then flux cancel "${submitted[@]}" >&2 || true; fi
   exit 1
 }
+# job_ids OUTPUT: the job id(s) in what flux printed, one a line, by the rule `batchplan submit`
+# uses (parseJobIds in batchplan's src/runners/submit-steps.ts):
+# every non-blank line matches, one id each (its first group).
+job_ids() {
+  local re='^((ƒ|f)?[A-Za-z0-9]+)$' line lines=0 found=0
+  while IFS= read -r line; do
+    line=${line#"${line%%[![:space:]]*}"}
+    line=${line%"${line##*[![:space:]]}"}
+    [ -n "$line" ] || continue
+    lines=$((lines + 1))
+    if [[ $line =~ $re ]]; then
+      echo "${BASH_REMATCH[1]}"
+      found=$((found + 1))
+    else
+      return 1
+    fi
+  done <<<"$1"
+  [ "$found" -gt 0 ]
+}
 
-# Stage 1/2: extract, partitions 0..4
-deps=()
-for id in ; do deps+=("--dependency=afterok:$id"); done
-out=$(flux batch --cc=0-4 "${deps[@]}" "$here/stage-0.flux") || fail extract
-mapfile -t job_0_0 <<<"$out"
+# Stage 1/2: extract, partitions 0..4 (array)
+out=$(flux batch --cc=0-4 "$here"/stage-0.flux) || fail extract "$out"
+got=$(job_ids "$out") || fail extract "it printed '$out', not a job id"
+mapfile -t job_0_0 <<<"$got"
 submitted+=("${job_0_0[@]}")
 
-# Stage 2/2: merge, partitions 0..0
-deps=()
-for id in "${job_0_0[@]}"; do deps+=("--dependency=afterok:$id"); done
-out=$(flux batch --cc=0-0 "${deps[@]}" "$here/stage-1.flux") || fail merge
-mapfile -t job_1_1 <<<"$out"
+# Stage 2/2: merge, partitions 0..0 (array)
+out=$(flux batch --cc=0-0 "${job_0_0[@]/#/--dependency=afterok:}" "$here"/stage-1.flux) || fail merge "$out"
+got=$(job_ids "$out") || fail merge "it printed '$out', not a job id"
+mapfile -t job_1_1 <<<"$got"
 submitted+=("${job_1_1[@]}")
-
 echo "batchplan: submitted ${#submitted[@]} job(s): ${submitted[*]}" >&2

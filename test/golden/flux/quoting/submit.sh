@@ -11,31 +11,47 @@ plan='/data/my plan'\''s $HOME/{} {#} "x" `id`/sweep.plan'
 mkdir -p "$plan/jobs"
 
 submitted=()
+# If a submission fails, cancel what this run already submitted: nothing half-submitted stays queued.
 fail() {
-  echo "batchplan: flux batch failed ($1); cancelling the ${#submitted[@]} job(s) already submitted" >&2
-  if [ "${#submitted[@]}" -gt 0 ]; then flux cancel "${submitted[@]}" || true; fi
+  echo "batchplan: flux failed ($1)${2:+: $2}; cancelling the ${#submitted[@]} job(s) already submitted" >&2
+  if [ "${#submitted[@]}" -gt 0 ]; then flux cancel "${submitted[@]}" >&2 || true; fi
   exit 1
 }
+# job_ids OUTPUT: the job id(s) in what flux printed, one a line, by the rule `batchplan submit`
+# uses (parseJobIds in batchplan's src/runners/submit-steps.ts):
+# every non-blank line matches, one id each (its first group).
+job_ids() {
+  local re='^((ƒ|f)?[A-Za-z0-9]+)$' line lines=0 found=0
+  while IFS= read -r line; do
+    line=${line#"${line%%[![:space:]]*}"}
+    line=${line%"${line##*[![:space:]]}"}
+    [ -n "$line" ] || continue
+    lines=$((lines + 1))
+    if [[ $line =~ $re ]]; then
+      echo "${BASH_REMATCH[1]}"
+      found=$((found + 1))
+    else
+      return 1
+    fi
+  done <<<"$1"
+  [ "$found" -gt 0 ]
+}
 
-# Stage 1/3: 'it'\''s a "stage" $(touch pwned-dollar) $HOME', partitions 0..2
-deps=()
-for id in ; do deps+=("--dependency=afterok:$id"); done
-out=$(flux batch --cc=0-2 "${deps[@]}" "$here/stage-0.flux") || fail 'it'\''s a "stage" $(touch pwned-dollar) $HOME'
-mapfile -t job_0_0 <<<"$out"
+# Stage 1/3: 'it'\''s a "stage" $(touch pwned-dollar) $HOME', partitions 0..2 (array)
+out=$(flux batch --cc=0-2 "$here"/stage-0.flux) || fail 'it'\''s a "stage" $(touch pwned-dollar) $HOME' "$out"
+got=$(job_ids "$out") || fail 'it'\''s a "stage" $(touch pwned-dollar) $HOME' "it printed '$out', not a job id"
+mapfile -t job_0_0 <<<"$got"
 submitted+=("${job_0_0[@]}")
 
-# Stage 2/3: 'x`touch pwned-backtick`; {} {.} {#} {=system("touch pwned-perl")=} * ::: \ end', partitions 0..1
-deps=()
-for id in "${job_0_0[@]}"; do deps+=("--dependency=afterok:$id"); done
-out=$(flux batch --cc=0-1 "${deps[@]}" "$here/stage-1.flux") || fail 'x`touch pwned-backtick`; {} {.} {#} {=system("touch pwned-perl")=} * ::: \ end'
-mapfile -t job_1_1 <<<"$out"
+# Stage 2/3: 'x`touch pwned-backtick`; {} {.} {#} {=system("touch pwned-perl")=} * ::: \ end', partitions 0..1 (array)
+out=$(flux batch --cc=0-1 "${job_0_0[@]/#/--dependency=afterok:}" "$here"/stage-1.flux) || fail 'x`touch pwned-backtick`; {} {.} {#} {=system("touch pwned-perl")=} * ::: \ end' "$out"
+got=$(job_ids "$out") || fail 'x`touch pwned-backtick`; {} {.} {#} {=system("touch pwned-perl")=} * ::: \ end' "it printed '$out', not a job id"
+mapfile -t job_1_1 <<<"$got"
 submitted+=("${job_1_1[@]}")
 
-# Stage 3/3: --help, partitions 0..0
-deps=()
-for id in "${job_0_0[@]}" "${job_1_1[@]}"; do deps+=("--dependency=afterok:$id"); done
-out=$(flux batch --cc=0-0 "${deps[@]}" "$here/stage-2.flux") || fail --help
-mapfile -t job_2_2 <<<"$out"
+# Stage 3/3: --help, partitions 0..0 (array)
+out=$(flux batch --cc=0-0 "${job_0_0[@]/#/--dependency=afterok:}" "${job_1_1[@]/#/--dependency=afterok:}" "$here"/stage-2.flux) || fail --help "$out"
+got=$(job_ids "$out") || fail --help "it printed '$out', not a job id"
+mapfile -t job_2_2 <<<"$got"
 submitted+=("${job_2_2[@]}")
-
 echo "batchplan: submitted ${#submitted[@]} job(s): ${submitted[*]}" >&2

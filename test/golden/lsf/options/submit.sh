@@ -10,24 +10,40 @@ plan=/data/sweep.plan
 mkdir -p "$plan/jobs"
 
 submitted=()
+# If a submission fails, cancel what this run already submitted: nothing half-submitted stays queued.
 fail() {
-  echo "batchplan: bsub failed ($1); killing the ${#submitted[@]} job(s) already submitted" >&2
-  if [ "${#submitted[@]}" -gt 0 ]; then bkill "${submitted[@]}" || true; fi
+  echo "batchplan: bsub failed ($1)${2:+: $2}; cancelling the ${#submitted[@]} job(s) already submitted" >&2
+  if [ "${#submitted[@]}" -gt 0 ]; then bkill "${submitted[@]}" >&2 || true; fi
   exit 1
 }
-# bsub prints "Job <1234> is submitted to queue <normal>." (or "… to default queue <normal>.").
-job_id() { sed -n 's/^Job <\([0-9][0-9]*\)> is submitted.*/\1/p' | head -n 1; }
+# job_ids OUTPUT: the job id(s) in what bsub printed, one a line, by the rule `batchplan submit`
+# uses (parseJobIds in batchplan's src/runners/submit-steps.ts):
+# the first line that matches; the id is its first group.
+job_ids() {
+  local re='^Job <([0-9]+)> is submitted' line lines=0 found=0
+  while IFS= read -r line; do
+    line=${line#"${line%%[![:space:]]*}"}
+    line=${line%"${line##*[![:space:]]}"}
+    [ -n "$line" ] || continue
+    lines=$((lines + 1))
+    if [[ $line =~ $re ]]; then
+      echo "${BASH_REMATCH[1]}"
+      found=$((found + 1))
+      return 0
+    fi
+  done <<<"$1"
+  [ "$found" -gt 0 ]
+}
 
-# Stage 1/2: extract, partitions 0..4
-out=$(BATCHPLAN_ARRAY_OFFSET=0 bsub -J "bp0-extract[1-5]" < "$here/stage-0.lsf") || fail extract
-job_0_0=$(printf '%s\n' "$out" | job_id)
-[ -n "$job_0_0" ] || fail extract
-submitted+=("$job_0_0")
+# Stage 1/2: extract, partitions 0..4 (array)
+out=$(BATCHPLAN_ARRAY_OFFSET=0 bsub -J 'bp0-extract[1-5]' < "$here"/stage-0.lsf) || fail extract "$out"
+got=$(job_ids "$out") || fail extract "it printed '$out', not a job id"
+mapfile -t job_0_0 <<<"$got"
+submitted+=("${job_0_0[@]}")
 
-# Stage 2/2: merge, partitions 0..0
-out=$(BATCHPLAN_ARRAY_OFFSET=0 bsub -J "bp1-merge[1-1]" -w "done($job_0_0)" -ti < "$here/stage-1.lsf") || fail merge
-job_1_1=$(printf '%s\n' "$out" | job_id)
-[ -n "$job_1_1" ] || fail merge
-submitted+=("$job_1_1")
-
-echo "batchplan: submitted 2 job array(s): ${submitted[*]}" >&2
+# Stage 2/2: merge, partitions 0..0 (array)
+out=$(BATCHPLAN_ARRAY_OFFSET=0 bsub -J 'bp1-merge[1-1]' -w 'done('"${job_0_0}"')' -ti < "$here"/stage-1.lsf) || fail merge "$out"
+got=$(job_ids "$out") || fail merge "it printed '$out', not a job id"
+mapfile -t job_1_1 <<<"$got"
+submitted+=("${job_1_1[@]}")
+echo "batchplan: submitted ${#submitted[@]} job(s): ${submitted[*]}" >&2

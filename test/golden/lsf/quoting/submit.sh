@@ -10,30 +10,46 @@ plan='/data/my plan'\''s $HOME/{} {#} "x" `id`/sweep.plan'
 mkdir -p "$plan/jobs"
 
 submitted=()
+# If a submission fails, cancel what this run already submitted: nothing half-submitted stays queued.
 fail() {
-  echo "batchplan: bsub failed ($1); killing the ${#submitted[@]} job(s) already submitted" >&2
-  if [ "${#submitted[@]}" -gt 0 ]; then bkill "${submitted[@]}" || true; fi
+  echo "batchplan: bsub failed ($1)${2:+: $2}; cancelling the ${#submitted[@]} job(s) already submitted" >&2
+  if [ "${#submitted[@]}" -gt 0 ]; then bkill "${submitted[@]}" >&2 || true; fi
   exit 1
 }
-# bsub prints "Job <1234> is submitted to queue <normal>." (or "… to default queue <normal>.").
-job_id() { sed -n 's/^Job <\([0-9][0-9]*\)> is submitted.*/\1/p' | head -n 1; }
+# job_ids OUTPUT: the job id(s) in what bsub printed, one a line, by the rule `batchplan submit`
+# uses (parseJobIds in batchplan's src/runners/submit-steps.ts):
+# the first line that matches; the id is its first group.
+job_ids() {
+  local re='^Job <([0-9]+)> is submitted' line lines=0 found=0
+  while IFS= read -r line; do
+    line=${line#"${line%%[![:space:]]*}"}
+    line=${line%"${line##*[![:space:]]}"}
+    [ -n "$line" ] || continue
+    lines=$((lines + 1))
+    if [[ $line =~ $re ]]; then
+      echo "${BASH_REMATCH[1]}"
+      found=$((found + 1))
+      return 0
+    fi
+  done <<<"$1"
+  [ "$found" -gt 0 ]
+}
 
-# Stage 1/3: 'it'\''s a "stage" $(touch pwned-dollar) $HOME', partitions 0..2
-out=$(BATCHPLAN_ARRAY_OFFSET=0 bsub -J "bp0-it_s_a_stage_touch_pwned-dollar_HOME[1-3]" < "$here/stage-0.lsf") || fail 'it'\''s a "stage" $(touch pwned-dollar) $HOME'
-job_0_0=$(printf '%s\n' "$out" | job_id)
-[ -n "$job_0_0" ] || fail 'it'\''s a "stage" $(touch pwned-dollar) $HOME'
-submitted+=("$job_0_0")
+# Stage 1/3: 'it'\''s a "stage" $(touch pwned-dollar) $HOME', partitions 0..2 (array)
+out=$(BATCHPLAN_ARRAY_OFFSET=0 bsub -J 'bp0-it_s_a_stage_touch_pwned-dollar_HOME[1-3]' < "$here"/stage-0.lsf) || fail 'it'\''s a "stage" $(touch pwned-dollar) $HOME' "$out"
+got=$(job_ids "$out") || fail 'it'\''s a "stage" $(touch pwned-dollar) $HOME' "it printed '$out', not a job id"
+mapfile -t job_0_0 <<<"$got"
+submitted+=("${job_0_0[@]}")
 
-# Stage 2/3: 'x`touch pwned-backtick`; {} {.} {#} {=system("touch pwned-perl")=} * ::: \ end', partitions 0..1
-out=$(BATCHPLAN_ARRAY_OFFSET=0 bsub -J "bp1-x_touch_pwned-backtick_._system_touch_pwned-perl_end[1-2]" -w "done($job_0_0)" -ti < "$here/stage-1.lsf") || fail 'x`touch pwned-backtick`; {} {.} {#} {=system("touch pwned-perl")=} * ::: \ end'
-job_1_1=$(printf '%s\n' "$out" | job_id)
-[ -n "$job_1_1" ] || fail 'x`touch pwned-backtick`; {} {.} {#} {=system("touch pwned-perl")=} * ::: \ end'
-submitted+=("$job_1_1")
+# Stage 2/3: 'x`touch pwned-backtick`; {} {.} {#} {=system("touch pwned-perl")=} * ::: \ end', partitions 0..1 (array)
+out=$(BATCHPLAN_ARRAY_OFFSET=0 bsub -J 'bp1-x_touch_pwned-backtick_._system_touch_pwned-perl_end[1-2]' -w 'done('"${job_0_0}"')' -ti < "$here"/stage-1.lsf) || fail 'x`touch pwned-backtick`; {} {.} {#} {=system("touch pwned-perl")=} * ::: \ end' "$out"
+got=$(job_ids "$out") || fail 'x`touch pwned-backtick`; {} {.} {#} {=system("touch pwned-perl")=} * ::: \ end' "it printed '$out', not a job id"
+mapfile -t job_1_1 <<<"$got"
+submitted+=("${job_1_1[@]}")
 
-# Stage 3/3: --help, partitions 0..0
-out=$(BATCHPLAN_ARRAY_OFFSET=0 bsub -J "bp2---help[1-1]" -w "done($job_0_0) && done($job_1_1)" -ti < "$here/stage-2.lsf") || fail --help
-job_2_2=$(printf '%s\n' "$out" | job_id)
-[ -n "$job_2_2" ] || fail --help
-submitted+=("$job_2_2")
-
-echo "batchplan: submitted 3 job array(s): ${submitted[*]}" >&2
+# Stage 3/3: --help, partitions 0..0 (array)
+out=$(BATCHPLAN_ARRAY_OFFSET=0 bsub -J 'bp2---help[1-1]' -w 'done('"${job_0_0}"') && done('"${job_1_1}"')' -ti < "$here"/stage-2.lsf) || fail --help "$out"
+got=$(job_ids "$out") || fail --help "it printed '$out', not a job id"
+mapfile -t job_2_2 <<<"$got"
+submitted+=("${job_2_2[@]}")
+echo "batchplan: submitted ${#submitted[@]} job(s): ${submitted[*]}" >&2

@@ -1,0 +1,124 @@
+// The one submission path: what to run to submit a plan, as data, built once in TypeScript. Both
+// `batchplan submit` (src/submit/submit.ts: resolves each step and runs it) and every scheduler
+// runner's submit.sh (submit-script.ts: renders the same steps as bash) read these steps; bash only
+// substitutes the job ids it captured at run time. Pure: no I/O, no Handlebars.
+import type { RenderContext } from './render-context.js';
+import type {
+  Arg,
+  ArraySubmission,
+  Dependency,
+  JobIdFormat,
+  JobRef,
+  SchedulerAdapter,
+  SubmitStep,
+  Word,
+} from './scheduler.js';
+
+/**
+ * The steps for `subs` (already filtered to what is to be submitted), in order: each depends on every
+ * earlier step of the stages its stage follows (a stage not submitted is not waited for).
+ */
+export function submitSteps(
+  ctx: RenderContext,
+  scheduler: SchedulerAdapter,
+  subs: readonly ArraySubmission[],
+): SubmitStep[] {
+  return subs.map((sub, k) => {
+    const stage = ctx.stages[sub.stageIndex];
+    const follows = new Set(
+      (stage?.after ?? []).map((name) => ctx.stages.find((s) => s.name === name)!.index),
+    );
+    const after: Dependency[] = subs
+      .slice(0, k)
+      .flatMap((s, j) => (follows.has(s.stageIndex) ? [{ job: j, type: 'afterok' as const }] : []));
+    return {
+      sub,
+      after,
+      command: scheduler.submit(sub, { after, maxRunning: ctx.options.maxRunning, options: ctx.options }),
+    };
+  });
+}
+
+/** A word with the ids known (`ids[k]`: the ids step k printed) and the scripts' directory. */
+export function resolveWord(word: Word, ids: readonly (readonly string[])[], dir: string, now = ''): string {
+  return word
+    .map((p) => {
+      if (typeof p === 'string') return p;
+      if ('scripts' in p) return dir;
+      if ('now' in p) return now;
+      const id = ids[p.job]?.[p.index ?? 0];
+      if (id === undefined) throw new Error(`submission step ${p.job} has no job id ${p.index ?? 0}`);
+      return p.ifArray ? p.ifArray[id.includes('[]') ? 0 : 1] : id;
+    })
+    .join('');
+}
+
+/** The argv of a command, its job id references resolved. */
+export function resolveArgv(
+  args: readonly Arg[],
+  ids: readonly (readonly string[])[],
+  dir: string,
+): string[] {
+  return args.flatMap((a) =>
+    'eachJob' in a ? (ids[a.eachJob] ?? []).map((id) => a.prefix + id) : [resolveWord(a, ids, dir)],
+  );
+}
+
+/** Placeholder ids for commands shown before anything is submitted (--dry-run). */
+export function placeholderIds(ctx: RenderContext, steps: readonly SubmitStep[]): string[][] {
+  return steps.map((s) => [`<job of ${ctx.stages[s.sub.stageIndex]?.name ?? 'allocation'}>`]);
+}
+
+/** The id(s) a submission printed, by the scheduler's format; throws when it printed none. */
+export function parseJobIds(format: JobIdFormat, stdout: string, command = 'the scheduler'): string[] {
+  const lines = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const re = new RegExp(format.pattern);
+  const ids: string[] = [];
+  for (const line of format.lines === 'one' && lines.length !== 1 ? [] : lines) {
+    const m = re.exec(line);
+    if (m) ids.push(m[1]!);
+    else if (format.lines !== 'any') return refuse();
+    if (m && format.lines === 'any') break;
+  }
+  if (ids.length === 0) return refuse();
+  return ids;
+
+  function refuse(): never {
+    throw new Error(`${command} printed '${stdout.trim()}', not a job id`);
+  }
+}
+
+/** The one job id a submission printed (throws when it printed none, or several). */
+export function parseJobId(scheduler: SchedulerAdapter, stdout: string): string {
+  const ids = parseJobIds(scheduler.jobId, stdout, scheduler.commands[0]);
+  if (ids.length !== 1) throw new Error(`${scheduler.commands[0]} printed ${ids.length} job ids, not one`);
+  return ids[0]!;
+}
+
+/** argv cancelling `ids` (in submission order). */
+export function cancelArgv(scheduler: SchedulerAdapter, ids: readonly string[]): string[] {
+  return [...scheduler.cancel.argv, ...(scheduler.cancel.dependantsFirst ? [...ids].reverse() : ids)];
+}
+
+/**
+ * What the submission record lists, one entry per job: a step's array, or (a scheduler printing one
+ * job per partition) each partition of it.
+ */
+export function recordEntries(
+  scheduler: SchedulerAdapter,
+  steps: readonly SubmitStep[],
+): { stage: number; offset: number; size: number; id: JobRef }[] {
+  return steps.flatMap(({ sub }, job) =>
+    scheduler.jobId.lines === 'each'
+      ? Array.from({ length: sub.size }, (_, index) => ({
+          stage: sub.stageIndex,
+          offset: sub.offset + index,
+          size: 1,
+          id: { job, index },
+        }))
+      : [{ stage: sub.stageIndex, offset: sub.offset, size: sub.size, id: { job } }],
+  );
+}
