@@ -13,6 +13,8 @@ export interface LaunchSpec {
   /** Every chunk of output as it comes, uncut by logLimit. */
   onStdout?: (b: Buffer) => void;
   onStderr?: (b: Buffer) => void;
+  /** A cgroup directory the task joins (cgroup.ts): before exec with the native launcher. */
+  cgroup?: string;
 }
 
 export interface TaskExit {

@@ -2,7 +2,10 @@
 // name> in its environment, and so does whatever it started (daemons included, unless they cleared
 // their environment). Before a task of a dead run is launched again, its survivors on this host are
 // found in /proc and stopped: SIGTERM to each one's process group, SIGKILL after the grace period.
+// Where the dead run had per-task cgroups (cgroup.ts), everything in them is stopped first, whatever
+// its environment.
 import { readdirSync, readFileSync } from 'node:fs';
+import { emptyCgroup, runCgroupDir } from './cgroup.js';
 
 export const RUN_ENV = 'BATCHPLAN_RUN';
 
@@ -67,8 +70,14 @@ function signal(pids: number[], sig: NodeJS.Signals): void {
  * `graceMs` after SIGTERM, then SIGKILLs what is left and waits for it to go.
  */
 export async function stopLeftovers(runs: string[], graceMs: number, also: string[] = []): Promise<number> {
+  let inCgroups = 0;
+  if (also.length === 0)
+    for (const run of runs) {
+      const dir = runCgroupDir(run);
+      if (dir) inCgroups += await emptyCgroup(dir, graceMs);
+    }
   const first = findLeftovers(runs, also);
-  if (first.length === 0) return 0;
+  if (first.length === 0) return inCgroups;
   signal(first, 'SIGTERM');
   signal(first, 'SIGCONT'); // a stopped process cannot act on SIGTERM
   const deadline = Date.now() + graceMs;
@@ -82,5 +91,5 @@ export async function stopLeftovers(runs: string[], graceMs: number, also: strin
     await new Promise((r) => setTimeout(r, 50));
     left = findLeftovers(runs, also);
   }
-  return first.length;
+  return inCgroups + first.length;
 }

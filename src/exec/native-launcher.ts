@@ -5,6 +5,7 @@
 // does not), then collected with waitpid on our own pids only, never on libuv's.
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
+import { join } from 'node:path';
 import type { Launcher, LaunchSpec, TaskExit, TaskProcess } from './launcher.js';
 import { OutputTail, PIPE_DRAIN_MS } from './output-tail.js';
 import { spawnLauncher } from './spawn-launcher.js';
@@ -19,6 +20,7 @@ interface FastSpawn {
     envp: string[],
     cwd: string | null,
     callback: (error: Error | null, started?: [number, number, number]) => void,
+    cgroupProcs?: string,
   ): void;
   reap(pid: number): [number | null, number] | null;
   /** What a (non-blocking) pipe holds now, and whether its writers are gone (then it is closed). */
@@ -79,74 +81,81 @@ export function loadNativeLauncher(): Launcher | undefined {
     };
     const ended = new Promise<TaskExit>((resolve) => {
       const file = findInPath(spec.shell, spec.env.PATH, shells);
-      native.spawn(file, [spec.shell, '-c', spec.cmd], envp, spec.cwd ?? null, (error, started) => {
-        if (error || !started) {
-          // The shell or the directory is missing: a failed attempt, said plainly (as with spawn).
-          err.push(Buffer.from(`batchplan: cannot start task: ${error?.message ?? 'no pid'}\n`));
-          const errno = (error as (Error & { errno?: number }) | null)?.errno;
-          const startError = (errno !== undefined && ERRNO_NAMES.get(errno)) || 'EIO';
-          return resolve({ code: null, stdout: out.buffer(), stderr: err.buffer(), startError });
-        }
-        const [p, ...fds] = started;
-        pid = p;
-        let exit: [number | null, number] | undefined;
-        const atEof = fds.map(() => false);
-        let open = fds.length;
-        let drainTimer: NodeJS.Timeout | undefined;
-        let streams: Socket[] | undefined;
-        const finish = () => {
-          if (!exit) return;
-          if (open > 0) {
-            drainTimer ??= setTimeout(() => streams?.forEach((s) => s.destroy()), PIPE_DRAIN_MS);
-            return;
+      native.spawn(
+        file,
+        [spec.shell, '-c', spec.cmd],
+        envp,
+        spec.cwd ?? null,
+        (error, started) => {
+          if (error || !started) {
+            // The shell or the directory is missing: a failed attempt, said plainly (as with spawn).
+            err.push(Buffer.from(`batchplan: cannot start task: ${error?.message ?? 'no pid'}\n`));
+            const errno = (error as (Error & { errno?: number }) | null)?.errno;
+            const startError = (errno !== undefined && ERRNO_NAMES.get(errno)) || 'EIO';
+            return resolve({ code: null, stdout: out.buffer(), stderr: err.buffer(), startError });
           }
-          clearTimeout(drainTimer);
-          const [code, signo] = exit;
-          const signal = signo ? SIGNAL_NAMES.get(signo) : undefined;
-          resolve({ code, ...(signal ? { signal } : {}), stdout: out.buffer(), stderr: err.buffer() });
-        };
-        const stream = () => {
-          if (streams) return;
-          clearTimeout(streamTimer);
-          streams = fds.flatMap((fd, k) => {
-            if (atEof[k]) return [];
-            const s = new Socket({ fd, readable: true, writable: false });
-            s.on('data', (b: Buffer) => (k === 0 ? out : err).push(b));
-            s.on('error', () => {}); // a read error ends the stream like EOF
-            s.on('close', () => {
-              open--;
-              finish();
-            });
-            return [s];
-          });
-        };
-        const streamTimer = setTimeout(stream, STREAM_AFTER_MS);
-        running.set(pid, (r) => {
-          gone = true;
-          exit = r;
-          if (!streams) {
-            fds.forEach((fd, k) => {
-              const [data, eof] = native.drain(fd);
-              if (data.length > 0) (k === 0 ? out : err).push(data);
-              if (eof) {
-                atEof[k] = true;
+          const [p, ...fds] = started;
+          pid = p;
+          let exit: [number | null, number] | undefined;
+          const atEof = fds.map(() => false);
+          let open = fds.length;
+          let drainTimer: NodeJS.Timeout | undefined;
+          let streams: Socket[] | undefined;
+          const finish = () => {
+            if (!exit) return;
+            if (open > 0) {
+              drainTimer ??= setTimeout(() => streams?.forEach((s) => s.destroy()), PIPE_DRAIN_MS);
+              return;
+            }
+            clearTimeout(drainTimer);
+            const [code, signo] = exit;
+            const signal = signo ? SIGNAL_NAMES.get(signo) : undefined;
+            resolve({ code, ...(signal ? { signal } : {}), stdout: out.buffer(), stderr: err.buffer() });
+          };
+          const stream = () => {
+            if (streams) return;
+            clearTimeout(streamTimer);
+            streams = fds.flatMap((fd, k) => {
+              if (atEof[k]) return [];
+              const s = new Socket({ fd, readable: true, writable: false });
+              s.on('data', (b: Buffer) => (k === 0 ? out : err).push(b));
+              s.on('error', () => {}); // a read error ends the stream like EOF
+              s.on('close', () => {
                 open--;
-              }
+                finish();
+              });
+              return [s];
             });
-            // A child it left behind still holds a pipe: read on as a stream, for the drain time.
-            if (open > 0) stream();
-            else clearTimeout(streamTimer);
+          };
+          const streamTimer = setTimeout(stream, STREAM_AFTER_MS);
+          running.set(pid, (r) => {
+            gone = true;
+            exit = r;
+            if (!streams) {
+              fds.forEach((fd, k) => {
+                const [data, eof] = native.drain(fd);
+                if (data.length > 0) (k === 0 ? out : err).push(data);
+                if (eof) {
+                  atEof[k] = true;
+                  open--;
+                }
+              });
+              // A child it left behind still holds a pipe: read on as a stream, for the drain time.
+              if (open > 0) stream();
+              else clearTimeout(streamTimer);
+            }
+            finish();
+          });
+          if (!poll) {
+            process.on('SIGCHLD', reapAll);
+            poll = setInterval(reapAll, 100);
           }
-          finish();
-        });
-        if (!poll) {
-          process.on('SIGCHLD', reapAll);
-          poll = setInterval(reapAll, 100);
-        }
-        poll.ref();
-        for (const sig of queued) signalGroup(sig);
-        reapAll(); // it may have exited before we knew its pid: its SIGCHLD came and went
-      });
+          poll.ref();
+          for (const sig of queued) signalGroup(sig);
+          reapAll(); // it may have exited before we knew its pid: its SIGCHLD came and went
+        },
+        spec.cgroup && join(spec.cgroup, 'cgroup.procs'),
+      );
     });
     return {
       ended,

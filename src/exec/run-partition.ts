@@ -17,6 +17,7 @@ import { TASK_HOOKS } from './task-hooks.js';
 import { BatchplanError } from '../errors.js';
 import { thisHost } from '../status/journal-reader.js';
 import { ensureRealDir } from '../status/real-dir.js';
+import { emptyCgroup, TaskCgroups } from './cgroup.js';
 import { RUN_ENV, stopLeftovers } from './leftovers.js';
 import { PeerJournals } from './peers.js';
 import { StageFailures } from './max-fails.js';
@@ -139,6 +140,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   const journal = new JournalWriter(plan.dir, stageIndex, stage.name, slice);
   result.journal = journal.journalPath;
   stageEnv[RUN_ENV] = basename(journal.journalPath, '.jsonl');
+  const cgroups = TaskCgroups.open(stageEnv[RUN_ENV]!, stageEnv); // per-task cgroups, where allowed
   const graceMs = (opts.grace ?? DEFAULT_GRACE) * 1000;
   // What a dead run of this partition on this host left running is stopped before its tasks run
   // again, so that no task runs twice at once.
@@ -241,7 +243,9 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
         ensureRealDir(plan.dir, stageResults);
         stageResultsMade = true;
       }
+      const cgroup = cgroups?.make(`a${i}.${a}`);
       const run = startAttempt(launcher, {
+        ...(cgroup ? { cgroup } : {}),
         cmd: rec.cmd,
         shell: stage.shell,
         cwd: rec.cwd ?? stage.cwd,
@@ -264,12 +268,15 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       let res = await run.done;
       running.delete(run);
       // A timed-out or stopped task may have left processes outside its process group (setsid
-      // daemons): those that kept its environment are found and stopped too.
-      if (res.timedOut || res.state === 'interrupted')
+      // daemons): everything in its cgroup, and those that kept its environment, are stopped too.
+      if (res.timedOut || res.state === 'interrupted') {
+        if (cgroup) await emptyCgroup(cgroup, graceMs);
         await stopLeftovers([stageEnv[RUN_ENV]!], graceMs, [
           `BATCHPLAN_TASK_ID=${rec.id}`,
           `BATCHPLAN_ATTEMPT=${a}`,
         ]);
+      }
+      cgroups?.release(cgroup);
       if (extra?.ended) res = withHookFailure(res, await extra.ended(res));
       progress.running--;
       if (res.startError && RESOURCE_ERRORS.has(res.startError)) {
@@ -350,6 +357,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     opts.stop.off(onStop);
     await Promise.all(hooks.map((h) => h.close()));
     await launcher.close();
+    cgroups?.close();
     try {
       await journal.close();
     } catch (err) {

@@ -4,6 +4,7 @@
 // `setpriv --pdeathsig KILL`, which sets it and execs the shell in the same process (one exec more).
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Launcher, LaunchSpec, TaskExit, TaskProcess } from './launcher.js';
 import { OutputTail, PIPE_DRAIN_MS } from './output-tail.js';
 import { findInPath } from './find-in-path.js';
@@ -41,12 +42,21 @@ function executable(file: string): boolean {
   }
 }
 
+/** Joins the cgroup whose cgroup.procs is $0, then execs the task's shell: before it can fork. */
+const JOIN_CGROUP = '{ echo 0 > "$0"; } 2>/dev/null; exec "$@"';
+
 function command(spec: LaunchSpec): [string, string[]] {
   const wrapper = pdeathWrapper();
   // A shell that cannot be found is left to spawn, so that it fails as "cannot start", as before.
-  const shell = wrapper ? findInPath(spec.shell, spec.env.PATH, shells) : spec.shell;
-  if (!wrapper || !executable(shell)) return [spec.shell, ['-c', spec.cmd]];
-  return [wrapper, ['--pdeathsig', 'KILL', '--', shell, '-c', spec.cmd]];
+  const shell = findInPath(spec.shell, spec.env.PATH, shells);
+  if (!executable(shell)) return [spec.shell, ['-c', spec.cmd]];
+  // Node cannot act in the child before exec: with a cgroup, one sh more joins it (after setpriv,
+  // so that the parent-death signal is set first).
+  const task = spec.cgroup
+    ? ['/bin/sh', '-c', JOIN_CGROUP, join(spec.cgroup, 'cgroup.procs'), shell, '-c', spec.cmd]
+    : [shell, '-c', spec.cmd];
+  if (wrapper) return [wrapper, ['--pdeathsig', 'KILL', '--', ...task]];
+  return spec.cgroup ? [task[0]!, task.slice(1)] : [spec.shell, ['-c', spec.cmd]];
 }
 
 /** The soft limit on open files when it is low enough to run into, else undefined. */
@@ -97,6 +107,7 @@ function launch(spec: LaunchSpec): TaskProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // own process group, so the whole tree can be signalled
   });
+
   // Without file descriptors (EMFILE) Node gives no streams at all, only an 'error' event.
   child.stdout?.on('data', (b: Buffer) => out.push(b));
   child.stderr?.on('data', (b: Buffer) => err.push(b));

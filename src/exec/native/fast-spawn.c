@@ -75,6 +75,7 @@ static void free_strings(char **s) {
 // runs on libuv's thread pool, never on the JavaScript thread.
 typedef struct {
   char *file, *cwd;
+  char *cgroup_procs;  // a cgroup.procs the child joins before exec (all it starts stays there), or NULL
   char **argv, **envp;
   int rc;  // errno of the failure, or 0
   pid_t pid;
@@ -96,6 +97,15 @@ static void exec_child(request *r, int out, int err, pid_t parent, volatile int 
   // run-partition) dies; if run-partition died before this line, go at once.
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto failed;
   if (getppid() != parent) _exit(127);
+  if (r->cgroup_procs) {
+    // Best effort: a task that cannot join runs as before (leftovers.ts still finds what it can).
+    int cg = open(r->cgroup_procs, O_WRONLY | O_CLOEXEC);
+    if (cg >= 0) {
+      ssize_t ignored = write(cg, "0", 1);
+      (void)ignored;
+      close(cg);
+    }
+  }
 #endif
   int in = open("/dev/null", O_RDONLY);
   if (in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) goto failed;
@@ -167,6 +177,7 @@ static napi_value errno_error(napi_env env, int err, const char *what) {
 static void free_request(request *r) {
   free(r->file);
   free(r->cwd);
+  free(r->cgroup_procs);
   free_strings(r->argv);
   free_strings(r->envp);
   free(r);
@@ -196,10 +207,10 @@ static void spawn_done(napi_env env, napi_status status, void *data) {
   free_request(r);
 }
 
-// spawn(file, argv, envp, cwd | null, callback(error | null, [pid, stdoutFd, stderrFd]))
+// spawn(file, argv, envp, cwd | null, callback(error | null, [pid, stdoutFd, stderrFd])[, cgroupProcs])
 static napi_value Spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value args[5], name;
+  size_t argc = 6;
+  napi_value args[6], name;
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   if (argc < 5) {
     napi_throw_type_error(env, NULL, "fast_spawn: spawn(file, argv, envp, cwd, callback)");
@@ -207,6 +218,8 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   }
   napi_valuetype cwd_type;
   CHECK(napi_typeof(env, args[3], &cwd_type));
+  napi_valuetype cg_type = napi_undefined;
+  if (argc >= 6) CHECK(napi_typeof(env, args[5], &cg_type));
   request *r = calloc(1, sizeof(request));
   if (!r) {
     napi_throw_error(env, NULL, "fast_spawn: out of memory");
@@ -216,7 +229,9 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   r->argv = get_strings(env, args[1]);
   r->envp = get_strings(env, args[2]);
   r->cwd = cwd_type == napi_string ? get_string(env, args[3]) : NULL;
-  if (!r->file || !r->argv || !r->envp || (cwd_type == napi_string && !r->cwd)) {
+  r->cgroup_procs = cg_type == napi_string ? get_string(env, args[5]) : NULL;
+  if (!r->file || !r->argv || !r->envp || (cwd_type == napi_string && !r->cwd) ||
+      (cg_type == napi_string && !r->cgroup_procs)) {
     free_request(r);
     napi_throw_type_error(env, NULL, "fast_spawn: file, argv and envp must be strings (or out of memory)");
     return NULL;
