@@ -8,16 +8,15 @@ import { StopSignal } from '../exec/stop-signal.js';
 import { PLAN_FILE } from '../plan/format.js';
 import { readPlan, type Plan } from '../plan/read.js';
 import { durationFlag } from '../spec/duration.js';
-import { loadSpecFile } from '../spec/load.js';
 import { loadPlanStatus, summarize } from '../status/plan-status.js';
 import { optionalPositiveInt } from './args.js';
-import { writeSpecPlan } from './compile-spec.js';
+import { planInChild, specFileSha256 } from './plan-in-child.js';
+import type { LoadedSpec } from '../spec/load.js';
 import { note, printJson } from './output.js';
 import { LiveProgress } from '../progress/live.js';
 import type { ProgressSnapshot, StageProgress } from '../progress/model.js';
 import { nextCommand } from '../progress/next.js';
 import { summary } from './run-partition.js';
-import statusCommand, { overallOf } from './status.js';
 
 interface Options {
   output?: string;
@@ -33,6 +32,7 @@ export default async function run(target: string, opts: Options): Promise<number
   const grace = durationFlag('--grace', opts.grace);
   const maxFails = optionalPositiveInt('--max-fails', opts.maxFails);
   const plan = await openOrPlan(target, opts);
+  if (typeof plan === 'number') return plan;
   const stop = new StopSignal();
   const uninstall = stop.installProcessHandlers();
   const failedStages = new Set<string>();
@@ -90,6 +90,8 @@ export default async function run(target: string, opts: Options): Promise<number
     live.finish(snapshot());
     uninstall();
   }
+  // Loaded once the tasks are done: status reaches the runners' registry (zod) and execa.
+  const { default: statusCommand, overallOf } = await import('./status.js');
   const final = summarize(plan, loadPlanStatus(plan));
   const overall = overallOf(final);
   if (opts.json) printJson({ plan: plan.dir, stages: final, overall });
@@ -99,7 +101,15 @@ export default async function run(target: string, opts: Options): Promise<number
   return failedStages.size ? EXIT_CODES.E_TASKS_FAILED : 0;
 }
 
-async function openOrPlan(target: string, opts: Options): Promise<Plan> {
+async function loadHere(target: string): Promise<LoadedSpec> {
+  const { loadSpecFile } = await import('../spec/load.js');
+  const loaded = loadSpecFile(target);
+  for (const w of loaded.warnings ?? []) note(`warning: ${w}`);
+  return loaded;
+}
+
+/** The plan, or the exit code of a `plan` that failed (it has said why). */
+async function openOrPlan(target: string, opts: Options): Promise<Plan | number> {
   if (existsSync(join(target, PLAN_FILE))) return readPlan(target);
   if (existsSync(target) && statSync(target).isDirectory())
     throw new BatchplanError(
@@ -107,12 +117,13 @@ async function openOrPlan(target: string, opts: Options): Promise<Plan> {
       `${resolve(target)} is a directory but not a plan`,
       'Pass a spec file or a plan directory.',
     );
-  const loaded = loadSpecFile(target);
-  for (const w of loaded.warnings ?? []) note(`warning: ${w}`);
   const dir = resolve(opts.output ?? `${basename(target, extname(target)) || 'batchplan'}.plan`);
-  if (existsSync(join(dir, PLAN_FILE)) && !opts.force) {
+  // Standard input can be read once only: loaded here. A file is planned in a child (./plan-in-child.ts).
+  const loaded = target === '-' ? await loadHere(target) : undefined;
+  const digest = loaded ? loaded.source.sha256 : specFileSha256(target);
+  if (existsSync(join(dir, PLAN_FILE)) && !opts.force && digest !== undefined) {
     const plan = readPlan(dir);
-    if (plan.file.source.sha256 === loaded.source.sha256) {
+    if (plan.file.source.sha256 === digest) {
       note(`resuming plan ${dir} (the spec is unchanged; tasks that succeeded are skipped)`);
       return plan;
     }
@@ -122,7 +133,13 @@ async function openOrPlan(target: string, opts: Options): Promise<Plan> {
       'Pass --force to re-plan (its recorded status is discarded), or -o to plan elsewhere.',
     );
   }
-  await writeSpecPlan(loaded, dir, opts.force ?? false);
+  if (loaded) {
+    const { writeSpecPlan } = await import('./compile-spec.js');
+    await writeSpecPlan(loaded, dir, opts.force ?? false);
+  } else {
+    const code = await planInChild(target, dir, opts.force ?? false);
+    if (code !== 0) return code;
+  }
   note(`planned ${dir}`);
   return readPlan(dir);
 }
