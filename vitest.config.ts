@@ -12,6 +12,7 @@ export const ENGINE_SUITES = [
   'test/ssh/**',
   'test/exec/**',
   'test/faults/**',
+  'test/balance/**',
   'test/e2e/**',
   'test/qdo/**',
   'test/docs/**',

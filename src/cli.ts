@@ -280,10 +280,15 @@ Examples:
       'bytes of stdout and of stderr kept per task attempt (the tail)',
       String(8 << 20),
     )
+    .option(
+      '--balance',
+      'take unstarted tasks from the stage’s other partitions when done (every partition must use it; or BATCHPLAN_BALANCE=1)',
+    )
+    .option('--no-balance', 'run only this partition’s own slice (static), whatever BATCHPLAN_BALANCE says')
     .option('--json', 'print the partition summary as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ batchplan run-partition sweep.plan extract 4 0\n  $ batchplan run-partition /abs/sweep.plan extract 64 auto   # in a Slurm array job\n  $ batchplan run-partition sweep.plan extract 4 1 --max-fails 5   # stop the stage after 5 failed tasks',
+      '\nExamples:\n  $ batchplan run-partition sweep.plan extract 4 0\n  $ batchplan run-partition /abs/sweep.plan extract 64 auto   # in a Slurm array job\n  $ batchplan run-partition sweep.plan extract 4 1 --max-fails 5   # stop the stage after 5 failed tasks\n  $ BATCHPLAN_BALANCE=1 batchplan run-partition sweep.plan extract 8 3   # balanced: share the stage’s work',
     )
     .action(lazy(() => import('./commands/run-partition.js')));
 

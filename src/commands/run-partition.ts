@@ -19,6 +19,7 @@ interface Options {
   waitPrerequisites: string;
   logLimit: string;
   json?: boolean;
+  balance?: boolean;
 }
 
 export default async function runPartitionCommand(
@@ -52,6 +53,7 @@ export default async function runPartitionCommand(
       grace: durationFlag('--grace', opts.grace),
       prerequisiteWait: durationFlag('--wait-prerequisites', opts.waitPrerequisites),
       logLimit: positiveInt('--log-limit', opts.logLimit),
+      balance: opts.balance,
       stop,
       // Task output echoed for the job's log (the Saturn layout) must not mix into --json's stdout.
       ...(opts.json ? { jobLog: { stdout: process.stderr, stderr: process.stderr } } : {}),

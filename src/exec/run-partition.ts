@@ -23,6 +23,8 @@ import { PeerJournals } from './peers.js';
 import { StageFailures } from './max-fails.js';
 import { stageResetTimes } from '../status/resets.js';
 import { Prerequisites } from './prerequisites.js';
+import { balanceMode, openBalancer, type BalanceSummary } from './balance-hook.js';
+import type { TaskOutcome, Unit } from './balance-unit.js';
 
 export interface RunPartitionOptions {
   stage: string;
@@ -49,6 +51,8 @@ export interface RunPartitionOptions {
    * runs or will run them, before it is recorded blocked; Infinity to wait as long as they take.
    */
   prerequisiteWait?: number;
+  /** Share the stage's work with its other partitions (balance.ts); BATCHPLAN_BALANCE by default. */
+  balance?: boolean;
 }
 
 export interface PartitionProgress {
@@ -81,6 +85,8 @@ export interface PartitionResult {
   journal?: string;
   /** How tasks were started, and why (set when any task ran). */
   launcher?: { name: 'spawn' | 'native'; reason: string };
+  /** Balanced mode: the chunks this partition claimed and the tasks it ran for others. */
+  balance?: BalanceSummary;
 }
 
 export const DEFAULT_GRACE = 10;
@@ -129,7 +135,8 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   records.forEach((rec, k) =>
     prior.isSucceeded(k) || hooks.some((h) => h.done?.(rec)) ? result.skipped++ : todo.push(k),
   );
-  if (todo.length === 0 || opts.stop.signal) {
+  const balanced = balanceMode(opts.balance, env);
+  if ((todo.length === 0 && !balanced) || opts.stop.signal) {
     await Promise.all(hooks.map((h) => h.close()));
     if (opts.stop.signal) result.signal = opts.stop.signal;
     return result;
@@ -174,7 +181,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
         );
   /** Attempts recorded by this run per task (withdrawn ones included), so numbers never repeat. */
   const recorded = new Map<number, number>();
-  const look = async () => {
+  const look = async (peers: PeerJournals) => {
     peers.refresh();
     const dead = peers.takeDead();
     if (dead.length > 0) await stopLeftovers(dead, graceMs);
@@ -197,24 +204,26 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   let starvedSince = 0;
   const progress = { total: todo.length, done: 0, running: 0, failed: 0 };
 
-  const count = (what: 'skipped' | 'succeeded' | 'failed' | 'interrupted' | 'blocked'): 'done' => {
+  const count = <W extends TaskOutcome>(what: W): W => {
     result[what] = (result[what] ?? 0) + 1;
-    return 'done';
+    return what;
   };
+  const main: Unit = { ...slice, records, prior, journal, peers, hooks, env: stageEnv, gate, cgroups };
   /**
    * 'held' when a live copy of the partition is working on the task, 'waiting' when tasks it
    * requires may still succeed elsewhere: try it again later.
    */
-  const runTask = async (k: number, slot: number): Promise<'done' | 'held' | 'waiting'> => {
-    const rec = records[k]!;
-    const i = slice.start + k;
-    const open = gate?.gate(k);
+  const runTask = async (u: Unit, k: number, slot: number): Promise<TaskOutcome | 'held' | 'waiting'> => {
+    const { journal, peers, hooks } = u;
+    const rec = u.records[k]!;
+    const i = u.start + k;
+    const open = u.gate?.gate(k);
     if (open === 'wait') return 'waiting';
     if (open !== undefined && open !== 'ready') {
-      await look();
+      await look(peers);
       if (peers.isSucceeded(i)) return count('skipped');
       if (peers.isHeld(i)) return 'held';
-      const a = prior.attemptsOf(k) + (recorded.get(k) ?? 0);
+      const a = u.prior.attemptsOf(k) + (recorded.get(i) ?? 0);
       const why = { stdout: Buffer.alloc(0), stderr: Buffer.from(`batchplan: blocked: ${open.blocked}\n`) };
       journal.ended({ i, a, st: 'blocked', rc: null, d: 0 }, why);
       return count('blocked');
@@ -222,12 +231,12 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     const retries = rec.retries ?? stage.retries;
     const backoff = rec.backoff ?? stage.backoff;
     for (let attempt = 1; ; attempt++) {
-      await look();
+      await look(peers);
       if (peers.isSucceeded(i)) return count('skipped');
       if (peers.isHeld(i)) return 'held';
-      const n = (recorded.get(k) ?? 0) + 1;
-      recorded.set(k, n);
-      const a = prior.attemptsOf(k) + n;
+      const n = (recorded.get(i) ?? 0) + 1;
+      recorded.set(i, n);
+      const a = u.prior.attemptsOf(k) + n;
       journal.started(i, a);
       failures?.started(i, Date.now());
       // Looked at again after our start record: see peers.ts for why this is enough.
@@ -243,7 +252,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
         ensureRealDir(plan.dir, stageResults);
         stageResultsMade = true;
       }
-      const cgroup = cgroups?.make(`a${i}.${a}`);
+      const cgroup = u.cgroups?.make(`a${i}.${a}`);
       const run = startAttempt(launcher, {
         ...(cgroup ? { cgroup } : {}),
         cmd: rec.cmd,
@@ -252,7 +261,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
         timeout: rec.timeout ?? stage.timeout,
         grace: opts.grace ?? DEFAULT_GRACE,
         logLimit: opts.logLimit ?? DEFAULT_LOG_LIMIT,
-        env: taskEnv(stageEnv, stage, rec, {
+        env: taskEnv(u.env, stage, rec, {
           partition: opts.index,
           attempt: a,
           slot,
@@ -271,12 +280,12 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       // daemons): everything in its cgroup, and those that kept its environment, are stopped too.
       if (res.timedOut || res.state === 'interrupted') {
         if (cgroup) await emptyCgroup(cgroup, graceMs);
-        await stopLeftovers([stageEnv[RUN_ENV]!], graceMs, [
+        await stopLeftovers([u.env[RUN_ENV]!], graceMs, [
           `BATCHPLAN_TASK_ID=${rec.id}`,
           `BATCHPLAN_ATTEMPT=${a}`,
         ]);
       }
-      cgroups?.release(cgroup);
+      u.cgroups?.release(cgroup);
       if (extra?.ended) res = withHookFailure(res, await extra.ended(res));
       progress.running--;
       if (res.startError && RESOURCE_ERRORS.has(res.startError)) {
@@ -328,14 +337,14 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
         held.push(k);
         continue;
       }
-      let outcome: 'done' | 'held' | 'waiting';
+      let outcome: TaskOutcome | 'held' | 'waiting';
       try {
-        outcome = await runTask(k, slot);
+        outcome = await runTask(main, k, slot);
       } catch (err) {
         halt(err); // a journal that cannot be written: the other slots stop too
         break;
       }
-      if (outcome !== 'done') {
+      if (outcome === 'held' || outcome === 'waiting') {
         later.push(k);
         // Only held or waiting tasks are left: wait for their copy to finish or die (a random
         // pause, so that two copies that withdrew from the same task do not meet again), or for
@@ -346,15 +355,50 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
           );
         continue;
       }
-      progress.done++;
-      progress.failed = result.failed;
-      opts.onProgress?.(progress);
+      progressed();
     }
   };
+  const progressed = () => {
+    progress.done++;
+    progress.total = Math.max(progress.total, progress.done);
+    progress.failed = result.failed;
+    opts.onProgress?.(progress);
+  };
+  const balancer = balanced
+    ? openBalancer({
+        ...{ plan, stage, stageIndex, n: opts.n, index: opts.index, main, graceMs, stageEnv },
+        stopSleep: (ms) => opts.stop.sleep(ms),
+        slots: nprocs,
+        openHooks: (recs) =>
+          openHooks(opts.hooks ?? TASK_HOOKS, {
+            records: recs,
+            stageResults,
+            env: stageEnv,
+            jobLog: opts.jobLog ?? process,
+          }),
+        openGate: (range) => Prerequisites.open(plan, stageIndex, range, resets, opts.prerequisiteWait),
+      })
+    : undefined;
   try {
-    await Promise.all(Array.from({ length: Math.min(nprocs, todo.length) }, (_, slot) => worker(slot)));
+    if (balancer) {
+      opts.stop.on(balancer.giveBack);
+      await Promise.all(
+        Array.from({ length: nprocs }, (_, slot) =>
+          balancer.work(runTask, halted, halt, slot, progressed, failures && ((i) => failures.mayLaunch(i))),
+        ),
+      );
+    } else
+      await Promise.all(Array.from({ length: Math.min(nprocs, todo.length) }, (_, slot) => worker(slot)));
   } finally {
     opts.stop.off(onStop);
+    if (balancer) {
+      opts.stop.off(balancer.giveBack);
+      try {
+        result.balance = await balancer.close();
+      } catch (err) {
+        fault ??= err;
+      }
+    }
     await Promise.all(hooks.map((h) => h.close()));
     await launcher.close();
     cgroups?.close();

@@ -2,7 +2,18 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { cli } from '../helpers.js';
+import { cli, launchersToTest } from '../helpers.js';
+
+/** Both ways a stage's partitions can run (docs/balancing.md): the fault suites run in each. */
+export const MODES = [
+  { mode: 'static', env: { BATCHPLAN_BALANCE: '0' } },
+  { mode: 'balanced', env: { BATCHPLAN_BALANCE: '1' } },
+] as const;
+
+/** Every launcher in both modes. */
+export function launcherModes() {
+  return launchersToTest().flatMap((launcher) => MODES.map((m) => ({ launcher, ...m })));
+}
 
 export function makePlan(dir: string, name: string, spec: object, args: string[] = []): string {
   const specFile = join(dir, `${name}.json`);

@@ -17,8 +17,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { journalBase } from '../../src/status/journal-format.js';
-import { BIN, cli, launchersToTest, scratch } from '../helpers.js';
-import { makePlan } from './helpers.js';
+import { BIN, cli, scratch } from '../helpers.js';
+import { launcherModes, makePlan, MODES } from './helpers.js';
 
 const dir = scratch();
 
@@ -139,44 +139,50 @@ function smallTmpfs(sizeKiB: number): string | undefined {
 const canMount = process.getuid?.() === 0;
 
 describe.runIf(canMount)('a full or read-only file system (a small tmpfs)', () => {
-  it('disk full: end records kept, launching stops, exit E_IO naming the file; a re-run finishes', () => {
-    const mnt = smallTmpfs(1024)!;
-    expect(mnt).toBeDefined();
-    const plan = makePlan(mnt, 'full', {
-      stages: [
-        {
-          name: 's',
-          template: 'head -c 100000 /dev/zero | tr "\\0" x; echo {{@index}} >> ' + join(dir, 'full.ledger'),
-          matrix: { k: { range: [0, 40] } },
-        },
-      ],
-    });
-    const r = cli(['run-partition', plan, 's', '1', '0', '--nprocs', '2']);
-    expect(r.code).toBe(14);
-    expect(r.stderr).toMatch(/\[E_IO\]: cannot write .*\.log: the file system is full \(ENOSPC\)/);
-    expect(r.stderr).not.toContain('E_INTERNAL');
-    const st = statusJson(plan);
-    expect(st.code).toBe(0);
-    const s = st.json.stages[0];
-    // Every task that ran has its end record: none lost, none running; and launching stopped.
-    expect(s.lost).toBe(0);
-    expect(s.running).toBe(0);
-    expect(s.succeeded).toBeGreaterThan(0);
-    expect(s.pending).toBeGreaterThan(0);
-    const ledger = readFileSync(join(dir, 'full.ledger'), 'utf8').trim().split('\n');
-    // Each success wrote the ledger; a task stopped by the halt may not have got that far.
-    expect(ledger.length).toBe(s.succeeded);
-    // No reserve file left behind, and journals are whole.
-    expect(readdirSync(join(plan, 'status', 'stage-0')).some((f) => f.endsWith('.reserve'))).toBe(false);
-    // Free the space (the logs) and run again: it finishes, and no success runs twice.
-    for (const f of readdirSync(join(plan, 'status', 'stage-0')))
-      if (f.endsWith('.log')) writeFileSync(join(plan, 'status', 'stage-0', f), '');
-    rmSync(join(dir, 'full.ledger'));
-    const again = cli(['run-partition', plan, 's', '1', '0', '--nprocs', '2', '--log-limit', '100']);
-    expect(again.code).toBe(0);
-    const rerun = readFileSync(join(dir, 'full.ledger'), 'utf8').trim().split('\n');
-    expect(rerun.length).toBe(40 - s.succeeded);
-  });
+  it.each(MODES)(
+    'disk full ($mode): end records kept, launching stops, exit E_IO naming the file; a re-run finishes',
+    ({ mode, env }) => {
+      const ledgerFile = join(dir, `full-${mode}.ledger`);
+      const mnt = smallTmpfs(1024)!;
+      expect(mnt).toBeDefined();
+      const plan = makePlan(mnt, 'full', {
+        stages: [
+          {
+            name: 's',
+            template: 'head -c 100000 /dev/zero | tr "\\0" x; echo {{@index}} >> ' + ledgerFile,
+            matrix: { k: { range: [0, 40] } },
+          },
+        ],
+      });
+      const r = cli(['run-partition', plan, 's', '1', '0', '--nprocs', '2'], { env });
+      expect(r.code).toBe(14);
+      expect(r.stderr).toMatch(/\[E_IO\]: cannot write .*\.log: the file system is full \(ENOSPC\)/);
+      expect(r.stderr).not.toContain('E_INTERNAL');
+      const st = statusJson(plan);
+      expect(st.code).toBe(0);
+      const s = st.json.stages[0];
+      // Every task that ran has its end record: none lost, none running; and launching stopped.
+      expect(s.lost).toBe(0);
+      expect(s.running).toBe(0);
+      expect(s.succeeded).toBeGreaterThan(0);
+      expect(s.pending).toBeGreaterThan(0);
+      const ledger = readFileSync(ledgerFile, 'utf8').trim().split('\n');
+      // Each success wrote the ledger; a task stopped by the halt may not have got that far.
+      expect(ledger.length).toBe(s.succeeded);
+      // No reserve file left behind, and journals are whole.
+      expect(readdirSync(join(plan, 'status', 'stage-0')).some((f) => f.endsWith('.reserve'))).toBe(false);
+      // Free the space (the logs) and run again: it finishes, and no success runs twice.
+      for (const f of readdirSync(join(plan, 'status', 'stage-0')))
+        if (f.endsWith('.log')) writeFileSync(join(plan, 'status', 'stage-0', f), '');
+      rmSync(ledgerFile);
+      const again = cli(['run-partition', plan, 's', '1', '0', '--nprocs', '2', '--log-limit', '100'], {
+        env,
+      });
+      expect(again.code).toBe(0);
+      const rerun = readFileSync(ledgerFile, 'utf8').trim().split('\n');
+      expect(rerun.length).toBe(40 - s.succeeded);
+    },
+  );
 
   it('a read-only file system is E_IO naming the directory (EROFS)', () => {
     const mnt = smallTmpfs(512)!;
@@ -189,35 +195,38 @@ describe.runIf(canMount)('a full or read-only file system (a small tmpfs)', () =
   });
 });
 
-describe.each(launchersToTest())('out of file descriptors (%s launcher)', (launcher) => {
-  it('ulimit -n 64 with nprocs 40: launches back off and retry; no task fails, none is lost', () => {
-    const plan = makePlan(dir, `emfile-${launcher}`, {
-      stages: [{ name: 's', template: 'sleep 0.2', matrix: { k: { range: [0, 80] } } }],
+describe.each(launcherModes())(
+  'out of file descriptors ($launcher launcher, $mode)',
+  ({ launcher, mode, env }) => {
+    it('ulimit -n 64 with nprocs 40: launches back off and retry; no task fails, none is lost', () => {
+      const plan = makePlan(dir, `emfile-${launcher}-${mode}`, {
+        stages: [{ name: 's', template: 'sleep 0.2', matrix: { k: { range: [0, 80] } } }],
+      });
+      const r = spawnSync(
+        'prlimit',
+        [
+          '--nofile=64',
+          '--',
+          process.execPath,
+          BIN,
+          'run-partition',
+          plan,
+          's',
+          '1',
+          '0',
+          '--nprocs',
+          '40',
+          '--json',
+        ],
+        { encoding: 'utf8', env: { ...process.env, BATCHPLAN_LAUNCHER: launcher, ...env }, timeout: 120_000 },
+      );
+      expect(r.stderr).not.toContain('E_INTERNAL');
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ succeeded: 80, failed: 0 });
+      expect(statusJson(plan).json.stages[0]).toMatchObject({ succeeded: 80, failed: 0, lost: 0 });
+      expect(existsSync(plan)).toBe(true);
     });
-    const r = spawnSync(
-      'prlimit',
-      [
-        '--nofile=64',
-        '--',
-        process.execPath,
-        BIN,
-        'run-partition',
-        plan,
-        's',
-        '1',
-        '0',
-        '--nprocs',
-        '40',
-        '--json',
-      ],
-      { encoding: 'utf8', env: { ...process.env, BATCHPLAN_LAUNCHER: launcher }, timeout: 120_000 },
-    );
-    expect(r.stderr).not.toContain('E_INTERNAL');
-    expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ succeeded: 80, failed: 0 });
-    expect(statusJson(plan).json.stages[0]).toMatchObject({ succeeded: 80, failed: 0, lost: 0 });
-    expect(existsSync(plan)).toBe(true);
-  });
-});
+  },
+);
 
 it('names of this host are what the journal uses', () => expect(hostname().length).toBeGreaterThan(0));

@@ -9,16 +9,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli, scratch } from '../helpers.js';
-import { lines, makePlan, processesOfPlan, waitFor } from './helpers.js';
+import { lines, makePlan, MODES, processesOfPlan, waitFor } from './helpers.js';
 
 const dir = scratch();
 const TASKS = 2000;
 const EVENTS = 100;
 
-describe('soak', () => {
+describe.each(MODES)('soak ($mode)', ({ mode, env }) => {
   it(`${EVENTS} random kills, stops and pauses over two copies of a ${TASKS}-task partition`, async () => {
-    const ledger = join(dir, 'soak.ledger');
-    const plan = makePlan(dir, 'soak', {
+    const ledger = join(dir, `soak-${mode}.ledger`);
+    const plan = makePlan(dir, `soak-${mode}`, {
       stages: [
         {
           name: 's',
@@ -36,7 +36,7 @@ describe('soak', () => {
       const child = spawn(
         process.execPath,
         [BIN, 'run-partition', plan, 's', '1', '0', '--nprocs', '8', '--grace', '2'],
-        { stdio: 'ignore' },
+        { stdio: 'ignore', env: { ...process.env, ...env } },
       );
       copies[slot] = child;
       child.on('exit', (code) => {

@@ -6,68 +6,71 @@ import { utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliAsync, launchersToTest, processGone, scratch } from '../helpers.js';
+import { cli, cliAsync, processGone, scratch } from '../helpers.js';
 import { writerAlive, listJournals } from '../../src/status/journal-reader.js';
 import { journalBase } from '../../src/status/journal-format.js';
-import { lines, makePlan, processesOfPlan, waitFor } from './helpers.js';
+import { launcherModes, lines, makePlan, MODES, processesOfPlan, waitFor } from './helpers.js';
 
 const dir = scratch();
 
-describe.each(launchersToTest())('SIGKILL of run-partition (%s launcher)', (launcher) => {
-  const env = { BATCHPLAN_LAUNCHER: launcher };
+describe.each(launcherModes())(
+  'SIGKILL of run-partition ($launcher launcher, $mode)',
+  ({ launcher, mode, env: modeEnv }) => {
+    const env = { BATCHPLAN_LAUNCHER: launcher, ...modeEnv };
 
-  it('kills its tasks with it; the next run stops their children before running them again', async () => {
-    const ledger = join(dir, `${launcher}.ledger`);
-    const release = join(dir, `${launcher}.release`);
-    const plan = makePlan(dir, `kill-${launcher}`, {
-      stages: [
-        {
-          name: 's',
-          // bash stays the parent of sleep: the parent-death signal reaches bash, not its child.
-          template: `echo "$$ start {{@index}}" >> '${ledger}'; [ -e '${release}' ] || sleep 60; echo "$$ ok {{@index}}" >> '${ledger}'`,
-          params: Array.from({ length: 6 }, () => ({})),
-        },
-      ],
+    it('kills its tasks with it; the next run stops their children before running them again', async () => {
+      const ledger = join(dir, `${launcher}-${mode}.ledger`);
+      const release = join(dir, `${launcher}-${mode}.release`);
+      const plan = makePlan(dir, `kill-${launcher}-${mode}`, {
+        stages: [
+          {
+            name: 's',
+            // bash stays the parent of sleep: the parent-death signal reaches bash, not its child.
+            template: `echo "$$ start {{@index}}" >> '${ledger}'; [ -e '${release}' ] || sleep 60; echo "$$ ok {{@index}}" >> '${ledger}'`,
+            params: Array.from({ length: 6 }, () => ({})),
+          },
+        ],
+      });
+      // In its own process group, and the group is what is killed (as a node's OOM killer or a
+      // scheduler's kill of the job step would).
+      const run = spawn(
+        process.execPath,
+        [
+          join(import.meta.dirname, '../../bin/batchplan.js'),
+          'run-partition',
+          plan,
+          's',
+          '1',
+          '0',
+          '--nprocs',
+          '3',
+        ],
+        { env: { ...process.env, ...env }, stdio: 'ignore', detached: true },
+      );
+      await waitFor(() => lines(ledger).length >= 3);
+      const shells = lines(ledger).map((l) => Number(l.split(' ')[0]));
+      await waitFor(() => processesOfPlan(plan).length >= 6); // 3 shells + 3 sleeps
+      process.kill(-run.pid!, 'SIGKILL');
+      await waitFor(() => shells.every(processGone), 5000);
+      // Their children (sleep) survive the shells: the next run must find and stop them.
+      const leftovers = processesOfPlan(plan);
+      expect(leftovers.length).toBe(3);
+
+      writeFileSync(release, '');
+      const again = cli(['run-partition', plan, 's', '1', '0', '--nprocs', '3', '--json'], { env });
+      expect(again.code).toBe(0);
+      expect(leftovers.every(processGone)).toBe(true);
+      expect(processesOfPlan(plan)).toEqual([]);
+      const oks = lines(ledger).filter((l) => l.includes(' ok '));
+      expect(oks.length).toBe(6);
     });
-    // In its own process group, and the group is what is killed (as a node's OOM killer or a
-    // scheduler's kill of the job step would).
-    const run = spawn(
-      process.execPath,
-      [
-        join(import.meta.dirname, '../../bin/batchplan.js'),
-        'run-partition',
-        plan,
-        's',
-        '1',
-        '0',
-        '--nprocs',
-        '3',
-      ],
-      { env: { ...process.env, ...env }, stdio: 'ignore', detached: true },
-    );
-    await waitFor(() => lines(ledger).length >= 3);
-    const shells = lines(ledger).map((l) => Number(l.split(' ')[0]));
-    await waitFor(() => processesOfPlan(plan).length >= 6); // 3 shells + 3 sleeps
-    process.kill(-run.pid!, 'SIGKILL');
-    await waitFor(() => shells.every(processGone), 5000);
-    // Their children (sleep) survive the shells: the next run must find and stop them.
-    const leftovers = processesOfPlan(plan);
-    expect(leftovers.length).toBe(3);
+  },
+);
 
-    writeFileSync(release, '');
-    const again = cli(['run-partition', plan, 's', '1', '0', '--nprocs', '3', '--json'], { env });
-    expect(again.code).toBe(0);
-    expect(leftovers.every(processGone)).toBe(true);
-    expect(processesOfPlan(plan)).toEqual([]);
-    const oks = lines(ledger).filter((l) => l.includes(' ok '));
-    expect(oks.length).toBe(6);
-  });
-});
-
-describe('two copies of one partition at once', () => {
+describe.each(MODES)('two copies of one partition at once ($mode)', ({ mode, env }) => {
   it('share the work: no task runs twice, before or after the other copy recorded its success', async () => {
-    const ledger = join(dir, 'twin.ledger');
-    const plan = makePlan(dir, 'twin', {
+    const ledger = join(dir, `twin-${mode}.ledger`);
+    const plan = makePlan(dir, `twin-${mode}`, {
       stages: [
         {
           name: 's',
@@ -76,8 +79,8 @@ describe('two copies of one partition at once', () => {
         },
       ],
     });
-    const a = cliAsync(['run-partition', plan, 's', '1', '0', '--nprocs', '3', '--json']);
-    const b = cliAsync(['run-partition', plan, 's', '1', '0', '--nprocs', '3', '--json']);
+    const a = cliAsync(['run-partition', plan, 's', '1', '0', '--nprocs', '3', '--json'], { env });
+    const b = cliAsync(['run-partition', plan, 's', '1', '0', '--nprocs', '3', '--json'], { env });
     const [ra, rb] = await Promise.all([a.done, b.done]);
     expect(ra.code).toBe(0);
     expect(rb.code).toBe(0);
@@ -92,8 +95,8 @@ describe('two copies of one partition at once', () => {
   });
 
   it('a copy started while another runs does only what is left', async () => {
-    const ledger = join(dir, 'late.ledger');
-    const plan = makePlan(dir, 'late', {
+    const ledger = join(dir, `late-${mode}.ledger`);
+    const plan = makePlan(dir, `late-${mode}`, {
       stages: [
         {
           name: 's',
@@ -102,9 +105,9 @@ describe('two copies of one partition at once', () => {
         },
       ],
     });
-    const a = cliAsync(['run-partition', plan, 's', '1', '0', '--nprocs', '2', '--json']);
+    const a = cliAsync(['run-partition', plan, 's', '1', '0', '--nprocs', '2', '--json'], { env });
     await waitFor(() => lines(ledger).filter((l) => l.startsWith('ok')).length >= 10);
-    const b = cli(['run-partition', plan, 's', '1', '0', '--nprocs', '2', '--json']);
+    const b = cli(['run-partition', plan, 's', '1', '0', '--nprocs', '2', '--json'], { env });
     const ra = await a.done;
     expect(ra.code).toBe(0);
     expect(b.code).toBe(0);

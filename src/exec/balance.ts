@@ -1,0 +1,372 @@
+// Balanced mode: the partitions of a stage share its work through the plan directory alone. Each
+// partition's slice is cut into chunks (a fixed layout every partition computes from (T, N)); a
+// partition claims its own chunks front to back (claims.ts), and when none is left it takes the last
+// free chunk of the partition with the most free chunks left, then chunks whose holder is gone.
+// A partition with free slots and nothing to claim says so (a hungry marker); a holder with tasks
+// still queued behind its busy slots then gives back the back half of its queue, as a new chunk.
+// Claims are per chunk, so a stage costs O(chunks) small files, never one per task.
+import { actualPartitions, partitionSlice } from '../plan/partition.js';
+import {
+  chunkKey,
+  effectiveEnd,
+  type ChunkEntry,
+  type ClaimDir,
+  type Listing,
+  type Range,
+} from './claims.js';
+import { openUnit, unitTodo, type TaskOutcome, type Unit, type UnitContext } from './balance-unit.js';
+import { parseJournalName } from '../status/journal-format.js';
+
+/** Chunks per partition's slice: enough to even out the load, few enough to cost nothing. */
+export const CHUNKS_PER_PARTITION = 16;
+/** How often a holder looks for hungry partitions, and a hungry one for work (ms). */
+const POLL_MS = 250;
+
+export interface Held {
+  /** The claim's name range, and its generation. */
+  name: Range;
+  gen: number;
+  /** End of what is still ours (what we gave back is cut off). */
+  end: number;
+  u: Unit;
+  /** Unit-relative tasks not started yet, ascending. */
+  queue: number[];
+  running: number;
+  failed: boolean;
+  interrupted: boolean;
+}
+
+export interface Item {
+  u: Unit;
+  k: number;
+  held: Held;
+}
+
+export interface BalanceStats {
+  /** Chunks claimed, of them taken from other partitions' slices, and taken over from a holder gone. */
+  claimed: number;
+  stolen: number;
+  takenOver: number;
+  /** Tasks run that belong to other partitions' slices. */
+  stolenTasks: number;
+  /** Times this partition gave back the back half of a queue. */
+  gaveBack: number;
+}
+
+export interface BalancerOptions {
+  claims: ClaimDir;
+  n: number;
+  index: number;
+  stageTasks: number;
+  main: Unit;
+  /** Journal base of this run (its main journal): the holder named in claims. */
+  holder: string;
+  unitContext: UnitContext;
+  chunksPerPartition?: number;
+  /** Tasks this partition runs at once. */
+  slots: number;
+}
+
+export class Balancer {
+  readonly stats: BalanceStats = { claimed: 0, stolen: 0, takenOver: 0, stolenTasks: 0, gaveBack: 0 };
+  private readonly held: Held[] = [];
+  private readonly layout: Range[][];
+  private readonly own: Range;
+  private readonly ownDone = new Set<string>();
+  /** Chunks (keys) not to look at again: finished, or given up. */
+  private readonly skip = new Set<string>();
+  private readonly closing: Promise<void>[] = [];
+  private readonly startedAt = Date.now();
+  private lock: Promise<unknown> = Promise.resolve();
+  private hungry = false;
+  private ensured = false;
+  private lastWait = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly o: BalancerOptions) {
+    const parts = actualPartitions(o.stageTasks, o.n);
+    const per = o.chunksPerPartition ?? CHUNKS_PER_PARTITION;
+    this.layout = Array.from({ length: parts }, (_, p) => {
+      const s = partitionSlice(o.stageTasks, o.n, p);
+      const len = s.end - s.start;
+      const m = Math.min(per, len);
+      return Array.from({ length: m }, (_, j) => {
+        const c = partitionSlice(len, m, j);
+        return { start: s.start + c.start, end: s.start + c.end };
+      });
+    });
+    this.own = { start: o.main.start, end: o.main.end };
+    this.timer = setInterval(() => this.giveToHungry(), POLL_MS);
+    this.timer.unref();
+  }
+
+  /** The next task to run; 'wait' while others still hold work (try again soon); undefined: all done. */
+  next(): Promise<Item | 'wait' | undefined> {
+    const run = this.lock.then(() => this.nextLocked());
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A task a live copy is working on (peers.ts): back in its queue, tried again later. */
+  requeue(item: Item): void {
+    item.held.running--;
+    const q = item.held.queue;
+    let at = q.length;
+    while (at > 0 && q[at - 1]! > item.k) at--;
+    q.splice(at, 0, item.k);
+  }
+
+  /** A task's outcome in this run; a chunk whose tasks have all ended gets its done marker. */
+  finished(item: Item, outcome: TaskOutcome): void {
+    const h = item.held;
+    h.running--;
+    if (outcome === 'failed' || outcome === 'blocked') h.failed = true;
+    if (outcome === 'interrupted') h.interrupted = true;
+    if (item.u !== this.o.main && outcome !== 'skipped') this.stats.stolenTasks++;
+    if (h.queue.length > 0 || h.running > 0) return;
+    this.held.splice(this.held.indexOf(h), 1);
+    if (!h.interrupted) this.o.claims.markDone(h.name, h.gen, h.failed ? 'f' : 'd');
+    this.closeUnit(h.u);
+  }
+
+  /** Stop taking work and give back every task not started (a stop, or the wallclock warning). */
+  giveBack(): void {
+    for (const h of this.held) {
+      if (h.queue.length === 0) continue;
+      const from = { start: h.u.start + h.queue[0]!, end: h.end };
+      this.o.claims.release(h.name, h.gen, from);
+      h.end = from.start;
+      h.queue.length = 0;
+      h.interrupted = true;
+      this.stats.gaveBack++;
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.setHungry(false);
+    for (const h of this.held.splice(0)) this.closeUnit(h.u);
+    const results = await Promise.allSettled(this.closing);
+    const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (bad) throw bad.reason;
+  }
+
+  private closeUnit(u: Unit): void {
+    if (u === this.o.main) return;
+    this.closing.push(
+      (async () => {
+        await Promise.all(u.hooks.map((h) => h.close()));
+        u.cgroups?.close();
+        await u.journal.close();
+      })(),
+    );
+  }
+
+  private async nextLocked(): Promise<Item | 'wait' | undefined> {
+    for (;;) {
+      for (const h of this.held)
+        if (h.queue.length > 0) {
+          h.running++;
+          return { u: h.u, k: h.queue.shift()!, held: h };
+        }
+      if (Date.now() - this.lastWait < POLL_MS) return 'wait';
+      const listing = this.o.claims.list();
+      const alive = this.aliveCache();
+      const got = await this.claimOne(listing, alive);
+      if (got === undefined) {
+        if (!this.othersWorking(listing, alive)) return undefined;
+        this.lastWait = Date.now();
+        this.setHungry(true);
+        return 'wait';
+      }
+      this.setHungry(false);
+      if (got.queue.length === 0) {
+        this.held.splice(this.held.indexOf(got), 1);
+        this.o.claims.markDone(got.name, got.gen, 'd');
+        this.closeUnit(got.u);
+      }
+    }
+  }
+
+  private aliveCache(): (base: string | undefined) => boolean {
+    const now = Date.now();
+    const memo = new Map<string | undefined, boolean>();
+    return (base) => {
+      let v = memo.get(base);
+      if (v === undefined) {
+        v = base === this.o.holder || this.o.claims.alive(base, now);
+        memo.set(base, v);
+      }
+      return v;
+    };
+  }
+
+  /** Claim one chunk with work: our own first, then others'; undefined when none can be had. */
+  private async claimOne(
+    listing: Listing,
+    alive: (b: string | undefined) => boolean,
+  ): Promise<Held | undefined> {
+    for (const c of this.layout[this.o.index]!) {
+      const key = chunkKey(c);
+      if (this.ownDone.has(key)) continue;
+      if (unitTodo(this.o.main, c.start, c.end).length === 0) {
+        this.ownDone.add(key);
+        continue;
+      }
+      const r = await this.take(c, listing.chunks.get(key), alive, true);
+      if (r === 'never') this.ownDone.add(key);
+      else if (r) {
+        this.ownDone.add(key);
+        return r;
+      }
+    }
+    // Chunks given back, then the back of the slice with the most free chunks, then takeovers.
+    const released: Range[] = [];
+    for (const e of listing.chunks.values())
+      for (const r of e.released) if (!this.skip.has(chunkKey(r))) released.push(r);
+    released.sort((a, b) => b.end - b.start - (a.end - a.start));
+    for (const r of released) {
+      const got = await this.take(r, listing.chunks.get(chunkKey(r)), alive, false);
+      if (got === 'never') this.skip.add(chunkKey(r));
+      else if (got) return got;
+    }
+    const free = this.layout.map((chunks, p) =>
+      p === this.o.index
+        ? []
+        : chunks.filter((c) => !this.skip.has(chunkKey(c)) && !listing.chunks.has(chunkKey(c))),
+    );
+    for (;;) {
+      let best = -1;
+      for (let p = 0; p < free.length; p++)
+        if (free[p]!.length > (best < 0 ? 0 : free[best]!.length)) best = p;
+      if (best < 0) break;
+      const c = free[best]!.pop()!;
+      const got = await this.take(c, undefined, alive, false);
+      if (got === 'never') this.skip.add(chunkKey(c));
+      else if (got) return got;
+    }
+    for (let p = 0; p < this.layout.length; p++) {
+      if (p === this.o.index) continue;
+      for (const c of this.layout[p]!) {
+        const key = chunkKey(c);
+        const e = listing.chunks.get(key);
+        if (!e || this.skip.has(key)) continue;
+        const got = await this.take(c, e, alive, false);
+        if (got === 'never') this.skip.add(key);
+        else if (got) return got;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Try to claim chunk c (its listing entry e). 'never': finished for this run; undefined: held by
+   * someone alive, or lost the race.
+   */
+  private async take(
+    c: Range,
+    e: ChunkEntry | undefined,
+    alive: (b: string | undefined) => boolean,
+    own: boolean,
+  ): Promise<Held | 'never' | undefined> {
+    let gen = 0;
+    let end = c.end;
+    let fresh = true;
+    if (e && e.gen >= 0) {
+      end = effectiveEnd(e);
+      if (e.done) {
+        // A chunk finished before this run started is ours to run again when our slice's status
+        // says so (failures, a retry or rerun since): what re-running a static partition does.
+        if (!own || (e.doneAt ?? 0) >= this.startedAt) return 'never';
+      } else {
+        const holder = this.o.claims.holderOf(c, e.gen);
+        if (alive(holder)) return undefined;
+        fresh = own && holderStarted(holder) < this.startedAt;
+      }
+      gen = e.gen + 1;
+    }
+    if (end <= c.start) return 'never';
+    this.ensureDir();
+    if (!this.o.claims.tryClaim(c, gen, this.o.holder)) return undefined;
+    this.stats.claimed++;
+    if (!own) this.stats.stolen++;
+    if (gen > 0 && !e?.done) this.stats.takenOver++;
+    // Our own chunk, not touched since this run read its status: the partition's own unit. Any
+    // other: a unit of its own, its status read now.
+    const inOwn = c.start >= this.own.start && end <= this.own.end;
+    const u =
+      own && inOwn && fresh ? this.o.main : await openUnit(this.o.unitContext, { start: c.start, end });
+    const held: Held = {
+      name: { start: c.start, end: c.end },
+      gen,
+      end,
+      u,
+      queue: unitTodo(u, c.start, end),
+      running: 0,
+      failed: false,
+      interrupted: false,
+    };
+    this.held.push(held);
+    return held;
+  }
+
+  /** Does a live partition other than this one hold a chunk it has not finished? */
+  private othersWorking(listing: Listing, alive: (b: string | undefined) => boolean): boolean {
+    for (const e of listing.chunks.values()) {
+      if (e.gen < 0 || e.done) continue;
+      const holder = this.o.claims.holderOf({ start: e.start, end: e.end }, e.gen);
+      if (holder !== this.o.holder && alive(holder)) return true;
+    }
+    return false;
+  }
+
+  private ensureDir(): void {
+    if (this.ensured) return;
+    this.o.claims.ensure();
+    this.ensured = true;
+  }
+
+  private setHungry(on: boolean): void {
+    if (on === this.hungry) return;
+    this.ensureDir();
+    this.hungry = on;
+    this.o.claims.setHungry(this.o.holder, on);
+  }
+
+  /**
+   * When every slot of ours is busy and a live partition is hungry, give it the back half of our
+   * longest queue (all of it when it is one task): those tasks would only wait here.
+   */
+  private giveToHungry(): void {
+    const busy = this.held.reduce((n, h) => n + h.running, 0);
+    if (busy < this.o.slots) return;
+    const h = this.held.reduce<Held | undefined>(
+      (a, b) => (b.queue.length > (a?.queue.length ?? 0) ? b : a),
+      undefined,
+    );
+    if (!h) return;
+    let listing: Listing;
+    try {
+      listing = this.o.claims.list();
+    } catch {
+      return; // advisory: the next tick tries again
+    }
+    const alive = this.aliveCache();
+    if (!listing.hungry.some((b) => b !== this.o.holder && alive(b))) return;
+    const keep = Math.floor(h.queue.length / 2);
+    const from = { start: h.u.start + h.queue[keep]!, end: h.end };
+    try {
+      this.o.claims.release(h.name, h.gen, from);
+    } catch {
+      return;
+    }
+    h.queue.length = keep;
+    h.end = from.start;
+    this.stats.gaveBack++;
+  }
+}
+
+/** When the run holding a claim started (from its journal's name); 0 when unknown. */
+function holderStarted(base: string | undefined): number {
+  return (base && parseJournalName(`${base}.jsonl`)?.t) || 0;
+}

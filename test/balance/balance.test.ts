@@ -1,0 +1,163 @@
+// Balanced mode for real: run-partition processes of one stage share its work through claim files.
+// Each task writes a ledger line when it starts and when it ends (with the partition that ran it),
+// so "never run twice" is counted, not assumed; status, tasks and logs must stay exact.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, cli, cliAsync, scratch } from '../helpers.js';
+import { lines, makePlan, processesOfPlan, waitFor } from '../faults/helpers.js';
+
+const dir = scratch();
+const BAL = { BATCHPLAN_BALANCE: '1' };
+
+/** A stage whose task k logs `S k partition` and `O k partition`, running `body` between. */
+function ledgerPlan(name: string, count: number, body: (k: number) => string) {
+  const ledger = join(dir, `${name}.ledger`);
+  const plan = makePlan(dir, name, {
+    stages: [
+      {
+        name: 's',
+        shell: 'bash',
+        tasks: Array.from({ length: count }, (_, k) => ({
+          cmd: `echo "S ${k} $BATCHPLAN_PARTITION" >> '${ledger}'; ${body(k)}; echo "O ${k} $BATCHPLAN_PARTITION" >> '${ledger}'; echo out-${k}`,
+        })),
+      },
+    ],
+  });
+  return { plan, ledger };
+}
+
+function starts(ledger: string): Map<number, string[]> {
+  const by = new Map<number, string[]>();
+  for (const l of lines(ledger)) {
+    const [kind, k, p] = l.split(' ');
+    if (kind !== 'S') continue;
+    by.set(Number(k), [...(by.get(Number(k)) ?? []), p!]);
+  }
+  return by;
+}
+
+function stageStatus(plan: string) {
+  return JSON.parse(cli(['status', plan, '--json']).stdout).stages[0];
+}
+
+describe('balanced mode', () => {
+  it('partitions whose slices are done take the busy one’s unstarted tasks; each task runs once', async () => {
+    // Partition 0 of 4 holds all the slow tasks.
+    const { plan, ledger } = ledgerPlan('hetero', 64, (k) => `sleep ${k < 16 ? 0.4 : 0.02}`);
+    const runs = [0, 1, 2, 3].map((i) =>
+      cliAsync(['run-partition', plan, 's', '4', String(i), '--nprocs', '2', '--json'], { env: BAL }),
+    );
+    const results = await Promise.all(runs.map((r) => r.done));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const json = results.map((r) => JSON.parse(r.stdout));
+    const by = starts(ledger);
+    expect(by.size).toBe(64);
+    for (const [k, ps] of by) expect(ps.length, `task ${k} started by ${ps}`).toBe(1);
+    // Slow tasks of partition 0's slice ran elsewhere.
+    const elsewhere = [...by].filter(([k, ps]) => k < 16 && ps[0] !== '0').length;
+    expect(elsewhere).toBeGreaterThan(4);
+    expect(json.reduce((s, j) => s + j.succeeded, 0)).toBe(64);
+    expect(json.slice(1).reduce((s, j) => s + j.balance.stolenTasks, 0)).toBe(elsewhere);
+    expect(stageStatus(plan)).toMatchObject({ total: 64, succeeded: 64, running: 0, lost: 0, pending: 0 });
+    // A task partition 3 ran for partition 0: tasks and logs find it like any other.
+    const [k] = [...by].find(([k, ps]) => k < 16 && ps[0] !== '0')!;
+    const tasks = JSON.parse(cli(['tasks', plan, '--json']).stdout);
+    const row = (tasks.tasks ?? tasks).find((t: { id: string }) => t.id === `s.${k}`);
+    expect(row).toMatchObject({ state: 'succeeded', attempts: 1 });
+    expect(cli(['logs', plan, `s.${k}`]).stdout).toContain(`out-${k}`);
+    // Claims: a few files per chunk, none per task; no hungry marker left.
+    const claims = readdirSync(join(plan, 'status', 'claims', 'stage-0'));
+    expect(claims.filter((f) => f.startsWith('h.'))).toEqual([]);
+    expect(claims.filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('never starts a task another live partition is running, and takes what it queued behind it', async () => {
+    // 32 tasks per slice, 16 chunks of 2: partition 0 (one slot) blocks on task 0 with task 1
+    // queued behind it in the same chunk; partition 1 does the rest, then is given task 1.
+    const release = join(dir, 'held.release');
+    const { plan, ledger } = ledgerPlan('held', 64, (k) =>
+      k === 0 ? `while [ ! -e '${release}' ]; do sleep 0.05; done` : 'sleep 0.01',
+    );
+    const a = cliAsync(['run-partition', plan, 's', '2', '0', '--nprocs', '1', '--json'], { env: BAL });
+    await waitFor(() => starts(ledger).has(0));
+    const b = cliAsync(['run-partition', plan, 's', '2', '1', '--nprocs', '2', '--json'], { env: BAL });
+    await waitFor(() => lines(ledger).some((l) => l === 'O 1 1'), 30_000);
+    expect(starts(ledger).get(0)).toEqual(['0']); // not started again while partition 0 runs it
+    expect(stageStatus(plan)).toMatchObject({ running: 1, succeeded: 63 });
+    writeFileSync(release, '');
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    expect(ra.code, ra.stderr).toBe(0);
+    expect(rb.code, rb.stderr).toBe(0);
+    const by = starts(ledger);
+    for (const [k, ps] of by) expect(ps.length, `task ${k}`).toBe(1);
+    expect(by.size).toBe(64);
+    expect(JSON.parse(ra.stdout).balance.gaveBack).toBeGreaterThanOrEqual(1);
+    expect(stageStatus(plan)).toMatchObject({ succeeded: 64, running: 0, lost: 0 });
+  });
+
+  it('takes over the claims of a partition killed with SIGKILL; lost tasks run again, once', async () => {
+    const release = join(dir, 'kill.release');
+    const { plan, ledger } = ledgerPlan('kill', 16, (k) =>
+      k < 8 ? `while [ ! -e '${release}' ]; do sleep 0.05; done` : 'true',
+    );
+    const victim = spawn(process.execPath, [BIN, 'run-partition', plan, 's', '2', '0', '--nprocs', '2'], {
+      env: { ...process.env, ...BAL },
+      stdio: 'ignore',
+      detached: true,
+    });
+    await waitFor(() => starts(ledger).size >= 2);
+    process.kill(-victim.pid!, 'SIGKILL');
+    await waitFor(() => processesOfPlan(plan).length === 0, 10_000);
+    expect(stageStatus(plan)).toMatchObject({ lost: 2 });
+    writeFileSync(release, '');
+    const r = cli(['run-partition', plan, 's', '2', '1', '--nprocs', '2', '--json'], { env: BAL });
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.balance.takenOver).toBeGreaterThanOrEqual(1);
+    expect(j.succeeded).toBe(16);
+    const by = starts(ledger);
+    // The two killed attempts, then one run each: attempts count 2 for them, 1 for the rest.
+    const twice = [...by].filter(([, ps]) => ps.length === 2).map(([k]) => k);
+    expect(twice.length).toBe(2);
+    expect([...by].every(([, ps]) => ps.length <= 2)).toBe(true);
+    expect(stageStatus(plan)).toMatchObject({ succeeded: 16, lost: 0, running: 0 });
+    const tasks = JSON.parse(cli(['tasks', plan, '--json']).stdout);
+    const rows = tasks.tasks ?? tasks;
+    for (const k of twice) expect(rows.find((t: { id: string }) => t.id === `s.${k}`).attempts).toBe(2);
+  });
+
+  it('a re-run of a finished balanced stage runs nothing again', () => {
+    const { plan, ledger } = ledgerPlan('rerun', 12, () => 'true');
+    for (const i of ['0', '1', '2'])
+      expect(cli(['run-partition', plan, 's', '3', i, '--json'], { env: BAL }).code).toBe(0);
+    const again = cli(['run-partition', plan, 's', '3', '1', '--json'], { env: BAL });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ succeeded: 0, skipped: 4 });
+    expect(lines(ledger).filter((l) => l.startsWith('S')).length).toBe(12);
+  });
+
+  it('a failed task is retried by a re-run of its own partition, not by the others', () => {
+    const flag = join(dir, 'fail.ok');
+    const { plan, ledger } = ledgerPlan('fail', 8, (k) => (k === 1 ? `[ -e '${flag}' ] || exit 3` : 'true'));
+    const first = ['0', '1'].map((i) => cli(['run-partition', plan, 's', '2', i, '--json'], { env: BAL }));
+    expect(first.map((r) => r.code).sort()).toEqual([0, 1]);
+    expect(stageStatus(plan)).toMatchObject({ failed: 1, succeeded: 7 });
+    writeFileSync(flag, '');
+    const other = cli(['run-partition', plan, 's', '2', '1', '--json'], { env: BAL });
+    expect(JSON.parse(other.stdout).succeeded).toBe(0);
+    const own = cli(['run-partition', plan, 's', '2', '0', '--json'], { env: BAL });
+    expect(own.code, own.stderr).toBe(0);
+    expect(stageStatus(plan)).toMatchObject({ failed: 0, succeeded: 8 });
+    expect(starts(ledger).get(1)!.length).toBe(2);
+    expect(existsSync(join(plan, 'status', 'claims'))).toBe(true);
+  });
+
+  it('BATCHPLAN_BALANCE with a value it does not know is a usage error', () => {
+    const { plan } = ledgerPlan('badenv', 2, () => 'true');
+    const r = cli(['run-partition', plan, 's', '1', '0'], { env: { BATCHPLAN_BALANCE: 'maybe' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('BATCHPLAN_BALANCE=maybe');
+  });
+});
