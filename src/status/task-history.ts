@@ -1,5 +1,6 @@
 // Every recorded attempt of one task, with where its output is: for `logs` and `tasks --tail`.
 import { closeSync, openSync, readSync } from 'node:fs';
+import { ioError } from './io-error.js';
 import type { EndRecord, StartRecord } from './journal-schema.js';
 import { listJournals, readJournal, type JournalFile } from './journal-reader.js';
 
@@ -44,8 +45,11 @@ export function readLog(journal: JournalFile, range: [number, number] | undefine
   let fd: number;
   try {
     fd = openSync(journal.logPath, 'r');
-  } catch {
-    return Buffer.alloc(0);
+  } catch (err) {
+    // A log that is not there has nothing to show; one that cannot be read is said so, never
+    // shown as empty output.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+    throw ioError(journal.logPath, 'cannot read', err);
   }
   try {
     let got = 0;
