@@ -28,13 +28,10 @@ vi.mock('node:fs', async (importOriginal) => {
     fault.paths.set(fd, String(path));
     return fd;
   }) as typeof fs.openSync;
-  const writeSync = ((
-    fd: number,
-    buf: Buffer,
-    offset = 0,
-    length = buf.length - offset,
-    ...rest: unknown[]
-  ) => {
+  // The writer calls writeSync(fd, buffer, offset, length): only that form is wrapped.
+  const writeSync = ((fd: number, buf: Buffer, off?: number, len?: number, ...rest: unknown[]) => {
+    const offset = off ?? 0;
+    const length = len ?? buf.length - offset;
     fault.calls++;
     let n = Math.min(length, fault.max);
     const journal = fault.paths.get(fd)?.endsWith('.jsonl');
