@@ -169,6 +169,28 @@ Walkthrough:
     )
     .action(lazyOrRemote(() => import('./commands/plan.js')));
 
+  program
+    .command('add')
+    .description(
+      'append the stages of another spec to a plan (a new generation); what is there, running or not, is unchanged',
+    )
+    .argument('<plan>', 'plan directory')
+    .argument('<spec>', 'spec with the new stages; their `after` may name stages of the plan')
+    .addOption(
+      new Option('--format <format>', 'input form (default: from the file extension)').choices([
+        'spec',
+        'commands',
+        'saturn',
+      ]),
+    )
+    .option('--max-tasks <n>', 'refuse more new tasks than this (default: 10,000,000)')
+    .option('--json', 'print the stages added as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ batchplan add sweep.plan more.yaml               # e.g. a stage with after: [extract]\n  $ batchplan add sweep.plan more.yaml && batchplan submit sweep.plan 64 --runner slurm   # submits only the new stages\n  $ batchplan add sweep.plan more.yaml --json && batchplan run sweep.plan',
+    )
+    .action(lazy(() => import('./commands/add.js')));
+
   runnerFlags(
     program
       .command('generate-script')

@@ -12,6 +12,7 @@ export { loadSpecFile, type LoadedSpec, type SpecFormat } from './spec/load.js';
 export { SpecSource } from './spec/source.js';
 export { compile, type CompiledPlan, type CompiledStage } from './plan/compile.js';
 export { writePlanDir } from './plan/write.js';
+export { addToPlan, type AddResult } from './plan/add.js';
 export { readPlan, readTasks, findStage, type Plan } from './plan/read.js';
 export { partitionSlice, actualPartitions } from './plan/partition.js';
 export type { PlanStage, TaskRecord, StageSettings } from './plan/model.js';

@@ -39,6 +39,11 @@ export interface CompiledStage {
 export interface CompileOptions {
   /** Refuse a plan of more tasks than this (counted before anything is built). */
   maxTasks?: number;
+  /**
+   * `batchplan add`: the plan's stages, which `after` may name, and its settings, which the spec's
+   * `defaults` override (instead of the built-in ones).
+   */
+  existing?: { stages: readonly string[]; settings: StageSettings };
 }
 
 /** 10 million tasks: a plan directory of about a gigabyte. `plan --max-tasks` raises it. */
@@ -74,7 +79,13 @@ export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): Compiled
   const issues = new IssueList(loaded);
   const maxTasks = opts.maxTasks ?? DEFAULT_MAX_TASKS;
   const defaults: PlanDefaults = {
-    ...mergeSettings(BUILTIN_SETTINGS, spec.defaults ?? {}, ['defaults'], issues, loaded.baseDir),
+    ...mergeSettings(
+      opts.existing?.settings ?? BUILTIN_SETTINGS,
+      spec.defaults ?? {},
+      ['defaults'],
+      issues,
+      loaded.baseDir,
+    ),
     resources: compileResources(spec.defaults?.resources, ['defaults', 'resources'], (path, msg) =>
       issues.add(path, msg),
     ),
@@ -84,25 +95,34 @@ export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): Compiled
   const { resources: _defaultResources, ...defaultSettings } = defaults;
   const index = new Map<string, number>();
   spec.stages.forEach((s, i) => {
-    if (index.has(s.name))
+    if (opts.existing?.stages.includes(s.name))
+      issues.add(
+        ['stages', i, 'name'],
+        `stage '${s.name}' is already in the plan: add appends new stages only (name it differently; to run its tasks again use retry or rerun --force)`,
+      );
+    else if (index.has(s.name))
       issues.add(
         ['stages', i, 'name'],
         `duplicate stage name '${s.name}' (also stages[${index.get(s.name)}])`,
       );
     else index.set(s.name, i);
   });
+  const existing = new Set(opts.existing?.stages);
   spec.stages.forEach((s, i) =>
     (s.after ?? []).forEach((dep, j) => {
-      if (!index.has(dep))
+      if (!index.has(dep) && !existing.has(dep))
         issues.add(
           ['stages', i, 'after', j],
-          `unknown stage '${dep}' (stages are: ${[...index.keys()].join(', ')})`,
+          `unknown stage '${dep}' (stages are: ${[...existing, ...index.keys()].join(', ')})`,
         );
     }),
   );
   issues.throwIfAny();
 
-  const order = topologicalOrder(spec.stages.map((s) => ({ name: s.name, after: s.after ?? [] })));
+  // The plan's existing stages come first anyway: only the spec's own stages are ordered.
+  const order = topologicalOrder(
+    spec.stages.map((s) => ({ name: s.name, after: (s.after ?? []).filter((d) => index.has(d)) })),
+  );
   if ('cycle' in order) {
     const i = index.get(order.cycle[0]!)!;
     issues.add(

@@ -11,7 +11,7 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
     },
     version: {
       type: 'number',
-      const: 2,
+      enum: [2, 3],
     },
     batchplanVersion: {
       type: 'string',
@@ -227,6 +227,11 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
             minimum: 0,
             maximum: 9007199254740991,
           },
+          generation: {
+            type: 'integer',
+            exclusiveMinimum: 0,
+            maximum: 9007199254740991,
+          },
           resources: {
             type: 'object',
             properties: {
@@ -378,6 +383,54 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
           },
         },
         required: ['name', 'after', 'tasks', 'firstTask', 'resources', 'retries', 'backoff', 'env', 'shell'],
+        additionalProperties: false,
+      },
+    },
+    generations: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          generation: {
+            type: 'integer',
+            exclusiveMinimum: 0,
+            maximum: 9007199254740991,
+          },
+          createdAt: {
+            type: 'string',
+          },
+          batchplanVersion: {
+            type: 'string',
+          },
+          source: {
+            type: 'object',
+            properties: {
+              file: {
+                type: 'string',
+              },
+              format: {
+                type: 'string',
+                enum: ['spec', 'commands', 'saturn'],
+              },
+              sha256: {
+                type: 'string',
+              },
+            },
+            required: ['file', 'format', 'sha256'],
+            additionalProperties: false,
+          },
+          firstTask: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 9007199254740991,
+          },
+          tasks: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 9007199254740991,
+          },
+        },
+        required: ['generation', 'createdAt', 'batchplanVersion', 'source', 'firstTask', 'tasks'],
         additionalProperties: false,
       },
     },

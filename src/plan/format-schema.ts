@@ -3,7 +3,7 @@
 // (format-json-schema.ts, kept equal by a test), so that run-partition does not load zod.
 import { z } from 'zod';
 import { RUNNERS } from '../runners/registry.js';
-import { PLAN_FORMAT, PLAN_FORMAT_VERSION } from './format.js';
+import { PLAN_FORMAT, PLAN_FORMAT_VERSION, PLAN_FORMAT_VERSION_ADDED } from './format.js';
 
 const settings = {
   nprocs: z.int().positive().optional(),
@@ -47,23 +47,41 @@ export const planStageSchema = z.strictObject({
   requires: z.array(z.string()).optional(),
   tasks: z.int().min(0),
   firstTask: z.int().min(0),
+  /** The `batchplan add` that appended the stage (generations.ts); absent: the plan's own. */
+  generation: z.int().positive().optional(),
   resources,
   ...settings,
 });
 
+const source = z.strictObject({
+  file: z.string(),
+  format: z.enum(['spec', 'commands', 'saturn']),
+  sha256: z.string(),
+});
+
 export const planFileSchema = z.strictObject({
   format: z.literal(PLAN_FORMAT),
-  version: z.literal(PLAN_FORMAT_VERSION),
+  version: z.literal([PLAN_FORMAT_VERSION, PLAN_FORMAT_VERSION_ADDED]),
   batchplanVersion: z.string(),
   createdAt: z.string(),
-  source: z.strictObject({
-    file: z.string(),
-    format: z.enum(['spec', 'commands', 'saturn']),
-    sha256: z.string(),
-  }),
+  source,
   defaults: z.strictObject({ ...settings, resources }),
   totalTasks: z.int().min(0),
   stages: z.array(planStageSchema),
+  /** Each `batchplan add`, in order: generation g is generations[g - 1]. */
+  generations: z
+    .array(
+      z.strictObject({
+        generation: z.int().positive(),
+        createdAt: z.string(),
+        batchplanVersion: z.string(),
+        source,
+        /** Its tasks are the plan's tasks [firstTask, firstTask + tasks). */
+        firstTask: z.int().min(0),
+        tasks: z.int().min(0),
+      }),
+    )
+    .optional(),
 });
 export type PlanFile = z.infer<typeof planFileSchema>;
 

@@ -51,6 +51,8 @@ export interface PlanStage extends StageSettings {
    * needs are done instead of waiting for the whole stage.
    */
   requires?: string[];
+  /** The `batchplan add` that appended it (plan/generations.ts); absent for the plan's own stages. */
+  generation?: number;
   /** Number of tasks, and the global index of the first one in tasks.jsonl. */
   tasks: number;
   firstTask: number;

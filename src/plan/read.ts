@@ -2,14 +2,8 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BatchplanError } from '../errors.js';
-import {
-  INDEX_ENTRY_BYTES,
-  INDEX_FILE,
-  PLAN_FILE,
-  PLAN_FORMAT,
-  PLAN_FORMAT_VERSION,
-  TASKS_FILE,
-} from './format.js';
+import { INDEX_ENTRY_BYTES, PLAN_FILE, PLAN_FORMAT, PLAN_FORMAT_VERSIONS } from './format.js';
+import { stageFiles } from './generations.js';
 import type { PlanFile } from './format-schema.js';
 import { PLAN_FILE_JSON_SCHEMA, TASK_RECORD_JSON_SCHEMA } from './format-json-schema.js';
 import { checkJson } from '../util/json-check.js';
@@ -49,10 +43,10 @@ export function readPlan(dir: string): Plan {
   const head = data as { format?: unknown; version?: unknown; batchplanVersion?: unknown };
   if (head?.format !== PLAN_FORMAT)
     throw new BatchplanError('E_PLAN_CORRUPT', `${join(abs, PLAN_FILE)} is not a batchplan plan file`);
-  if (head.version !== PLAN_FORMAT_VERSION)
+  if (!PLAN_FORMAT_VERSIONS.includes(head.version as number))
     throw new BatchplanError(
       'E_PLAN_VERSION',
-      `plan ${abs} has format version ${String(head.version)} (written by batchplan ${String(head.batchplanVersion)}); this batchplan reads version ${PLAN_FORMAT_VERSION}`,
+      `plan ${abs} has format version ${String(head.version)} (written by batchplan ${String(head.batchplanVersion)}); this batchplan reads version ${PLAN_FORMAT_VERSIONS.join(' and ')}`,
       'Use the batchplan version that wrote the plan, or re-create the plan from its spec.',
     );
   const problem = checkJson(data, PLAN_FILE_JSON_SCHEMA);
@@ -78,19 +72,21 @@ export function findStage(plan: Plan, name: string): { stage: PlanStage; index: 
   return { stage: plan.file.stages[index]!, index };
 }
 
-/** The tasks.jsonl bytes of a stage's records [start, end) (stage-relative indices). */
+/** The tasks.jsonl (or its generation's) bytes of a stage's records [start, end) (stage-relative indices). */
 export function readTaskBytes(plan: Plan, stage: PlanStage, start: number, end: number): Buffer {
   if (end <= start) return Buffer.alloc(0);
   const first = stage.firstTask + start;
   const count = end - start;
+  // Tasks of added stages are in their generation's files, indexed from its first task.
+  const files = stageFiles(plan, stage);
   const idx = readRange(
-    join(plan.dir, INDEX_FILE),
-    first * INDEX_ENTRY_BYTES,
+    files.index,
+    (first - files.firstTask) * INDEX_ENTRY_BYTES,
     (count + 1) * INDEX_ENTRY_BYTES,
   );
   const view = new DataView(idx.buffer, idx.byteOffset, idx.byteLength);
   const from = view.getFloat64(0, true);
-  return readRange(join(plan.dir, TASKS_FILE), from, view.getFloat64(count * INDEX_ENTRY_BYTES, true) - from);
+  return readRange(files.tasks, from, view.getFloat64(count * INDEX_ENTRY_BYTES, true) - from);
 }
 
 /** Task records [start, end) of a stage (stage-relative indices). Reads only those bytes. */
@@ -100,12 +96,13 @@ export function readTasks(plan: Plan, stage: PlanStage, start: number, end: numb
   const count = end - start;
   const bytes = readTaskBytes(plan, stage, start, end);
   const lines = bytes.toString('utf8').split('\n');
+  const files = stageFiles(plan, stage);
   if (lines.length !== count + 1 || lines[count] !== '')
     throw new BatchplanError(
       'E_PLAN_CORRUPT',
-      `${join(plan.dir, TASKS_FILE)} does not match ${INDEX_FILE} for stage '${stage.name}'`,
+      `${files.tasks} does not match ${files.index} for stage '${stage.name}'`,
     );
-  return lines.slice(0, count).map((line, k) => parseRecord(plan, line, first + k));
+  return lines.slice(0, count).map((line, k) => parseRecord(files.tasks, line, first + k));
 }
 
 /**
@@ -128,17 +125,14 @@ function isPlain(r: unknown): boolean {
   return n === 2 && typeof id === 'string' && typeof cmd === 'string';
 }
 
-function parseRecord(plan: Plan, line: string, k: number): TaskRecord {
+function parseRecord(tasksFile: string, line: string, k: number): TaskRecord {
   try {
     const record: unknown = JSON.parse(line);
     if (!(PLAIN_OK && isPlain(record)) && checkJson(record, TASK_RECORD_JSON_SCHEMA))
       throw new Error('damaged');
     return record as TaskRecord;
   } catch {
-    throw new BatchplanError(
-      'E_PLAN_CORRUPT',
-      `task record ${k} in ${join(plan.dir, TASKS_FILE)} is damaged`,
-    );
+    throw new BatchplanError('E_PLAN_CORRUPT', `task record ${k} in ${tasksFile} is damaged`);
   }
 }
 
