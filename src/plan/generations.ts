@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { BatchplanError } from '../errors.js';
 import { INDEX_FILE, PLAN_FILE, TASKS_FILE } from './format.js';
 import type { PlanStage } from './model.js';
-import type { Plan } from './read.js';
+import type { PlanFile } from './format-schema.js';
+
+/** A read plan (read.ts's Plan, named here structurally: read.ts imports this module). */
+type Plan = { dir: string; file: PlanFile };
 
 export interface GenerationFiles {
   generation: number;

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchplanError } from '../../src/errors.js';
 import { compile, type CompiledPlan } from '../../src/plan/compile.js';
-import { INDEX_FILE, PLAN_FILE, PLAN_FORMAT_VERSION, TASKS_FILE } from '../../src/plan/format.js';
+import {
+  INDEX_FILE,
+  PLAN_FILE,
+  PLAN_FORMAT_VERSION,
+  PLAN_FORMAT_VERSIONS,
+  TASKS_FILE,
+} from '../../src/plan/format.js';
 import type { TaskRecord } from '../../src/plan/model.js';
 import { findStage, readPlan, readTasks } from '../../src/plan/read.js';
 import { writePlanDir, type PlanMeta } from '../../src/plan/write.js';
@@ -325,15 +331,16 @@ describe('readPlan refuses what it does not understand', async () => {
   }
 
   it('an unknown format version is E_PLAN_VERSION naming both versions', async () => {
+    const unknown = Math.max(...PLAN_FORMAT_VERSIONS) + 1;
     const dest = await planWith((j) => {
-      j.version = PLAN_FORMAT_VERSION + 1;
+      j.version = unknown;
       j.batchplanVersion = '7.0.0';
     });
     const err = expectError(() => readPlan(dest), 'E_PLAN_VERSION');
     expect(err.exitCode).toBe(8);
-    expect(err.message).toContain(`format version ${PLAN_FORMAT_VERSION + 1}`);
+    expect(err.message).toContain(`format version ${unknown}`);
     expect(err.message).toContain('batchplan 7.0.0');
-    expect(err.message).toContain(`reads version ${PLAN_FORMAT_VERSION}`);
+    expect(err.message).toContain(`reads version ${PLAN_FORMAT_VERSION} and ${PLAN_FORMAT_VERSION + 1}`);
   });
 
   it('a plan.json that is not JSON is E_PLAN_CORRUPT', async () => {
