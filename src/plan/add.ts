@@ -49,6 +49,18 @@ export async function addToPlan(
     ...limits,
     existing: { stages: plan.file.stages.map((s) => s.name), settings },
   });
+  // Task-level requires are stored per stage index (deps/stage-<k>.json): not carried over yet.
+  const withRequires = compiled.stages.find((s) => s.requires?.length || s.taskDeps?.length);
+  if (withRequires)
+    throw new SpecError('E_SPEC_INVALID', [
+      {
+        location: loaded.source.locate([
+          'stages',
+          loaded.spec.stages.findIndex((s) => s.name === withRequires.name),
+        ]),
+        message: `stage '${withRequires.name}': add does not take task-level requires yet; use after (the whole stage)`,
+      },
+    ]);
   // The added file's defaults.resources belong to its stages only (the plan's apply under them).
   for (const stage of compiled.stages)
     stage.resources = layerResources(compiled.defaults.resources, stage.resources);

@@ -137,6 +137,12 @@ describe('add', () => {
         5,
         /cycle: x -> y -> x/,
       ],
+      [
+        'requires',
+        'stages:\n  - {name: m, tasks: [{id: m1, cmd: "true"}]}\n  - {name: n, after: [m], tasks: [{cmd: "true", requires: [m1]}]}\n',
+        4,
+        /add does not take task-level requires yet/,
+      ],
       ['schema', 'stages:\n  - {name: m, max_fails: 0, tasks: [{cmd: "true"}]}\n', 4, /max_fails/],
     ];
     const before = snapshot(plan);
