@@ -315,6 +315,32 @@ Examples:
     .action(lazy(() => import('./commands/run-partition.js')));
 
   program
+    .command('run-hosts')
+    .description(
+      'run one stage’s partitions across SSH hosts, each as many at once as its slots (what --runner ssh’s script runs)',
+    )
+    .argument('<plan>', 'plan directory, at the same path on every host')
+    .argument('<stage>', 'stage name')
+    .argument('<N>', 'partitions of the stage')
+    .requiredOption(
+      '--hosts <file|list>',
+      'hosts file ([slots/][user@]host[:port] per line, : for here), or a comma list',
+    )
+    .option('--nprocs <P>', NPROCS_HELP)
+    .option('--host-batchplan <cmd>', 'how to run batchplan on the hosts (default: batchplan)')
+    .addOption(
+      new Option('--ssh <client>', 'ssh2 (built in) or openssh (the system ssh)')
+        .choices(['ssh2', 'openssh'])
+        .default('ssh2'),
+    )
+    .option('--accept-new-host-key', 'trust and record an unknown host key (never a changed one)')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ batchplan run-hosts /shared/sweep.plan extract 12 --hosts hosts.txt\n  $ batchplan run-hosts /shared/sweep.plan extract 6 --hosts '4/me@ws1,2/ws2:2222,:' --nprocs 8",
+    )
+    .action(lazy(() => import('./commands/run-hosts.js')));
+
+  program
     .command('run')
     .description('plan (if given a spec) and run every stage here, in order, each as one partition')
     .argument('<spec-or-plan>', 'a spec file or a plan directory')

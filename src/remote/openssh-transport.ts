@@ -14,6 +14,7 @@ import { formatDestination, type Destination } from './destination.js';
 import { canPrompt } from './prompt.js';
 import { ConnectionLost, Reconnecting } from './reconnect.js';
 import {
+  endStdin,
   enoent,
   hasCommand,
   runArgv,
@@ -143,7 +144,8 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
               stderr: Buffer.concat(errs),
             });
           });
-          child.stdin.end(io.stdin ?? '');
+          child.stdin.on('error', () => undefined); // the command ended without reading it
+          endStdin(io, (data) => child.stdin.end(data ?? ''));
         }),
     );
   }
@@ -202,7 +204,7 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
   }
 
   async close() {
-    this.closed = true;
+    this.stopReconnecting();
     spawnSync('ssh', [...this.base, '-O', 'exit', this.dest.host], { stdio: 'ignore' });
     this.master?.kill();
     rmSync(this.dir, { recursive: true, force: true });

@@ -37,22 +37,42 @@ export abstract class Reconnecting {
     return this.reconnecting;
   }
 
+  /** Ends the backoff sleep under way (on close). */
+  private wake: (() => void) | undefined;
+
+  /** For close(): no reconnect goes on after it (a sleeping one ends now). */
+  protected stopReconnecting(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
   private async reconnect(): Promise<void> {
+    const gaveUp = () =>
+      new BatchplanError('E_SSH_CONNECT', `the connection to ${this.where} was closed while reconnecting`);
     let last: unknown;
     for (const [k, ms] of this.backoffMs.entries()) {
       this.say(
         `connection to ${this.where} lost; reconnecting in ${ms / 1000}s (attempt ${k + 1} of ${this.backoffMs.length})`,
       );
-      await new Promise((r) => setTimeout(r, ms));
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, ms);
+        this.wake = () => (clearTimeout(timer), r());
+      });
+      this.wake = undefined;
+      if (this.closed) throw gaveUp();
       try {
         await this.connect();
+        if (this.closed) {
+          this.markDown(); // closed while connecting: leave nothing open
+          throw gaveUp();
+        }
         this.generation++;
         this.say(`reconnected to ${this.where}`);
         return;
       } catch (err) {
         last = err;
-        // A host key or authentication refusal will not change by waiting.
-        if (err instanceof BatchplanError && err.code !== 'E_SSH_CONNECT') throw err;
+        // Closed meanwhile, or a host key or authentication refusal (it will not change by waiting).
+        if (this.closed || (err instanceof BatchplanError && err.code !== 'E_SSH_CONNECT')) throw err;
       }
     }
     throw new BatchplanError(

@@ -8,6 +8,9 @@ export interface ExecIo {
   stdout?: (chunk: Buffer) => void;
   stderr?: (chunk: Buffer) => void;
   stdin?: Buffer | string;
+  /** Keep the command's stdin open until this aborts, then close it: the command reads EOF there
+   *  (as it does when the connection dies). Without it stdin is closed at once. */
+  holdStdin?: AbortSignal;
   /** Whether the command may run again after a reconnect (only for commands that change nothing). */
   idempotent?: boolean;
 }
@@ -42,4 +45,11 @@ export async function hasCommand(t: RemoteTransport, command: string): Promise<b
 
 export function enoent(path: string, where: string): Error {
   return Object.assign(new Error(`${path}: no such file on ${where}`), { code: 'ENOENT' });
+}
+
+/** Write stdin and close it: at once, or when `holdStdin` aborts. */
+export function endStdin(io: ExecIo, end: (data?: Buffer | string) => void): void {
+  const hold = io.holdStdin;
+  if (!hold || hold.aborted) return end(io.stdin);
+  hold.addEventListener('abort', () => end(io.stdin), { once: true });
 }

@@ -24,6 +24,7 @@ import {
 } from './known-hosts.js';
 import { canPrompt, promptHidden } from './prompt.js';
 import {
+  endStdin,
   enoent,
   hasCommand,
   runArgv,
@@ -318,8 +319,7 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
               }
               resolve({ exitCode: code, stdout: Buffer.concat(out), stderr: Buffer.concat(errs) });
             });
-            if (io.stdin !== undefined) stream.end(io.stdin);
-            else stream.end();
+            endStdin(io, (data) => stream.end(data));
           });
         }),
     );
@@ -431,7 +431,7 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
   }
 
   async close() {
-    this.closed = true;
+    this.stopReconnecting();
     for (const c of this.clients.reverse()) c.end();
   }
 }

@@ -10,3 +10,4 @@ export { saturn } from './saturn-descriptor.js';
 export { sequential } from './sequential-descriptor.js';
 export { sge } from './sge-descriptor.js';
 export { slurm } from './slurm-descriptor.js';
+export { ssh } from './ssh-descriptor.js';

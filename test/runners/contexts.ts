@@ -137,6 +137,7 @@ export const REQUIRED_OPTIONS: RunnerOptions = {
   image: 'registry.example.org/batchplan:9.8.7',
   volume: 'batchplan-plans',
   instanceType: 'large',
+  hosts: 'hosts.txt',
 };
 
 /** The context as generate-script would hand it to `runner`: only the options it declares. */

@@ -17,6 +17,9 @@ process.on('exit', () => {
 export interface PrivateSshd {
   readonly alias: string;
   readonly port: number;
+  readonly addr: string;
+  /** A known_hosts file with its host keys for addr:port. */
+  readonly knownHosts: string;
   /** An ssh_config (BATCHPLAN_SSH_CONFIG) naming `alias`, with a known_hosts for this port. */
   readonly config: string;
   /** Start (again, on the same port) and wait until it accepts a login. */
@@ -76,6 +79,8 @@ export async function privateSshd(
   const self: PrivateSshd = {
     alias,
     port,
+    addr,
+    knownHosts: known,
     config,
     async start() {
       if (sshd && alive(sshd.pid!)) throw new Error(`the private sshd on port ${port} already runs`);

@@ -1,0 +1,287 @@
+// --runner ssh: one stage's partitions dealt across hosts, each running as many at once as its
+// slot count says, with no scheduler. One connection per host (ssh2 or the system ssh, behind the
+// same transport as --remote), reused by every partition sent there.
+//
+// No orphans: each remote run-partition is watched by a few lines of shell whose stdin is the
+// connection; at its EOF (the connection died, or we closed it on Ctrl-C) the partition gets
+// SIGTERM, the stop a scheduler sends, and ends interrupted and resumable. A host that drops
+// mid-run has its partitions given to the hosts that are left (two copies of a partition share
+// its tasks safely: docs/guarantees.md); one that never comes back is reported.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { constants } from 'node:os';
+import { BatchplanError } from '../errors.js';
+import { actualPartitions } from '../plan/partition.js';
+import { PLAN_FILE } from '../plan/format.js';
+import { readPlan } from '../plan/read.js';
+import { shellQuote } from '../util/shell-quote.js';
+import { VERSION } from '../version.js';
+import type { Host } from './hosts.js';
+import { checkRemoteVersion } from './remote-batchplan.js';
+import {
+  commandLine,
+  endStdin,
+  type ExecIo,
+  type ExecResult,
+  type RemoteTransport,
+} from './remote-transport.js';
+
+export interface FanOutOptions {
+  /** Absolute: the same path on every host. */
+  planDir: string;
+  stage: string;
+  n: number;
+  nprocs?: number;
+  hosts: Host[];
+  /** Shell code that runs batchplan on the hosts (default `batchplan`). */
+  hostBatchplan: string;
+  /** Shell code that runs batchplan here, for `:`. */
+  localBatchplan: string;
+  ssh: 'ssh2' | 'openssh';
+  acceptNewHostKey?: boolean;
+}
+
+type State = 'up' | 'reconnecting' | 'gone';
+
+interface HostRun {
+  host: Host;
+  t?: RemoteTransport;
+  state: State;
+  busy: number;
+  ran: number[];
+}
+
+const say = (m: string) => process.stderr.write(`batchplan: ${m}\n`);
+
+/** Shell code for one partition there: run-partition, stopped with SIGTERM when stdin (the
+ *  connection) reaches EOF; its exit status is the script's. */
+export function partitionLine(command: string, args: string[]): string {
+  return [
+    `BATCHPLAN_EXPECT_VERSION=${shellQuote(VERSION)}; export BATCHPLAN_EXPECT_VERSION`,
+    `${command} ${commandLine(args)} </dev/null &`,
+    'p=$!',
+    "trap 'kill -TERM $p 2>/dev/null' TERM INT HUP",
+    // A background job's stdin is /dev/null unless redirected: hand the watcher ours on fd 3.
+    'exec 3<&0',
+    // The session's process group when this shell leads one (sshd's setsid), else the partition.
+    '{ cat <&3; kill -TERM -- -$$ 2>/dev/null || kill -TERM $p; } >/dev/null 2>&1 &',
+    'w=$!',
+    'exec 3<&-',
+    'rc=0; wait $p || rc=$?',
+    // A trapped signal ends `wait` early: wait until run-partition has really exited.
+    'while [ "$rc" -gt 128 ] && kill -0 $p 2>/dev/null; do rc=0; wait $p || rc=$?; done',
+    'kill $w 2>/dev/null',
+    'exit $rc',
+  ].join('\n');
+}
+
+/** `:` runs here: the same lines under sh, leading a process group of its own. */
+function localExec(line: string, io: ExecIo): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', line], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout.on('data', (b: Buffer) => io.stdout?.(b));
+    child.stderr.on('data', (b: Buffer) => io.stderr?.(b));
+    child.stdin.on('error', () => undefined);
+    child.on('error', reject);
+    child.on('close', (code, sig) =>
+      resolve({
+        exitCode: code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0),
+        stdout: Buffer.alloc(0),
+        stderr: Buffer.alloc(0),
+      }),
+    );
+    endStdin(io, (d) => child.stdin.end(d ?? ''));
+  });
+}
+
+/** Output of several hosts at once, whole lines each, prefixed with the host. */
+function lines(prefix: string, write: (s: string) => void) {
+  let rest = '';
+  return {
+    data: (b: Buffer) => {
+      const text = rest + b.toString('utf8');
+      const cut = text.lastIndexOf('\n') + 1;
+      rest = text.slice(cut);
+      if (cut) write(text.slice(0, cut).replace(/^(?=.)/gm, prefix));
+    },
+    flush: () => rest && write(`${prefix}${rest}\n`),
+  };
+}
+
+async function open(o: FanOutOptions, host: Host): Promise<RemoteTransport> {
+  const opts = { acceptNewHostKey: o.acceptNewHostKey === true };
+  if (o.ssh === 'openssh') return (await import('./openssh-transport.js')).openOpenSsh(host.dest!, opts);
+  return (await import('./ssh2-transport.js')).openSsh2(host.dest!, opts);
+}
+
+/** Connect and check a host: the same batchplan version, and this very plan at the same path. */
+async function prepare(o: FanOutOptions, h: HostRun, planBytes: Buffer): Promise<void> {
+  if (!h.host.dest) return;
+  h.t = await open(o, h.host);
+  await checkRemoteVersion({ t: h.t, command: o.hostBatchplan, label: h.host.label });
+  const file = join(o.planDir, PLAN_FILE);
+  let there: Buffer | undefined;
+  let why = 'another plan is at that path there';
+  try {
+    there = await h.t.readFile(file);
+  } catch (err) {
+    if (err instanceof BatchplanError && err.code.startsWith('E_SSH')) throw err;
+    why = (err as { code?: string }).code === 'ENOENT' ? 'no plan there' : (err as Error).message;
+  }
+  if (!there || !there.equals(planBytes))
+    throw new BatchplanError(
+      'E_PLAN_NOT_FOUND',
+      `${h.host.label} cannot see the plan at ${o.planDir}: ${why}`,
+      '--runner ssh needs the plan directory at the same path on every host (a shared file system), or take the host out of --hosts.',
+    );
+}
+
+export async function fanOut(o: FanOutOptions): Promise<number> {
+  const plan = readPlan(o.planDir);
+  const st = plan.file.stages.find((s) => s.name === o.stage);
+  if (!st) throw new BatchplanError('E_UNKNOWN_STAGE', `no stage '${o.stage}' in ${o.planDir}`);
+  const partitions = actualPartitions(st.tasks, o.n);
+  const planBytes = readFileSync(join(o.planDir, PLAN_FILE));
+  const runs: HostRun[] = o.hosts.map((host) => ({ host, state: 'up', busy: 0, ran: [] }));
+
+  // Connect to every host at once. One that cannot be reached is left out (it may be the one that
+  // went away last time); any other refusal (key, login, version, plan) stops before anything runs.
+  const prepared = await Promise.allSettled(runs.map((h) => prepare(o, h, planBytes)));
+  for (const [k, r] of prepared.entries()) {
+    if (r.status === 'fulfilled') continue;
+    const err = r.reason as BatchplanError;
+    if (err instanceof BatchplanError && err.code === 'E_SSH_CONNECT') {
+      runs[k]!.state = 'gone';
+      say(`${runs[k]!.host.label} left out: ${err.message.split('\n')[0]}`);
+      continue;
+    }
+    await Promise.all(runs.map((h) => h.t?.close()));
+    throw err;
+  }
+  if (runs.every((h) => h.state === 'gone'))
+    throw new BatchplanError(
+      'E_SSH_CONNECT',
+      `none of the ${runs.length} host(s) can be reached; nothing of stage '${o.stage}' ran`,
+      'Check --hosts, and that ssh works to each host (ssh host true).',
+    );
+
+  const stdin = new AbortController(); // closing it stops every partition (Ctrl-C)
+  let stopped: NodeJS.Signals | undefined;
+  const queue = [...Array(partitions).keys()];
+  const losses = new Map<number, number>();
+  const results = new Map<number, { code: number; host: string }>();
+  const unrun: number[] = [];
+  let running = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopped) return;
+    stopped = sig;
+    say(
+      `${sig}: stopping ${running} partition(s) of stage '${o.stage}' (they end interrupted; run again to resume)`,
+    );
+    stdin.abort();
+    schedule();
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+
+  const lost = (h: HostRun, i: number, err: unknown) => {
+    const times = (losses.get(i) ?? 0) + 1;
+    losses.set(i, times);
+    if (stopped) return;
+    if (times >= runs.length) {
+      unrun.push(i);
+      say(`partition ${i} of '${o.stage}' lost its host ${times} time(s); not tried again`);
+    } else queue.unshift(i);
+    if (h.state !== 'up') return;
+    h.state = 'reconnecting';
+    say(`${h.host.label}: ${(err as Error).message.split('\n')[0]}; its partitions go to the other hosts`);
+    // Reconnect in the background (with the transport's backoff); its slots come back when it does.
+    void h
+      .t!.exec('true', { idempotent: true })
+      .then(
+        () => {
+          h.state = 'up';
+        },
+        () => {
+          h.state = 'gone';
+          say(`${h.host.label} did not come back`);
+        },
+      )
+      .finally(schedule);
+  };
+
+  const start = (h: HostRun, i: number) => {
+    h.busy++;
+    running++;
+    const args = [
+      'run-partition',
+      ...(o.nprocs ? ['--nprocs', String(o.nprocs)] : []),
+      '--',
+      o.planDir,
+      o.stage,
+      String(o.n),
+      String(i),
+    ];
+    const prefix = o.hosts.length > 1 ? `[${h.host.label}] ` : '';
+    const out = lines(prefix, (s) => process.stdout.write(s));
+    const err = lines(prefix, (s) => process.stderr.write(s));
+    const io: ExecIo = { stdout: out.data, stderr: err.data, holdStdin: stdin.signal };
+    const line = partitionLine(h.host.dest ? o.hostBatchplan : o.localBatchplan, args);
+    (h.t ? h.t.exec(line, io) : localExec(line, io))
+      .then(
+        (r) => {
+          results.set(i, { code: r.exitCode, host: h.host.label });
+          h.ran.push(i);
+        },
+        (e: unknown) => {
+          if (e instanceof BatchplanError && e.code === 'E_SSH_CONNECT') return lost(h, i, e);
+          results.set(i, { code: e instanceof BatchplanError ? e.exitCode : 70, host: h.host.label });
+          say(`${h.host.label}: partition ${i}: ${(e as Error).message}`);
+        },
+      )
+      .finally(() => {
+        out.flush();
+        err.flush();
+        h.busy--;
+        running--;
+        schedule();
+      });
+  };
+
+  function schedule() {
+    if (!stopped)
+      for (const h of runs)
+        while (h.state === 'up' && h.busy < h.host.slots && queue.length) start(h, queue.shift()!);
+    const waiting = runs.some((h) => h.state === 'reconnecting');
+    if (running === 0 && (stopped || !queue.length || !waiting)) finish();
+  }
+  schedule();
+  await finished;
+  for (const s of signals) process.off(s, onSignal);
+  await Promise.all(runs.map((h) => h.t?.close()));
+
+  if (stopped) return 128 + (constants.signals[stopped] ?? 0);
+  unrun.push(...queue);
+  const failed = [...results].filter(([, r]) => r.code !== 0);
+  const used = runs.filter((h) => h.ran.length).map((h) => `${h.host.label} ${h.ran.length}`);
+  say(
+    `stage '${o.stage}': ${results.size - failed.length} of ${partitions} partition(s) ran clean` +
+      (used.length ? ` (${used.join(', ')})` : '') +
+      (failed.length
+        ? `; failed: ${failed.map(([i, r]) => `${i} on ${r.host} (exit ${r.code})`).join(', ')}`
+        : ''),
+  );
+  if (unrun.length)
+    throw new BatchplanError(
+      'E_SSH_CONNECT',
+      `partition(s) ${unrun.sort((a, b) => a - b).join(', ')} of stage '${o.stage}' did not run: their hosts went away`,
+      'Their attempts are lost, not failed: run the script again when hosts are back (or with the hosts that are left).',
+    );
+  if (!failed.length) return 0;
+  const other = failed.find(([, r]) => r.code !== 1);
+  return other ? other[1].code : 1;
+}

@@ -1,0 +1,27 @@
+import { choice, defineRunner, str } from './descriptor.js';
+
+/** Each stage's partitions dealt across SSH hosts (slots per host), stages in order; no scheduler. */
+export const ssh = defineRunner({
+  name: 'ssh',
+  summary:
+    'bash script: stages in order, each stage’s partitions dealt across SSH hosts (--hosts, slots per host)',
+  capabilities: {
+    oneBased: false,
+    canSubmit: false,
+    runsLocally: false,
+    dependencyStyle: 'stage barrier in the script',
+  },
+  flags: {
+    hosts: str(
+      '--hosts <file|list>',
+      'hosts file, [slots/][user@]host[:port] per line (: is this machine), or a comma list; read when the script runs',
+    ),
+    hostBatchplan: str('--host-batchplan <cmd>', 'how to run batchplan on the hosts (default: batchplan)'),
+    sshClient: choice(
+      '--ssh-client <client>',
+      ['ssh2', 'openssh'],
+      'ssh2 (built in) or openssh (the system ssh)',
+    ),
+  },
+  load: () => import('./ssh.js'),
+});
