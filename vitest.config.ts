@@ -27,6 +27,7 @@ export const ENGINE_SUITES = [
   'test/progress/pty.test.ts', // a pseudo-terminal (util-linux script) and real runs
   'test/progress/wait-slurm.test.ts',
   'test/deps/run*.test.ts', // real task processes
+  'test/api/examples.test.ts', // runs the examples (tasks, and Slurm when it is up)
 ];
 
 export default defineConfig({

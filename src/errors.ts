@@ -23,6 +23,7 @@ export const EXIT_CODES = {
   E_REMOTE_BATCHPLAN: 19,
   E_NO_MATCH: 20,
   E_NOT_SUBMITTED: 21,
+  E_STAGE_BLOCKED: 22,
   E_INTERNAL: 70,
 } as const;
 
@@ -51,6 +52,8 @@ export const EXIT_CODE_MEANINGS: Record<ErrorCode, string> = {
   E_REMOTE_BATCHPLAN: 'batchplan is missing on the remote host, or is another version',
   E_NO_MATCH: '`retry`/`rerun` selected no task (nothing was written)',
   E_NOT_SUBMITTED: 'the plan has no recorded submission (wait, cancel): submit it first',
+  E_STAGE_BLOCKED:
+    'a partition of a stage was asked to run (API runPartition) before the stages it is `after` succeeded',
   E_INTERNAL: 'a bug in batchplan: please report it',
 };
 

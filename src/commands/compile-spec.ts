@@ -1,4 +1,5 @@
 // Spec file -> plan directory, shared by `plan` and `run`.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchplanError } from '../errors.js';
@@ -9,6 +10,14 @@ import type { PlanFile } from '../plan/format-schema.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { VERSION } from '../version.js';
 import { Progress, plural } from './output.js';
+
+/** What a plan was made from: the spec's text, and the params files it reads (their digests). */
+export function sourceDigest(loaded: LoadedSpec): string {
+  if (!loaded.inputs?.length) return loaded.source.sha256;
+  const h = createHash('sha256').update(loaded.source.text);
+  for (const i of loaded.inputs) h.update(`\0${i.file}\0${i.sha256}`);
+  return h.digest('hex');
+}
 
 export async function writeSpecPlan(
   loaded: LoadedSpec,
@@ -24,7 +33,7 @@ export async function writeSpecPlan(
     compiled,
     {
       batchplanVersion: VERSION,
-      source: { file: loaded.source.file, format: loaded.format, sha256: loaded.source.sha256 },
+      source: { file: loaded.source.file, format: loaded.format, sha256: sourceDigest(loaded) },
     },
     {
       force,

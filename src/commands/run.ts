@@ -1,9 +1,9 @@
-// The embedded default: plan (if given a spec) and run every stage here, in order, each stage as one
-// partition. Running it again resumes: the plan is reused while the spec is unchanged.
+// The embedded default: plan (if given a spec) and run every stage here, each stage as one partition,
+// independent stages at the same time. Running it again resumes: the plan is reused while the spec is unchanged.
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { BatchplanError, EXIT_CODES } from '../errors.js';
-import { runPartition } from '../exec/run-partition.js';
+import { runPlan, type RunPlanResult } from '../exec/run-plan.js';
 import { StopSignal } from '../exec/stop-signal.js';
 import { PLAN_FILE } from '../plan/format.js';
 import { readPlan, type Plan } from '../plan/read.js';
@@ -35,7 +35,6 @@ export default async function run(target: string, opts: Options): Promise<number
   if (typeof plan === 'number') return plan;
   const stop = new StopSignal();
   const uninstall = stop.installProcessHandlers();
-  const failedStages = new Set<string>();
   // The live view: one line per stage, from the journals at the start plus this run's progress.
   const started = Date.now();
   const stages: StageProgress[] = summarize(plan, loadPlanStatus(plan)).map((s) => ({
@@ -46,45 +45,41 @@ export default async function run(target: string, opts: Options): Promise<number
     running: 0,
     queued: 0,
   }));
+  const before = stages.map((s) => s.succeeded); // skipped tasks count as succeeded already
   const doneAtStart = stages.reduce((n, s) => n + s.succeeded, 0);
   const snapshot = (): ProgressSnapshot => ({ stages, elapsedMs: Date.now() - started, doneAtStart });
   const live = new LiveProgress(process.stderr, { intervalMs: 10_000 });
   const tick = setInterval(() => live.update(snapshot()), 1000);
+  const viewOf = (name: string) => stages.findIndex((s) => s.name === name);
+  let result: RunPlanResult;
   try {
-    for (const [k, stage] of plan.file.stages.entries()) {
-      if (stop.signal) break;
-      const view = stages[k]!;
-      const blockedBy = stage.after.filter((d) => failedStages.has(d));
-      if (blockedBy.length) {
-        failedStages.add(stage.name);
-        view.blockedBy = blockedBy;
-        if (!live.isTTY) note(`stage ${stage.name}: not run: ${blockedBy.join(', ')} failed`);
+    // Independent stages run at the same time (see exec/run-plan.ts); the view follows each.
+    result = await runPlan(plan, {
+      nprocs,
+      maxFails,
+      grace,
+      stop,
+      onProgress: (name, p) => {
+        const k = viewOf(name);
+        stages[k]!.succeeded = before[k]! + p.done - p.failed;
+        stages[k]!.failed = p.failed;
+        stages[k]!.running = p.running;
+        live.update(snapshot());
+      },
+      onStageEnd: ({ stage, result: r, blockedBy }) => {
+        const view = stages[viewOf(stage)]!;
+        if (blockedBy) {
+          view.blockedBy = blockedBy;
+          if (!live.isTTY) note(`stage ${stage}: not run: ${blockedBy.join(', ')} failed`);
+        } else if (r) {
+          view.succeeded = before[viewOf(stage)]! + r.succeeded;
+          view.failed = r.failed;
+          view.running = 0;
+          if (!live.isTTY) note(summary(r));
+        }
         live.update(snapshot(), true);
-        continue;
-      }
-      const before = view.succeeded;
-      const result = await runPartition(plan, {
-        stage: stage.name,
-        n: 1,
-        index: 0,
-        nprocs,
-        maxFails,
-        grace,
-        stop,
-        onProgress: (p) => {
-          view.succeeded = before + p.done - p.failed;
-          view.failed = p.failed;
-          view.running = p.running;
-          live.update(snapshot());
-        },
-      });
-      view.succeeded = before + result.succeeded; // skipped tasks are in `before` already
-      view.failed = result.failed;
-      view.running = 0;
-      if (!live.isTTY) note(summary(result));
-      live.update(snapshot(), true);
-      if (result.failed > 0 || result.interrupted > 0 || result.notStarted) failedStages.add(stage.name);
-    }
+      },
+    });
   } finally {
     clearInterval(tick);
     live.finish(snapshot());
@@ -98,7 +93,7 @@ export default async function run(target: string, opts: Options): Promise<number
   else await statusCommand(plan.dir, {});
   process.stderr.write(`${nextCommand(plan.dir, overall, 'run')}\n`);
   if (stop.signal) return stop.exitCode();
-  return failedStages.size ? EXIT_CODES.E_TASKS_FAILED : 0;
+  return result.ok ? 0 : EXIT_CODES.E_TASKS_FAILED;
 }
 
 async function loadHere(target: string): Promise<LoadedSpec> {
@@ -123,7 +118,7 @@ async function openOrPlan(target: string, opts: Options): Promise<Plan | number>
   const digest = loaded ? loaded.source.sha256 : specFileSha256(target);
   if (existsSync(join(dir, PLAN_FILE)) && !opts.force && digest !== undefined) {
     const plan = readPlan(dir);
-    if (plan.file.source.sha256 === digest) {
+    if (plan.file.source.sha256 === digest || (await sameInputs(target, plan))) {
       note(`resuming plan ${dir} (the spec is unchanged; tasks that succeeded are skipped)`);
       return plan;
     }
@@ -142,4 +137,16 @@ async function openOrPlan(target: string, opts: Options): Promise<Plan | number>
   }
   note(`planned ${dir}`);
   return readPlan(dir);
+}
+
+/**
+ * A plan of a spec that reads params files records the digest of the spec and those files together
+ * (compile-spec.ts): loaded here to compare, only when the spec file's own digest differs.
+ */
+async function sameInputs(target: string, plan: Plan): Promise<boolean> {
+  if (target === '-') return false;
+  const loaded = await loadHere(target).catch(() => undefined);
+  if (!loaded?.inputs?.length) return false;
+  const { sourceDigest } = await import('./compile-spec.js');
+  return plan.file.source.sha256 === sourceDigest(loaded);
 }

@@ -166,6 +166,9 @@ export function loadNativeLauncher(): Launcher | undefined {
     };
   };
   const close = async () => {
+    // One launcher serves every partition of the process (`run` runs stages at once): while
+    // another still has tasks, their exits must go on being reaped.
+    if (running.size > 0) return;
     clearInterval(poll);
     poll = undefined;
     process.off('SIGCHLD', reapAll);

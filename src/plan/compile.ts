@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { SpecError, type SpecLocation } from '../errors.js';
 import { parseDuration } from '../spec/duration.js';
 import type { CommandsFile } from '../spec/commands-file.js';
+import { paramRows } from '../spec/params-file.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { Defaults, Matrix, StageSpec, TaskSpec } from '../spec/schema.js';
 import type { DocPath } from '../spec/source.js';
@@ -386,10 +387,10 @@ function templateTasks(
     return rec;
   };
 
-  if (stage.params) {
-    if (stage.params.length === 0)
+  const params = paramRows(stage.params);
+  if (params) {
+    if (params.length === 0)
       issues.add([...at, 'params'], 'a stage needs at least one task: `params` is empty');
-    const params = stage.params;
     const order = priorityOrder(
       stage,
       at,

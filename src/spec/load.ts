@@ -14,6 +14,7 @@ import { didYouMean } from '../util/did-you-mean.js';
 import { saturnToSpec, type SaturnInputOptions } from './forms.js';
 import { commandsFromBytes, commandsFromFile, type CommandsFile } from './commands-file.js';
 import { notUtf8Error } from './utf8.js';
+import { refuseParamsAsCommands, resolveParamsFiles, type SpecInput } from './params-file.js';
 
 export type SpecFormat = 'spec' | 'commands' | 'saturn';
 
@@ -25,6 +26,8 @@ export interface LoadedSpec {
   baseDir: string;
   /** A commands file, read as a stream: compile pulls its commands from here, not from `spec`. */
   commands?: CommandsFile;
+  /** Files the spec reads (params files): part of what the plan was made from. */
+  inputs?: SpecInput[];
   /** Things accepted but worth saying (on stderr), e.g. keys saturn-client ignores. */
   warnings?: string[];
 }
@@ -45,6 +48,7 @@ export function loadSpecFile(
   const format =
     opts.format ?? (fromStdin || !STRUCTURED.has(extname(file).toLowerCase()) ? 'commands' : undefined);
   const read = () => (fromStdin ? (opts.stdin ?? (() => readFileSync(0)))() : readFileSync(file));
+  if (format === 'commands' && !opts.format && !fromStdin) refuseParamsAsCommands(file);
   if (format === 'commands') {
     const stage = fromStdin ? 'commands' : basename(file, extname(file)) || 'commands';
     // Streamed from a file (no size limit: nothing is held whole); standard input is read once.
@@ -132,7 +136,8 @@ function parseStructured(
     const { spec, warnings } = saturnToSpec(batch, stage, { ...saturn, baseDir, env: process.env });
     return { spec, source, format: 'saturn', baseDir, warnings: warnings.map((w) => `${file}: ${w}`) };
   }
-  return { spec: validate(specSchema, data, source), source, format: 'spec', baseDir };
+  const { spec, inputs } = resolveParamsFiles(validate(specSchema, data, source), baseDir, source);
+  return { spec, source, format: 'spec', baseDir, ...(inputs.length ? { inputs } : {}) };
 }
 
 function parseData(file: string, text: string): unknown {
@@ -172,7 +177,8 @@ function parseData(file: string, text: string): unknown {
   }
 }
 
-function validate<T>(schema: z.ZodType<T>, data: unknown, source: SpecSource): T {
+/** Check `data` against `schema`; issues become one SpecError with their paths (and lines, for a file). */
+export function validate<T>(schema: z.ZodType<T>, data: unknown, source: SpecSource): T {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const issues = result.error.issues.slice(0, 20).map((issue) => {

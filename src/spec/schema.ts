@@ -104,6 +104,17 @@ const rangeSchema = z.strictObject({
   range: z.union([z.tuple([z.int(), z.int()]), z.tuple([z.int(), z.int(), z.int().positive()])]),
 });
 
+const paramsRowSchema = z.record(z.string(), scalar);
+
+/** `params: {file: runs.jsonl}`: the rows from a file (spec/params-file.ts reads it at load time). */
+const paramsFileSchema = z.strictObject({
+  file: z
+    .string()
+    .min(1)
+    .describe('A .jsonl, .json, .yaml or .csv/.tsv file (header row) of one object per task.'),
+  format: z.enum(['jsonl', 'json', 'yaml', 'csv', 'tsv']).optional(),
+});
+
 export const matrixSchema = z.record(z.string().min(1), z.union([z.array(scalar).min(1), rangeSchema]));
 
 /** HyperQueue's --max-fails: the stage launches no more tasks once this many of them have failed. */
@@ -123,7 +134,7 @@ export const stageSchema = z.strictObject({
   ...inherited,
   tasks: z.array(taskSchema).optional(),
   template: z.string().min(1).optional(),
-  params: z.array(z.record(z.string(), scalar)).optional(),
+  params: z.union([z.array(paramsRowSchema), paramsFileSchema]).optional(),
   matrix: matrixSchema.optional(),
   /** For template stages: a Handlebars template of each task's Saturn-style output directory. */
   output: z.string().min(1).optional(),
@@ -174,6 +185,7 @@ export type StageSpec = z.infer<typeof stageSchema>;
 export type TaskSpec = z.infer<typeof taskSchema>;
 export type RequirementSpec = z.infer<typeof requirementSchema>;
 export type Defaults = z.infer<typeof defaultsSchema>;
+export type ParamsRow = z.infer<typeof paramsRowSchema>;
 export type Matrix = z.infer<typeof matrixSchema>;
 export type ResourcesSpec = z.infer<typeof resourcesSchema>;
 export type SaturnBatch = z.infer<typeof saturnBatchSchema>;

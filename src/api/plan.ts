@@ -1,0 +1,139 @@
+// A plan directory as an object: run it here, run one partition, submit/wait/cancel with a
+// scheduler, read its status, tasks and logs. Each method is what the CLI command of the same
+// name does, without printing.
+import { BatchplanError } from '../errors.js';
+import { writeSpecPlan } from '../commands/compile-spec.js';
+import type { RunnerFlags } from '../commands/runner-flags.js';
+import { runPartition, type PartitionResult } from '../exec/run-partition.js';
+import { runPlan, type RunPlanOptions, type RunPlanResult } from '../exec/run-plan.js';
+import { StopSignal } from '../exec/stop-signal.js';
+import { findStage, readPlan, type Plan } from '../plan/read.js';
+import { loadPlanStatus, summarize } from '../status/plan-status.js';
+import { cancelPlan } from '../submit/cancel.js';
+import { planStatus, type PlanStatus } from '../submit/status.js';
+import { submit, type SubmitOutcome } from '../submit/submit-plan.js';
+import { localTransport, type Transport } from '../submit/transport.js';
+import { waitForPlan, type WaitResult } from '../submit/wait.js';
+import { defineSpec, type BatchSpec } from './spec.js';
+import type { Spec } from '../spec/schema.js';
+import { listTasks, readTaskLog, type TaskInfo, type TaskLog, type TaskQuery } from './tasks.js';
+
+export interface CreatePlanOptions {
+  /** Replace a plan already in `dir` (refused while its jobs are queued or running). */
+  force?: boolean;
+  /** Refuse a plan of more tasks than this (default 10 million). */
+  maxTasks?: number;
+}
+
+export interface PartitionOptions {
+  nprocs?: number;
+  /** Seconds between SIGTERM and SIGKILL when stopping tasks. */
+  grace?: number;
+  bindGpus?: boolean;
+  env?: NodeJS.ProcessEnv;
+  stop?: StopSignal;
+}
+
+/** `submit`'s flags as commander names them: `{ runner: 'slurm', time: '1:00:00', cpusPerTask: '4' }`. */
+export type SubmitFlags = RunnerFlags;
+
+/** Compile a spec (from `defineSpec`, a plain object, or `loadSpec`) into a plan directory. */
+export async function createPlan(
+  spec: BatchSpec | Spec,
+  dir: string,
+  opts: CreatePlanOptions = {},
+): Promise<BatchPlan> {
+  const checked = 'loaded' in spec ? spec : defineSpec(spec);
+  await writeSpecPlan(checked.loaded, dir, opts.force ?? false, {
+    ...(opts.maxTasks !== undefined ? { maxTasks: opts.maxTasks } : {}),
+  });
+  return openPlan(dir);
+}
+
+/** A plan directory written earlier (by `createPlan` or `batchplan plan`). */
+export function openPlan(dir: string): BatchPlan {
+  return new BatchPlan(readPlan(dir));
+}
+
+export class BatchPlan {
+  /** @internal */
+  constructor(private readonly plan: Plan) {}
+
+  /** The plan directory, absolute. */
+  get dir(): string {
+    return this.plan.dir;
+  }
+
+  /** Stages in run order: name, number of tasks, the stages they are `after`. */
+  get stages(): { name: string; tasks: number; after: string[] }[] {
+    return this.plan.file.stages.map((s) => ({ name: s.name, tasks: s.tasks, after: [...s.after] }));
+  }
+
+  /**
+   * Run every stage here, each as one partition, honouring `after`: independent stages at the
+   * same time, a stage whose prerequisite failed not at all. Tasks that succeeded before are
+   * skipped, so calling it again resumes.
+   */
+  run(opts: RunPlanOptions = {}): Promise<RunPlanResult> {
+    return runPlan(this.plan, opts);
+  }
+
+  /**
+   * Run partition `index` of `n` of one stage here (what a scheduler's array element runs).
+   * Refused with E_STAGE_BLOCKED while a stage it is `after` has tasks that have not succeeded.
+   */
+  async runPartition(
+    stage: string,
+    n: number,
+    index: number,
+    opts: PartitionOptions = {},
+  ): Promise<PartitionResult> {
+    const { stage: s } = findStage(this.plan, stage);
+    const summaries = summarize(this.plan, loadPlanStatus(this.plan));
+    const waiting = s.after.filter((d) => {
+      const sum = summaries.find((x) => x.name === d);
+      return sum !== undefined && sum.succeeded < sum.total;
+    });
+    if (waiting.length)
+      throw new BatchplanError(
+        'E_STAGE_BLOCKED',
+        `stage ${s.name} is after ${waiting.join(', ')}, which ${waiting.length > 1 ? 'have' : 'has'} tasks that have not succeeded`,
+        `Run ${waiting.join(', ')} first (or the whole plan with run()); see status() for what is left.`,
+      );
+    return runPartition(this.plan, { ...opts, stage: s.name, n, index, stop: opts.stop ?? new StopSignal() });
+  }
+
+  /** Counts per stage and state, with the scheduler's view when the plan was submitted. */
+  status(opts: { transport?: Transport } = {}): Promise<PlanStatus> {
+    return planStatus(this.plan, opts.transport ?? localTransport);
+  }
+
+  /** Tasks, optionally of one state and one stage (`{ state: 'failed' }`), in plan order. */
+  tasks(query: TaskQuery = {}): TaskInfo[] {
+    return listTasks(this.plan, query);
+  }
+
+  /** The stdout and stderr of a task's last finished attempt (or of attempt `attempt`). */
+  logs(id: string, opts: { attempt?: number } = {}): TaskLog {
+    return readTaskLog(this.plan, id, opts.attempt);
+  }
+
+  /** Render the scripts for `runner` and submit them: `submit(64, { runner: 'slurm' })`. */
+  submit(
+    n: number,
+    flags: SubmitFlags,
+    opts: { transport?: Transport; dryRun?: boolean; force?: boolean } = {},
+  ): Promise<SubmitOutcome> {
+    return submit(this.plan.dir, n, flags, opts);
+  }
+
+  /** Block until no job of the latest submission is queued or running. */
+  wait(opts: { transport?: Transport; intervalS?: number; timeoutS?: number } = {}): Promise<WaitResult> {
+    return waitForPlan(this.plan.dir, opts);
+  }
+
+  /** Cancel every queued or running job the plan submitted. */
+  cancel(opts: { transport?: Transport } = {}): Promise<{ cancelled: string[] }> {
+    return cancelPlan(this.plan.dir, opts);
+  }
+}

@@ -1,0 +1,94 @@
+// Tasks by state and a task's output, as data (the `tasks` and `logs` commands print the same).
+import { BatchplanError } from '../errors.js';
+import { findTask } from '../plan/find-task.js';
+import { findStage, readTasks, type Plan } from '../plan/read.js';
+import type { TaskState } from '../status/aggregate.js';
+import { loadStageStatus } from '../status/load.js';
+import { readLog, taskHistory } from '../status/task-history.js';
+
+export interface TaskQuery {
+  state?: TaskState;
+  stage?: string;
+  /** At most this many (default: all). */
+  limit?: number;
+}
+
+export interface TaskInfo {
+  id: string;
+  stage: string;
+  state: TaskState;
+  cmd: string;
+  attempts: number;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number | null;
+  startedAt: Date | null;
+  endedAt: Date | null;
+}
+
+export interface TaskLog {
+  id: string;
+  attempt: number;
+  state: string;
+  exitCode: number | null;
+  host: string;
+  stdout: string;
+  stderr: string;
+}
+
+export function listTasks(plan: Plan, query: TaskQuery): TaskInfo[] {
+  if (query.stage !== undefined) findStage(plan, query.stage); // an unknown name is an error, with a suggestion
+  const out: TaskInfo[] = [];
+  const limit = query.limit ?? Infinity;
+  const now = Date.now();
+  for (const [index, stage] of plan.file.stages.entries()) {
+    if (query.stage !== undefined && stage.name !== query.stage) continue;
+    const { status } = loadStageStatus(plan.dir, index, stage.tasks);
+    const picked: number[] = [];
+    for (let i = 0; i < stage.tasks && out.length + picked.length < limit; i++)
+      if (!query.state || status.stateOf(i) === query.state) picked.push(i);
+    if (picked.length === 0) continue;
+    const records = readTasks(plan, stage, picked[0]!, picked.at(-1)! + 1);
+    for (const i of picked) {
+      const t = status.task(i, now);
+      out.push({
+        id: records[i - picked[0]!]!.id,
+        stage: stage.name,
+        state: t.state,
+        cmd: records[i - picked[0]!]!.cmd,
+        attempts: t.attempts,
+        exitCode: t.exitCode,
+        signal: t.signal,
+        timedOut: t.timedOut,
+        durationMs: t.durationMs,
+        startedAt: t.startedAt === null ? null : new Date(t.startedAt),
+        endedAt: t.endedAt === null ? null : new Date(t.endedAt),
+      });
+    }
+  }
+  return out;
+}
+
+export function readTaskLog(plan: Plan, id: string, attempt?: number): TaskLog {
+  const task = findTask(plan, id);
+  const finished = taskHistory(plan.dir, task.stageIndex, task.index).filter((h) => h.end);
+  const pick = attempt === undefined ? finished.at(-1) : finished.find((h) => h.attempt === attempt);
+  if (!pick)
+    throw new BatchplanError(
+      'E_UNKNOWN_TASK',
+      attempt === undefined
+        ? `task '${id}' has no finished attempt yet`
+        : `task '${id}' has no finished attempt ${attempt} (finished: ${finished.map((h) => h.attempt).join(', ') || 'none'})`,
+    );
+  const end = pick.end!;
+  return {
+    id,
+    attempt: pick.attempt,
+    state: end.st,
+    exitCode: end.rc ?? null,
+    host: pick.journal.host,
+    stdout: readLog(pick.journal, end.out).toString('utf8'),
+    stderr: readLog(pick.journal, end.err).toString('utf8'),
+  };
+}

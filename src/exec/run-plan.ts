@@ -1,0 +1,109 @@
+// Run every stage of a plan here, each stage as one partition, honouring `after`: a stage starts as
+// soon as every stage it needs has finished with no failed task, so independent stages run at the
+// same time; a stage whose prerequisite failed (or was itself not run) is not run at all.
+import type { Plan } from '../plan/read.js';
+import { runPartition, type PartitionProgress, type PartitionResult } from './run-partition.js';
+import { StopSignal } from './stop-signal.js';
+
+export interface RunPlanOptions {
+  /** Task slots per stage (default: the stage's `nprocs`, else the CPUs allocated here). */
+  nprocs?: number;
+  /** Seconds between SIGTERM and SIGKILL when stopping tasks. */
+  grace?: number;
+  /** A stage launches no more tasks once this many of its tasks have failed (over its `max_fails`). */
+  maxFails?: number;
+  /** Deal the GPUs visible here to the slots (CUDA_VISIBLE_DEVICES per slot). */
+  bindGpus?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Stop everything early (the tasks running get SIGTERM); a new one is made if absent. */
+  stop?: StopSignal;
+  onStageStart?: (stage: string) => void;
+  onProgress?: (stage: string, p: PartitionProgress) => void;
+  onStageEnd?: (outcome: StageOutcome) => void;
+}
+
+export interface StageOutcome {
+  stage: string;
+  /** The partition's result; absent when the stage was not run. */
+  result?: PartitionResult;
+  /** Stages it is `after` that failed or were not run: why this one was not run. */
+  blockedBy?: string[];
+}
+
+export interface RunPlanResult {
+  /** In plan order. A stage not reached because of a stop has neither result nor blockedBy. */
+  stages: StageOutcome[];
+  /** Every stage ran and no task failed or was interrupted. */
+  ok: boolean;
+  signal?: NodeJS.Signals;
+}
+
+/** A stage that ran with a failed, interrupted or (--max-fails) not started task: its dependants do not run. */
+export function stageFailed(r: PartitionResult): boolean {
+  return r.failed > 0 || r.interrupted > 0 || (r.notStarted ?? 0) > 0;
+}
+
+export async function runPlan(plan: Plan, opts: RunPlanOptions = {}): Promise<RunPlanResult> {
+  const stop = opts.stop ?? new StopSignal();
+  const stages = plan.file.stages;
+  const outcomes: StageOutcome[] = stages.map((s) => ({ stage: s.name }));
+  const byName = new Map(stages.map((s, k) => [s.name, k]));
+  const ended = new Set<string>(); // finished with no failure
+  const broken = new Set<string>(); // failed, or not run
+  const started = new Set<number>();
+  const running = new Map<number, Promise<void>>();
+
+  const launch = (k: number) => {
+    const name = stages[k]!.name;
+    started.add(k);
+    opts.onStageStart?.(name);
+    const p = runPartition(plan, {
+      stage: name,
+      n: 1,
+      index: 0,
+      stop,
+      ...(opts.nprocs !== undefined ? { nprocs: opts.nprocs } : {}),
+      ...(opts.grace !== undefined ? { grace: opts.grace } : {}),
+      ...(opts.maxFails !== undefined ? { maxFails: opts.maxFails } : {}),
+      ...(opts.bindGpus ? { bindGpus: true } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+      onProgress: (pr) => opts.onProgress?.(name, pr),
+    }).then((result) => {
+      running.delete(k);
+      outcomes[k]!.result = result;
+      (stageFailed(result) ? broken : ended).add(name);
+      opts.onStageEnd?.(outcomes[k]!);
+    });
+    running.set(k, p);
+  };
+
+  for (;;) {
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const [k, s] of stages.entries()) {
+        if (started.has(k)) continue;
+        const blockedBy = s.after.filter((d) => broken.has(d));
+        if (blockedBy.length) {
+          started.add(k);
+          broken.add(s.name);
+          outcomes[k]!.blockedBy = blockedBy;
+          opts.onStageEnd?.(outcomes[k]!);
+          changed = true;
+        } else if (!stop.signal && s.after.every((d) => ended.has(d) || !byName.has(d))) {
+          launch(k);
+          changed = true;
+        }
+      }
+    }
+    if (running.size === 0) break;
+    // A rejection (an I/O error of run-partition) stops the others, then propagates.
+    await Promise.race(running.values()).catch(async (err: unknown) => {
+      stop.trigger('SIGTERM');
+      await Promise.allSettled(running.values());
+      throw err;
+    });
+  }
+  const ok = !stop.signal && outcomes.every((o) => o.result && !stageFailed(o.result));
+  return { stages: outcomes, ok, ...(stop.signal ? { signal: stop.signal } : {}) };
+}
