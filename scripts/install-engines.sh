@@ -9,6 +9,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # sshd on loopback addresses for test/ssh (scripts/sshd/up.sh), and the system ssh for --ssh openssh
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+# A quota-limited btrfs subvolume on a loop device, for the EDQUOT fault test (test/faults/quota)
+command -v mkfs.btrfs >/dev/null 2>&1 || need+=(btrfs-progs)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

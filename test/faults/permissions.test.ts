@@ -1,6 +1,6 @@
 // EACCES is E_IO naming the file, never exit 70: batchplan run as an unprivileged user (setpriv to
 // nobody: these tests run as root) on a plan it may read but not write, or whose journal it may not
-// read. (EDQUOT is handled as ENOSPC is, io.test.ts; this kernel has no quota support to test it with.)
+// read. (EDQUOT: quota.test.ts.)
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
