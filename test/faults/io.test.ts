@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { journalBase } from '../../src/status/journal-format.js';
 import { BIN, cli, scratch } from '../helpers.js';
 import { launcherModes, makePlan, MODES } from './helpers.js';
@@ -96,7 +96,7 @@ describe('damaged journals', () => {
 describe('file-system errors name the file', () => {
   it('a results or status directory replaced by a symbolic link is refused (E_IO), nothing written there', () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'batchplan-elsewhere-'));
-    afterAll(() => rmSync(elsewhere, { recursive: true, force: true }));
+    onTestFinished(() => rmSync(elsewhere, { recursive: true, force: true }));
     const plan = makePlan(dir, 'results-link', { stages: [{ name: 's', tasks: [{ cmd: 'true' }] }] });
     symlinkSync(elsewhere, join(plan, 'results'));
     const r = cli(['run-partition', plan, 's', '1', '0']);
@@ -129,7 +129,7 @@ function smallTmpfs(sizeKiB: number): string | undefined {
     rmSync(mnt, { recursive: true, force: true });
     return undefined;
   }
-  afterAll(() => {
+  onTestFinished(() => {
     spawnSync('umount', [mnt]);
     rmSync(mnt, { recursive: true, force: true });
   });

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { cli, engineAvailable, scratch } from '../helpers.js';
 import { makePlan } from './helpers.js';
 
@@ -30,7 +30,7 @@ function quotaVolume(limit: string): { sv: string; setLimit: (l: string) => void
     cleanup();
     return undefined;
   }
-  afterAll(cleanup);
+  onTestFinished(cleanup); // inside a test: afterAll would never run
   const sv = join(mnt, 'sv');
   expect(sh('btrfs', 'quota', 'enable', mnt).status).toBe(0);
   expect(sh('btrfs', 'subvolume', 'create', sv).status).toBe(0);
