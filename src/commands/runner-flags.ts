@@ -1,9 +1,11 @@
 // generate-script/submit flags -> runner options and resources, from the runners' declarations
-// (descriptor.ts). A flag the chosen runner does not declare is an error rather than silently ignored.
+// (descriptor.ts), the options checked against the runner's zod schema (options-schema.ts). A flag
+// the chosen runner does not declare is an error rather than silently ignored.
 import { usageError } from '../errors.js';
 import type { Resources } from '../plan/model.js';
 import type { FlagSpec, RunnerDescriptor } from '../runners/descriptor.js';
 import { declaredFlags, flagName, flagsOf, optionKey, RESOURCE_FLAGS } from '../runners/flags.js';
+import { checkOptions } from '../runners/options-schema.js';
 import type { RunnerOptions } from '../runners/runner.js';
 import { durationFlag, parseTimeLimit } from '../spec/duration.js';
 import { optionalPositiveInt, positiveInt } from './args.js';
@@ -26,9 +28,7 @@ function parseValue(spec: FlagSpec, value: unknown): unknown {
       return positiveInt(name, String(value));
     case 'duration':
       return Math.ceil(durationFlag(name, String(value)));
-    case 'choice':
-      if (!spec.choices!.includes(String(value)))
-        throw usageError(`${name}: '${String(value)}' is not one of ${spec.choices!.join(', ')}`);
+    case 'choice': // which ones: the options schema (options-schema.ts)
       return String(value);
     case 'list':
       return [...(value as string[])];
@@ -91,5 +91,5 @@ export function parseRunnerFlags(
   }
   if (argsKey && given(f[argsKey]))
     resources.runners = { [runner.name]: { args: [...(f[argsKey] as string[])] } };
-  return { options, resources };
+  return { options: checkOptions(runner, options), resources };
 }

@@ -1,10 +1,11 @@
 // A runner's descriptor: everything the CLI, the spec and plan schemas, --help and run-partition's
 // `auto` index need to know about it, as plain data. Cheap to import (no Handlebars, yaml or zod):
 // the CLI entry and run-partition load every descriptor. The renderer is loaded only when used.
+import type { z } from 'zod';
 import type { RenderContext, RenderedFile, RunnerOptions } from './render-context.js';
 import type { ArraySubmission, SchedulerAdapter } from './scheduler.js';
 
-/** How a flag's text becomes a value (parsers: runner-flags.ts; zod schemas: options-schema.ts). */
+/** How a flag's text becomes a value (parsers: runner-flags.ts), and its value's type (options-schema.ts). */
 export type FlagKind = 'int' | 'string' | 'duration' | 'list' | 'boolean' | 'choice';
 
 export interface FlagSpec<K extends FlagKind = FlagKind, C extends string = string> {
@@ -119,6 +120,12 @@ export interface RunnerDescriptor<F extends FlagSpecs = FlagSpecs> {
   capabilities: RunnerCapabilities;
   /** Flags of this runner beyond the common ones (--runner, --nprocs, --batchplan-command). */
   flags: F;
+  /**
+   * The zod schema of its options: `base` is the one its flags declare (each flag's type, strict, in
+   * options-schema.ts); add what the flags alone cannot say (a required flag, a rule between two).
+   * zod is handed in, so this module stays free of it. Flags and API options are checked against it.
+   */
+  options?: (zod: typeof z, base: z.ZodObject) => z.ZodType;
   /** The common resource flags it honours (--time, --cpus-per-task, …); none when absent. */
   resources?: readonly ResourceKey[];
   /** Its verbatim scheduler options: the flag, and the spec setting `resources.<name>.args`. */

@@ -23,6 +23,22 @@ export const kubernetes = defineRunner({
     dependencyStyle: 'apply.sh: kubectl apply, then kubectl wait --for=condition=complete (fails on Failed)',
   },
   flags,
+  // What a Job cannot do without: checked with the flags, before anything is rendered.
+  options: (z, base) =>
+    base.extend({
+      image: z
+        .string({
+          error:
+            'required: the container image the partitions run in (it must provide batchplan, see --batchplan-command, and /bin/sh)',
+        })
+        .min(1),
+      volume: z
+        .string({
+          error:
+            'required: the PersistentVolumeClaim that holds the plan directory (pods mount it at --mount-path, default the plan’s parent, and see the plan at the same path)',
+        })
+        .min(1),
+    }),
   // A Job sets cpu, memory, GPUs and a deadline only.
   resources: ['time', 'cpusPerTask', 'mem', 'gpus', 'gpusPerTask'],
   remoteBatchplanCommand: 'batchplan',

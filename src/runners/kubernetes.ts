@@ -136,16 +136,7 @@ export function stageManifest(ctx: RenderContext<KubernetesOptions>, s: RenderSt
 }
 
 export function render(ctx: RenderContext<KubernetesOptions>): RenderedFile[] {
-  if (!ctx.options.image)
-    throw usageError(
-      'runner kubernetes needs --image: the container image the partitions run in',
-      'The image must provide batchplan (see --batchplan-command) and /bin/sh.',
-    );
-  if (!ctx.options.volume)
-    throw usageError(
-      'runner kubernetes needs --volume: the PersistentVolumeClaim that holds the plan directory',
-      'Pods mount it at --mount-path (default: the plan directory’s parent) and see the plan at the same path.',
-    );
+  // --image and --volume are required by the options schema (kubernetes-descriptor.ts).
   const manifests = ctx.stages.map((s) => ({
     path: stageFile(s.index),
     content:

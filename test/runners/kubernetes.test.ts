@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import { checkOptions } from '../../src/runners/options-schema.js';
 import { isDnsLabel, stageResourceName } from '../../src/runners/k8s-names.js';
 import { memoryQuantity, mountPathFor } from '../../src/runners/kubernetes.js';
 import { loadRunner } from '../../src/runners/registry.js';
@@ -173,10 +174,12 @@ describe('kubernetes manifests', () => {
     expect(() => mountPathFor('/data/sweep.plan', '/dat')).toThrow(/not under --mount-path/);
   });
 
-  it('needs --image and --volume, with a clear usage error', () => {
-    const bare = { ...sweep, options: {} };
-    expect(() => kubernetes.render(bare)).toThrow(/needs --image/);
-    expect(() => kubernetes.render({ ...bare, options: { image: 'x' } })).toThrow(/needs --volume/);
+  it('needs --image and --volume: its options schema says so, with a clear usage error', () => {
+    expect(() => checkOptions(kubernetes, {})).toThrow(/^--image: required: the container image/);
+    expect(() => checkOptions(kubernetes, { image: 'x' })).toThrow(
+      /^--volume: required: the PersistentVolumeClaim/,
+    );
+    expect(checkOptions(kubernetes, { image: 'x', volume: 'v' })).toEqual({ image: 'x', volume: 'v' });
   });
 });
 
