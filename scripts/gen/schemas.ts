@@ -1,10 +1,12 @@
 // What `npm run gen:schemas` writes: files derived from the zod schemas and the runner registry, so
-// that run-partition reads them without loading zod or every runner's descriptor. Tests check that
+// that run-partition reads them without loading zod or every runner's descriptor, and the runner
+// lists of the README and docs/runners/. Tests check that
 // the committed files equal these.
 import { z } from 'zod';
 import { planFileSchema, taskRecordSchema } from '../../src/plan/format-schema.js';
 import { RUNNERS } from '../../src/runners/registry.js';
 import { specJsonSchema } from '../../src/spec/json-schema.js';
+import { readmeWithRunners, runnerDocsWithPages } from './runner-docs.js';
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
@@ -37,4 +39,7 @@ export const GENERATED: Record<string, () => string> = {
   'src/plan/format-json-schema.ts': formatJsonSchemaTs,
   'schema/spec.schema.json': specSchemaJson,
   'src/exec/index-variables.ts': indexVariablesTs,
+  // The runner table and the list of runner pages (sections between markers; runner-docs.ts).
+  'README.md': readmeWithRunners,
+  'docs/runners/README.md': runnerDocsWithPages,
 };

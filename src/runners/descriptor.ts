@@ -80,8 +80,6 @@ export interface RunnerCapabilities {
   runsLocally: boolean;
   /** The entry file is only commands, one line per partition (no script, no shebang). */
   commandList?: boolean;
-  /** How a stage waits for the stages it follows, for the runner table. */
-  dependencyStyle: string;
 }
 
 export interface SchedulerArgs {
@@ -114,9 +112,22 @@ export interface RunnerImpl<F extends FlagSpecs = FlagSpecs> {
   submissions?(ctx: RenderContext<OptionsOf<F>>): ArraySubmission[];
 }
 
+/** A runner's row in the README's runner table (Markdown; scripts/gen/runner-docs.ts renders it). */
+export interface RunnerTableRow {
+  /** What generate-script renders. */
+  renders: string;
+  /** How to run it. */
+  run: string;
+  /** How a stage waits for the stages it follows. */
+  stageOrder: string;
+  /** How it is tested. */
+  tested: string;
+}
+
 export interface RunnerDescriptor<F extends FlagSpecs = FlagSpecs> {
   name: string;
   summary: string;
+  table: RunnerTableRow;
   capabilities: RunnerCapabilities;
   /** Flags of this runner beyond the common ones (--runner, --nprocs, --batchplan-command). */
   flags: F;

@@ -11,12 +11,17 @@ export const flux = defineRunner({
   name: 'flux',
   summary:
     'flux batch script per stage (--cc=0-N, FLUX_JOB_CC) + submit.sh chaining them with --dependency=afterok (rendering only)',
+  table: {
+    renders: '`submit.sh` + one `flux batch` script per stage, one job per partition (`--cc`)',
+    run: '`bash submit.sh`',
+    stageOrder: '`--dependency=afterok:<id>` on each job of the stages it follows',
+    tested: 'golden files from the manual + `submit.sh` against a stand-in `flux` (no Flux here)',
+  },
   capabilities: {
     indexVariables: [{ name: 'FLUX_JOB_CC', oneBased: false, scheduler: 'Flux' }],
     oneBased: false,
     canSubmit: false,
     runsLocally: false,
-    dependencyStyle: 'flux batch --dependency=afterok:<job> for every job of the stages it follows',
   },
   flags,
   resources: ['time', 'cpusPerTask', 'gpus', 'gpusPerTask', 'nodes', 'account', 'partition', 'constraint'],

@@ -4,11 +4,16 @@ import { defineRunner, int } from './descriptor.js';
 export const gnuParallel = defineRunner({
   name: 'gnu-parallel',
   summary: 'bash script: stages in order, each stage’s partitions at once under GNU parallel (-j --jobs)',
+  table: {
+    renders: 'one bash script driving GNU parallel (`--jobs J` partitions at once)',
+    run: '`… \\| bash`',
+    stageOrder: 'stage barrier in the script',
+    tested: 'for real (GNU parallel) + golden files',
+  },
   capabilities: {
     oneBased: false,
     canSubmit: false,
     runsLocally: true,
-    dependencyStyle: 'stage barrier in the script',
   },
   flags: { jobs: int('--jobs <J>', 'partitions at once (default: all of a stage’s)') },
   load: () => import('./gnu-parallel.js'),

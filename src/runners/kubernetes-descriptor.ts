@@ -15,12 +15,17 @@ export type KubernetesOptions = OptionsOf<typeof flags>;
 export const kubernetes = defineRunner({
   name: 'kubernetes',
   summary: 'an Indexed Job manifest per stage + apply.sh applying them in order (rendering only)',
+  table: {
+    renders: 'one Indexed Job manifest per stage + `apply.sh`',
+    run: '`bash apply.sh` (kubectl)',
+    stageOrder: '`kubectl wait --for=condition=complete` before the next stage',
+    tested: "golden files + a schema of the Job API's required fields (no cluster here)",
+  },
   capabilities: {
     indexVariables: [{ name: 'JOB_COMPLETION_INDEX', oneBased: false, scheduler: 'Kubernetes' }],
     oneBased: false,
     canSubmit: false,
     runsLocally: false,
-    dependencyStyle: 'apply.sh: kubectl apply, then kubectl wait --for=condition=complete (fails on Failed)',
   },
   flags,
   // What a Job cannot do without: checked with the flags, before anything is rendered.

@@ -13,13 +13,18 @@ export type LsfOptions = OptionsOf<typeof flags>;
 export const lsf = defineRunner({
   name: 'lsf',
   summary: 'bsub array script per stage + submit.sh chaining them with -w "done(<id>)" (rendering only)',
+  table: {
+    renders: '`submit.sh` + one `#BSUB` array script per stage',
+    run: '`bash submit.sh`',
+    stageOrder: '`-w "done(<id>)"` + `-ti`',
+    tested: "golden files from the manual's rules + `submit.sh` against a stand-in `bsub` (no LSF here)",
+  },
   capabilities: {
     indexVariables: [{ name: 'LSB_JOBINDEX', oneBased: true, scheduler: 'LSF' }],
     oneBased: true,
     maxArraySize: LSF_MAX_ARRAY_SIZE,
     canSubmit: false,
     runsLocally: false,
-    dependencyStyle: 'bsub -w "done(<array>) && …" -ti',
   },
   flags,
   resources: ALL_RESOURCES,

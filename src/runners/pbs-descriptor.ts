@@ -21,6 +21,13 @@ export type PbsOptions = OptionsOf<typeof flags>;
 export const pbs = defineRunner({
   name: 'pbs',
   summary: `qsub array script per stage (--flavor pro: -J, PBS_ARRAY_INDEX; torque: -t, PBS_ARRAYID; default ${DEFAULT_FLAVOR}) + submit.sh chaining them with -W depend=afterok`,
+  table: {
+    renders: '`submit.sh` + one `#PBS` script per stage, `--flavor pro` (`-J`) or `torque` (`-t`)',
+    run: '`bash submit.sh` or `batchplan submit`; `status`/`wait`/`cancel`',
+    stageOrder: '`-W depend=afterok:` (`afterokarray` on Torque)',
+    tested:
+      "for real through Slurm's PBS layer (both flavours) + golden files; real PBS output formats from the manuals",
+  },
   capabilities: {
     indexVariables: [
       { name: 'PBS_ARRAY_INDEX', oneBased: false, scheduler: 'PBS Pro' },
@@ -30,7 +37,6 @@ export const pbs = defineRunner({
     maxArraySize: PBS_MAX_ARRAY_SIZE,
     canSubmit: true,
     runsLocally: false,
-    dependencyStyle: 'qsub -W depend=afterok:<arrays> (Torque: afterokarray for arrays)',
   },
   flags,
   resources: ALL_RESOURCES,

@@ -21,11 +21,16 @@ export type SaturnOptions = OptionsOf<typeof flags>;
 export const saturn = defineRunner({
   name: 'saturn',
   summary: 'a Saturn Cloud job recipe per stage + apply.sh starting them in order (rendering only)',
+  table: {
+    renders: 'one Saturn Cloud job recipe per stage + `apply.sh`',
+    run: '`bash apply.sh` (sc)',
+    stageOrder: "each stage's recipe after the previous job completed",
+    tested: 'golden files + a zod schema of the recipe (no Saturn here)',
+  },
   capabilities: {
     oneBased: false,
     canSubmit: false,
     runsLocally: false,
-    dependencyStyle: 'apply.sh: sc apply --start, then waits for the job to finish',
   },
   flags,
   remoteBatchplanCommand: 'batchplan',

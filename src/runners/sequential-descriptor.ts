@@ -4,11 +4,16 @@ import { defineRunner } from './descriptor.js';
 export const sequential = defineRunner({
   name: 'sequential',
   summary: 'bash script: stages in order, partitions one after another on this machine',
+  table: {
+    renders: 'one bash script',
+    run: '`… \\| bash`',
+    stageOrder: 'stage barrier in the script',
+    tested: 'for real (bash) + golden files',
+  },
   capabilities: {
     oneBased: false,
     canSubmit: false,
     runsLocally: true,
-    dependencyStyle: 'stage barrier in the script',
   },
   flags: {},
   load: () => import('./sequential.js'),

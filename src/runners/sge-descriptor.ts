@@ -14,14 +14,18 @@ export type SgeOptions = OptionsOf<typeof flags>;
 export const sge = defineRunner({
   name: 'sge',
   summary: 'qsub array script per stage (-t 1-N, SGE_TASK_ID) + submit.sh chaining them with -hold_jid',
+  table: {
+    renders: '`submit.sh` + one `#$` script per stage',
+    run: '`bash submit.sh` or `batchplan submit`; `status`/`wait`/`cancel`',
+    stageOrder: '`-hold_jid`, and a failed partition deletes the stages after it',
+    tested: 'for real (Son of Grid Engine 8.1.9) + golden files',
+  },
   capabilities: {
     indexVariables: [{ name: 'SGE_TASK_ID', oneBased: true, scheduler: 'Grid Engine' }],
     oneBased: true,
     maxArraySize: SGE_MAX_ARRAY_SIZE,
     canSubmit: true,
     runsLocally: false,
-    dependencyStyle:
-      'qsub -hold_jid <arrays>; a failed partition qdels the jobs holding on its stage (exit 100 if it cannot)',
   },
   flags,
   // gpus, nodes, qos and constraint are refused when rendering, with a hint at the site's complexes.

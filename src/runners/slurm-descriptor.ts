@@ -27,13 +27,19 @@ export const slurm = defineRunner({
   name: 'slurm',
   summary:
     'sbatch array script per stage + submit.sh chaining them with afterok dependencies (or --layout allocation)',
+  table: {
+    renders:
+      '`submit.sh` + one sbatch array script per stage, or `allocation.sbatch` (`--layout allocation`)',
+    run: '`bash submit.sh` or `batchplan submit`; `status`/`wait`/`cancel`',
+    stageOrder: '`afterok` + `--kill-on-invalid-dep=yes`',
+    tested: 'for real (single-node Slurm 22.05) + golden files',
+  },
   capabilities: {
     indexVariables: [{ name: 'SLURM_ARRAY_TASK_ID', oneBased: false, scheduler: 'Slurm' }],
     oneBased: false,
     maxArraySize: SLURM_MAX_ARRAY_SIZE,
     canSubmit: true,
     runsLocally: false,
-    dependencyStyle: 'sbatch --dependency=afterok:<arrays> --kill-on-invalid-dep=yes',
   },
   flags,
   resources: ALL_RESOURCES,
