@@ -5,19 +5,20 @@
 // Used by the status and footprint cases because really running 1,000,000 `true` tasks would take
 // longer than the whole bench may (about 1 ms of spawn per task on this machine).
 //
-//   node bench/record-journals.js <plan> <stage> <N> [failEvery]
+//   node bench/record-journals.js <plan> <stage> <N> [failEvery] [first last]
+// first/last: record only partitions [first, last) (several processes share a big plan's fsyncs).
 import { Buffer } from 'node:buffer';
 import { JournalWriter } from '../dist/status/journal-writer.js';
 import { findStage, readPlan } from '../dist/plan/read.js';
 import { partitionSlice } from '../dist/plan/partition.js';
 
-const [dir, stageName, n, failEvery = '0'] = process.argv.slice(2);
+const [dir, stageName, n, failEvery = '0', first = '0', last = n] = process.argv.slice(2);
 const plan = readPlan(dir);
 const { stage, index } = findStage(plan, stageName);
 const none = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
 const failed = { stdout: Buffer.alloc(0), stderr: Buffer.from('task failed\n') };
 const every = Number(failEvery);
-for (let p = 0; p < Number(n); p++) {
+for (let p = Number(first); p < Number(last); p++) {
   const slice = partitionSlice(stage.tasks, Number(n), p);
   const journal = new JournalWriter(plan.dir, index, stage.name, slice);
   for (let i = slice.start; i < slice.end; i++) {
@@ -28,5 +29,5 @@ for (let p = 0; p < Number(n); p++) {
       fail ? failed : none,
     );
   }
-  journal.close();
+  await journal.close(); // one at a time: 10,000 open journals would run out of descriptors
 }

@@ -15,13 +15,14 @@ import * as footprint from './cases/footprint.js';
 import * as launch from './cases/launch.js';
 import * as remote from './cases/remote.js';
 import * as saturn from './cases/saturn.js';
+import * as scale from './cases/scale.js';
 import * as report from './cases/report.js';
 import * as slurm from './cases/slurm.js';
 import * as status from './cases/status.js';
 
 // Order matters: footprint measures run-partition on the fresh plan compile leaves behind, then
 // records it; status and report read the recorded plans.
-const CASES = [coldStart, compile, footprint, status, report, remote, launch, saturn, slurm];
+const CASES = [coldStart, compile, footprint, status, report, remote, launch, saturn, scale, slurm];
 
 function parseArgs(argv) {
   const opts = { quick: false, runs: undefined, only: undefined, keep: false };
