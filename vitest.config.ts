@@ -28,6 +28,7 @@ export const ENGINE_SUITES = [
   'test/progress/wait-slurm.test.ts',
   'test/deps/run*.test.ts', // real task processes
   'test/api/examples.test.ts', // runs the examples (tasks, and Slurm when it is up)
+  'test/submit/stuck-slurm.test.ts',
 ];
 
 export default defineConfig({

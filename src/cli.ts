@@ -257,6 +257,10 @@ Examples:
     .argument('<plan>', 'plan directory')
     .option('--interval <duration>', 'time between scheduler queries', '10s')
     .option('--timeout <duration>', 'give up (exit 124) after this long')
+    .option(
+      '--wait-when-stuck',
+      'keep waiting when a partition is queued for a reason that cannot clear (default: stop, E_JOBS_STUCK)',
+    )
     .option('--json', 'print the final status as JSON')
     .addHelpText(
       'after',

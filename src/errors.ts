@@ -24,6 +24,7 @@ export const EXIT_CODES = {
   E_NO_MATCH: 20,
   E_NOT_SUBMITTED: 21,
   E_STAGE_BLOCKED: 22,
+  E_JOBS_STUCK: 23,
   E_INTERNAL: 70,
 } as const;
 
@@ -54,6 +55,8 @@ export const EXIT_CODE_MEANINGS: Record<ErrorCode, string> = {
   E_NOT_SUBMITTED: 'the plan has no recorded submission (wait, cancel): submit it first',
   E_STAGE_BLOCKED:
     'a partition of a stage was asked to run (API runPartition) before the stages it is `after` succeeded',
+  E_JOBS_STUCK:
+    'wait stopped: a partition is queued for a reason the scheduler says cannot clear (e.g. Slurm PartitionConfig)',
   E_INTERNAL: 'a bug in batchplan: please report it',
 };
 

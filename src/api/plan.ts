@@ -127,8 +127,13 @@ export class BatchPlan {
     return submit(this.plan.dir, n, flags, opts);
   }
 
-  /** Block until no job of the latest submission is queued or running. */
-  wait(opts: { transport?: Transport; intervalS?: number; timeoutS?: number } = {}): Promise<WaitResult> {
+  /**
+   * Block until no job of the latest submission is queued or running, or until a partition is
+   * queued for a reason that cannot clear (then `stuck` lists them; `waitWhenStuck` waits on).
+   */
+  wait(
+    opts: { transport?: Transport; intervalS?: number; timeoutS?: number; waitWhenStuck?: boolean } = {},
+  ): Promise<WaitResult> {
     return waitForPlan(this.plan.dir, opts);
   }
 

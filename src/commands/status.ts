@@ -5,6 +5,7 @@ import { overallOf, planStatus, type PlanStatus } from '../submit/status.js';
 import { cancelledOnDependency } from '../progress/from-status.js';
 import type { JobProblem } from '../submit/overlay.js';
 import { plural, printJson, table } from './output.js';
+import { neverClears } from '../submit/pending-reasons.js';
 
 export { overallOf };
 
@@ -52,6 +53,7 @@ export function renderStatus(
       .map((k) => `${j[k]} ${k}`);
     if (parts.length) out += `  ${s.name} jobs: ${parts.join(', ')}\n`;
     out += problemLines(s.name, j.problems, stages, after?.[stages.indexOf(s)]);
+    out += waitingLines(j.waiting ?? []);
   }
   return out;
 }
@@ -91,6 +93,26 @@ function problemLines(
       ps.length === 1
         ? `    partition ${list} (job ${ps[0]!.jobId}): ${key}\n`
         : `    ${plural(ps.length, 'partition')} ${key}: ${list}\n`;
+  }
+  return out;
+}
+
+/**
+ * Queued partitions grouped by the scheduler's reason, as counts with their partition numbers; a
+ * reason that cannot clear says so and what it means (`wait` stops on it: E_JOBS_STUCK).
+ */
+function waitingLines(waiting: NonNullable<StageWithJobs['jobs']>['waiting'] & object): string {
+  const groups = new Map<string, typeof waiting>();
+  for (const w of waiting.filter((x) => x.stuck)) groups.set(w.reason, [...(groups.get(w.reason) ?? []), w]);
+  let out = '';
+  for (const [reason, ws] of groups) {
+    const list =
+      ws
+        .slice(0, 10)
+        .map((w) => w.partition)
+        .join(', ') + (ws.length > 10 ? `, … (${ws.length - 10} more)` : '');
+    const why = ws[0]!.stuck ? `, which does not clear by waiting: ${neverClears(reason)}` : '';
+    out += `    ${plural(ws.length, 'partition')} queued (${reason}${why}): ${list}\n`;
   }
   return out;
 }

@@ -5,7 +5,7 @@ import type { PlanStatus } from '../submit/status.js';
 import { planStatus } from '../submit/status.js';
 import { waitForPlan } from '../submit/wait.js';
 import type { Transport } from '../submit/transport.js';
-import type { SubmissionState } from '../submit/scheduler-state.js';
+import type { PartitionState, SubmissionState } from '../submit/scheduler-state.js';
 import { overlayScheduler, type StageWithJobs } from '../submit/overlay.js';
 import { loadPlanStatus, summarize } from '../status/plan-status.js';
 import { stagesProgress } from '../progress/from-status.js';
@@ -13,12 +13,15 @@ import { LiveProgress } from '../progress/live.js';
 import type { ProgressSnapshot, StageProgress } from '../progress/model.js';
 import { nextCommand } from '../progress/next.js';
 import { shellQuote } from '../util/shell-quote.js';
+import { BatchplanError } from '../errors.js';
+import { neverClears } from '../submit/pending-reasons.js';
 import { note } from './output.js';
 import { printStatus } from './status.js';
 
 export interface WaitFlags {
   interval: string;
   timeout?: string;
+  waitWhenStuck?: boolean;
   json?: boolean;
 }
 
@@ -72,6 +75,7 @@ export async function waitAndReport(
       transport,
       intervalS,
       timeoutS,
+      waitWhenStuck: opts.waitWhenStuck ?? false,
       async onPoll(state) {
         const now = liveStatus
           ? await liveStatus(state)
@@ -95,6 +99,28 @@ export async function waitAndReport(
   const final = stagesProgress(status.stages, after ?? status.stages.map(() => ({ after: [] })));
   live.finish(stages ? { stages: final, elapsedMs: Date.now() - started, doneAtStart } : undefined);
   printStatus(status, opts.json, after);
+  if (result.stuck?.length) throw stuckError(planDir, result.stuck, status);
   process.stderr.write(`${nextCommand(planDir, status.overall, 'status')}\n`);
   return status.overall.done ? 0 : 1;
+}
+
+/** The jobs stay queued: say which partitions, the scheduler's reason, what it means, what to do. */
+function stuckError(planDir: string, stuck: PartitionState[], status: PlanStatus): BatchplanError {
+  const groups = new Map<string, PartitionState[]>();
+  for (const p of stuck) {
+    const key = `${p.stage}\0${p.reason}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  const lines = [...groups.values()].map((ps) => {
+    const p = ps[0]!;
+    const stage = p.stage === -1 ? 'every stage' : `stage ${status.stages[p.stage]?.name ?? p.stage}`;
+    const parts = ps.length === 1 ? `partition ${p.partition}` : `${ps.length} partitions`;
+    return `${parts} of ${stage} (job ${p.jobId}) ${ps.length === 1 ? 'is' : 'are'} ${p.schedulerState} with reason ${p.reason}: ${neverClears(p.reason)}`;
+  });
+  const plan = shellQuote(planDir);
+  return new BatchplanError(
+    'E_JOBS_STUCK',
+    `${lines.join('; ')}; this does not clear by waiting`,
+    `The jobs are still queued. Cancel them (batchplan cancel ${plan}) and submit again asking for what the partition has (sinfo -o "%P %c %m %G %l" lists CPUs, memory, GPUs and time limit per partition), or wait --wait-when-stuck to keep waiting.`,
+  );
 }

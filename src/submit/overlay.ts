@@ -6,6 +6,7 @@ import { partitionSlice } from '../plan/partition.js';
 import type { LoadedStageStatus } from '../status/load.js';
 import type { StageSummary } from '../status/plan-status.js';
 import type { SubmissionState } from './scheduler-state.js';
+import { neverClears } from './pending-reasons.js';
 
 export interface JobProblem {
   partition: number;
@@ -23,6 +24,8 @@ export interface StageJobs {
   failed: number;
   /** Partitions whose job ended other than COMPLETED. */
   problems: JobProblem[];
+  /** Queued partitions with the scheduler's reason (`stuck` when it cannot clear: pending-reasons.ts). */
+  waiting?: (JobProblem & { reason: string; stuck?: true })[];
 }
 
 export type StageWithJobs = StageSummary & { queued?: number; jobs?: StageJobs };
@@ -50,6 +53,14 @@ export function overlayScheduler(
           ...(p.reason ? { reason: p.reason } : {}),
           ...(p.exitCode !== undefined ? { exitCode: p.exitCode } : {}),
           ...(p.signal ? { signal: p.signal } : {}),
+        });
+      if (p.state === 'queued' && p.reason)
+        (jobs.waiting ??= []).push({
+          partition: p.partition,
+          jobId: p.jobId,
+          state: p.schedulerState,
+          reason: p.reason,
+          ...(neverClears(p.reason) ? { stuck: true as const } : {}),
         });
       if (p.state === 'queued' && p.stage === k) {
         const slice = partitionSlice(taskCount, n, p.partition);

@@ -3,7 +3,8 @@
 import { sleepLong } from '../util/long-timer.js';
 import { BatchplanError } from '../errors.js';
 import type { Submission } from './record.js';
-import { querySubmission, type SubmissionState } from './scheduler-state.js';
+import { querySubmission, type PartitionState, type SubmissionState } from './scheduler-state.js';
+import { stuckPartitions } from './pending-reasons.js';
 import { submissionsOf } from './submissions.js';
 import { localTransport, type Transport } from './transport.js';
 
@@ -18,6 +19,8 @@ export interface WaitOptions {
   timeoutS?: number;
   /** Called after every query that found jobs still active (for a progress display). */
   onPoll?: (state: SubmissionState) => void;
+  /** Keep waiting although a partition is queued for a reason that cannot clear (pending-reasons.ts). */
+  waitWhenStuck?: boolean;
 }
 
 export interface WaitResult {
@@ -25,6 +28,8 @@ export interface WaitResult {
   /** The last state seen: nothing active, unless timedOut. */
   state: SubmissionState;
   timedOut: boolean;
+  /** Set when waiting stopped because these partitions are queued for a reason that cannot clear. */
+  stuck?: PartitionState[];
 }
 
 export function noSubmission(planDir: string): BatchplanError {
@@ -45,6 +50,8 @@ export async function waitForPlan(planDir: string, opts: WaitOptions = {}): Prom
   for (;;) {
     const state = await querySubmission(transport, submission);
     if (!state.active) return { submission, state, timedOut: false };
+    const stuck = opts.waitWhenStuck ? [] : stuckPartitions(state);
+    if (stuck.length) return { submission, state, timedOut: false, stuck };
     if ((Date.now() - start) / 1000 >= timeout) return { submission, state, timedOut: true };
     opts.onPoll?.(state);
     await sleepLong(interval * 1000); // a 30d interval is not 1 ms
