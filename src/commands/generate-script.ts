@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { usageError } from '../errors.js';
 import { readPlan } from '../plan/read.js';
+import { partitionsLeft } from '../submit/partitions-left.js';
 import { renderContext } from '../runners/context.js';
 import { loadRunner } from '../runners/registry.js';
 import type { RenderContext, RenderedFile, Runner } from '../runners/runner.js';
@@ -68,6 +69,8 @@ export async function contextFromFlags(
     batchplanCommand: flags.batchplanCommand ?? runner.remoteBatchplanCommand ?? selfCommand(),
     batchplanVersion: VERSION,
   });
+  // A scheduler submits only the partitions with work left (src/runners/work-left.ts).
+  if (runner.scheduler) ctx.left = partitionsLeft(plan, n);
   return { ctx, runner };
 }
 

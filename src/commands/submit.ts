@@ -43,7 +43,7 @@ export default async function submit(
   if (opts.json && !opts.wait) printJson({ runner, n, stages, jobIds, scripts, record, skipped });
   else
     note(
-      `submitted ${jobIds.length} job(s) (${jobIds.join(', ')}) for ${stages.map((s) => `${s.name}: ${s.partitions} partition(s)`).join(', ')}; scripts in ${scripts}`,
+      `submitted ${jobIds.length} job(s) (${jobIds.join(', ')}) for ${stages.map((s) => `${s.name}: ${s.submitted < s.partitions ? `${s.submitted} of ` : ''}${s.partitions} partition(s)`).join(', ')}; scripts in ${scripts}`,
     );
   if (opts.wait) {
     const { default: wait } = await import('./wait.js');

@@ -157,6 +157,8 @@ export const pbsScheduler: WatchedScheduler = {
   submit: (sub, opts) => qsubCommand(flavorOf(opts.options), sub, opts),
   // qsub prints `1234.server`, `1234[].server` (an array), or a bare `1234` (Slurm's wrapper).
   jobId: { pattern: '^([0-9]+(\\[\\])?(\\.[A-Za-z0-9_.-]+)?)$', lines: 'one' },
+  // PBS Pro refuses a one-element -J (pbsSubmissions makes a one-partition stage a plain job too).
+  minArraySize: 2,
   cancel: { argv: ['qdel'] },
   // `-t` lists an array's subjobs (PBS Pro and Torque alike). Slurm's qstat wrapper has no -t and
   // prints bare ids, so a bare id is queried without it.

@@ -39,6 +39,11 @@ export interface RenderContext<O extends object = RunnerOptions> {
   batchplanCommand: string;
   batchplanVersion: string;
   options: CommonOptions & O;
+  /**
+   * Per stage index, the partitions that still have work as ranges [start, end) (work-left.ts):
+   * schedulers submit only those. Unset, or unset for a stage: every partition.
+   */
+  left?: readonly (readonly (readonly [number, number])[] | undefined)[];
 }
 
 export interface RenderedFile {

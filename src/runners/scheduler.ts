@@ -117,6 +117,8 @@ export interface SchedulerAdapter {
   submit(sub: ArraySubmission, opts: SubmitOptions): SubmitCommand;
   /** How the submission prints the job id(s): parsed by the same rule in TypeScript and in bash. */
   jobId: JobIdFormat;
+  /** The smallest array it accepts (PBS Pro: 2); a smaller piece is submitted as a plain job. */
+  minArraySize?: number;
   /** The command that cancels jobs, the ids appended; dependants first where the scheduler needs it. */
   cancel: { argv: string[]; dependantsFirst?: boolean };
   /** argv printing the array elements of one job (pending, running and recently finished). */

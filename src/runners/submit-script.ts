@@ -6,6 +6,7 @@ import { shellQuote } from '../util/shell-quote.js';
 import type { RenderContext } from './render-context.js';
 import type { Arg, ArraySubmission, Piece, SchedulerAdapter, SubmitCommand, Word } from './scheduler.js';
 import { recordEntries, submitSteps } from './submit-steps.js';
+import { withWorkLeft } from './work-left.js';
 
 const RULES = {
   one: 'exactly one non-blank line, which matches; the id is its first group',
@@ -57,7 +58,7 @@ export function submitScriptView(
   subs: readonly ArraySubmission[],
   opts: { record: boolean },
 ) {
-  const steps = submitSteps(ctx, scheduler, subs);
+  const steps = submitSteps(ctx, scheduler, withWorkLeft(ctx, scheduler, subs));
   const vars = steps.map((s, k) => `job_${s.sub.stageIndex}_${k}`);
   const placeholder = (k: number) => `@@batchplan-${k}@@`;
   const entries = recordEntries(scheduler, steps);

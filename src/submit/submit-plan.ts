@@ -11,7 +11,6 @@ import { activeJobIds, querySubmission } from './scheduler-state.js';
 import { submissionsOf } from './submissions.js';
 import { keptSubmissions, submissionArgv, submitPlan } from './submit.js';
 import { readPlan } from '../plan/read.js';
-import { loadPlanStatus, summarize } from '../status/plan-status.js';
 import { localTransport, type Transport } from './transport.js';
 
 export interface SubmitOptions {
@@ -28,7 +27,7 @@ export type SubmitOutcome =
       dryRun: false;
       runner: string;
       n: number;
-      stages: { name: string; tasks: number; partitions: number }[];
+      stages: { name: string; tasks: number; partitions: number; submitted: number }[];
       jobIds: string[];
       scripts: string;
       record: string;
@@ -55,7 +54,8 @@ export async function submit(
   // Only what is left: a stage whose tasks all succeeded is not submitted, and the arrays of its
   // dependants do not wait for it; a finished plan submits nothing.
   const plan = readPlan(ctx.planDir);
-  const left = summarize(plan, loadPlanStatus(plan)).map((s) => s.total - s.succeeded);
+  // Partitions with work left, per stage (contextFromFlags read them: partitions-left.ts).
+  const left = plan.file.stages.map((_, k) => ctx.left?.[k]?.length ?? 1);
   const skipped = plan.file.stages.filter((_, k) => left[k] === 0).map((s) => s.name);
   if (left.every((n) => n === 0))
     return {
@@ -110,7 +110,13 @@ export async function submit(
     n: ctx.n,
     stages: ctx.stages
       .filter((s) => keep(s.index))
-      .map(({ name, tasks, partitions }) => ({ name, tasks, partitions })),
+      .map(({ name, index, tasks, partitions }) => ({
+        name,
+        tasks,
+        partitions,
+        // Those submitted: only the partitions with work left.
+        submitted: (ctx.left?.[index] ?? [[0, partitions]]).reduce((n, [a, b]) => n + b - a, 0),
+      })),
     jobIds: result.jobIds,
     scripts: dir,
     record: result.record,

@@ -17,6 +17,7 @@ import {
 } from '../runners/submit-steps.js';
 import { submissionRecord, writeSubmission } from './record.js';
 import type { Transport } from './transport.js';
+import { withWorkLeft } from '../runners/work-left.js';
 
 export interface SubmitResult {
   jobIds: string[];
@@ -75,7 +76,11 @@ export function keptSubmissions(
   keep?: (stageIndex: number) => boolean,
 ): ArraySubmission[] {
   const subs = runner.submissions!(ctx);
-  return keep ? subs.filter((s) => s.stageIndex < 0 || keep(s.stageIndex)) : subs;
+  return withWorkLeft(
+    ctx,
+    runner.scheduler!,
+    keep ? subs.filter((s) => s.stageIndex < 0 || keep(s.stageIndex)) : subs,
+  );
 }
 
 export async function submitPlan(
