@@ -19,7 +19,8 @@ export const kubernetes = defineRunner({
     renders: 'one Indexed Job manifest per stage + `apply.sh`',
     run: '`bash apply.sh` (kubectl)',
     stageOrder: '`kubectl wait --for=condition=complete` before the next stage',
-    tested: "golden files + a schema of the Job API's required fields (no cluster here)",
+    tested:
+      "golden files + the Job schema of Kubernetes' OpenAPI spec (kubernetes-models) and the API server's rules (no cluster here)",
   },
   capabilities: {
     indexVariables: [{ name: 'JOB_COMPLETION_INDEX', oneBased: false, scheduler: 'Kubernetes' }],

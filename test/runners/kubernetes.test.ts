@@ -1,5 +1,6 @@
 // Kubernetes: rendering only (no cluster here). Every manifest must parse and carry what the batch/v1
-// Job API requires (checked with a zod schema written from the API reference, below), names must be
+// Job API requires (checked against the Job schema of Kubernetes' published OpenAPI spec, through
+// kubernetes-models, plus the API server's own rules, below), names must be
 // DNS-1123 labels, and apply.sh must apply stages in order and stop at a failed Job (run against a
 // stand-in kubectl).
 import { spawnSync } from 'node:child_process';
@@ -7,7 +8,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { z } from 'zod';
+import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
 import { checkOptions } from '../../src/runners/options-schema.js';
 import { isDnsLabel, stageResourceName } from '../../src/runners/k8s-names.js';
 import { memoryQuantity, mountPathFor } from '../../src/runners/kubernetes.js';
@@ -18,83 +19,52 @@ import { CONTEXTS, contextFor, NASTY_STAGES } from './contexts.js';
 
 const kubernetes = await loadRunner('kubernetes');
 
-const dnsLabel = z.string().refine(isDnsLabel, 'a DNS-1123 label');
-const quantity = z.union([z.string().regex(/^\d+(\.\d+)?([KMGTPE]i|[kMGTPE]|m)?$/), z.number()]);
-
 /**
- * batch/v1 Job, the fields the API server requires or checks for what we set (Job and PodSpec
- * reference): a pod template with at least one container (name, image), restartPolicy Never or
- * OnFailure; an Indexed Job needs completions; backoffLimitPerIndex needs Indexed and restartPolicy
- * Never; maxFailedIndexes needs backoffLimitPerIndex and at most completions; a pod failure policy
- * needs restartPolicy Never; each volumeMount names a volume of the pod.
+ * A batch/v1 Job as the API server would take it: the structure is checked against the Job schema
+ * of Kubernetes' own OpenAPI spec (the kubernetes-models package, generated from it: required fields,
+ * types, enums, quantities); below, the rules the API server's validation adds that the OpenAPI
+ * schema cannot say: an Indexed Job needs completions; backoffLimitPerIndex needs Indexed and
+ * restartPolicy Never; maxFailedIndexes needs backoffLimitPerIndex and at most completions; a pod
+ * failure policy needs restartPolicy Never; restartPolicy is Never or OnFailure; each volumeMount
+ * names a volume of the pod; names are DNS-1123 labels.
  */
-const container = z.object({
-  name: dnsLabel,
-  image: z.string().min(1),
-  command: z.array(z.string()).optional(),
-  resources: z
-    .object({ requests: z.record(z.string(), quantity), limits: z.record(z.string(), quantity) })
-    .partial()
-    .optional(),
-  volumeMounts: z.array(z.object({ name: dnsLabel, mountPath: z.string().startsWith('/') })).optional(),
-});
-const jobSchema = z
-  .object({
-    apiVersion: z.literal('batch/v1'),
-    kind: z.literal('Job'),
-    metadata: z.object({
-      name: dnsLabel,
-      namespace: dnsLabel.optional(),
-      labels: z.record(z.string(), z.string().max(63)).optional(),
-      annotations: z.record(z.string(), z.string()).optional(),
-    }),
-    spec: z.object({
-      completionMode: z.enum(['NonIndexed', 'Indexed']).optional(),
-      completions: z.int().nonnegative().optional(),
-      parallelism: z.int().nonnegative().optional(),
-      backoffLimit: z.int().nonnegative().optional(),
-      backoffLimitPerIndex: z.int().nonnegative().optional(),
-      maxFailedIndexes: z.int().nonnegative().optional(),
-      podFailurePolicy: z
-        .object({
-          rules: z.array(z.object({ action: z.enum(['FailJob', 'FailIndex', 'Ignore', 'Count']) }).loose()),
-        })
-        .optional(),
-      template: z.object({
-        metadata: z.object({ labels: z.record(z.string(), z.string()).optional() }).optional(),
-        spec: z.object({
-          restartPolicy: z.enum(['Never', 'OnFailure']),
-          activeDeadlineSeconds: z.int().positive().optional(),
-          containers: z.array(container).min(1),
-          volumes: z
-            .array(
-              z.object({ name: dnsLabel, persistentVolumeClaim: z.object({ claimName: z.string().min(1) }) }),
-            )
-            .optional(),
-        }),
-      }),
-    }),
-  })
-  .superRefine((job, ctx) => {
-    const { spec } = job;
-    const pod = spec.template.spec;
-    const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
-    if (spec.completionMode === 'Indexed' && spec.completions === undefined)
-      issue('an Indexed Job needs completions');
-    if (spec.backoffLimitPerIndex !== undefined) {
-      if (spec.completionMode !== 'Indexed') issue('backoffLimitPerIndex needs completionMode Indexed');
-      if (pod.restartPolicy !== 'Never') issue('backoffLimitPerIndex needs restartPolicy Never');
-    }
-    if (spec.maxFailedIndexes !== undefined) {
-      if (spec.backoffLimitPerIndex === undefined) issue('maxFailedIndexes needs backoffLimitPerIndex');
-      if (spec.maxFailedIndexes > (spec.completions ?? 0)) issue('maxFailedIndexes exceeds completions');
-    }
-    if (spec.podFailurePolicy && pod.restartPolicy !== 'Never')
-      issue('podFailurePolicy needs restartPolicy Never');
-    const volumes = new Set((pod.volumes ?? []).map((v) => v.name));
-    for (const c of pod.containers)
-      for (const m of c.volumeMounts ?? []) if (!volumes.has(m.name)) issue(`no volume '${m.name}'`);
-  });
+type PodSpec = NonNullable<NonNullable<IJob['spec']>['template']['spec']>;
+/** What every rendered Job has (checkJob checks it): a name, a spec, a pod spec. */
+type RenderedJob = IJob & {
+  metadata: NonNullable<IJob['metadata']> & { name: string };
+  spec: NonNullable<IJob['spec']> & { template: { spec: PodSpec } };
+};
+
+function checkJob(data: unknown): RenderedJob {
+  const job = new Job(data as IJob);
+  job.validate(); // throws, naming the field, on anything the OpenAPI schema refuses
+  const spec = job.spec!;
+  const pod = spec.template.spec!;
+  const issues: string[] = [];
+  const issue = (message: string) => issues.push(message);
+  if (!isDnsLabel(job.metadata!.name!)) issue(`metadata.name ${job.metadata!.name} is not a DNS-1123 label`);
+  if (pod.restartPolicy !== 'Never' && pod.restartPolicy !== 'OnFailure')
+    issue('restartPolicy must be Never or OnFailure');
+  if (spec.completionMode === 'Indexed' && spec.completions === undefined)
+    issue('an Indexed Job needs completions');
+  if (spec.backoffLimitPerIndex !== undefined) {
+    if (spec.completionMode !== 'Indexed') issue('backoffLimitPerIndex needs completionMode Indexed');
+    if (pod.restartPolicy !== 'Never') issue('backoffLimitPerIndex needs restartPolicy Never');
+  }
+  if (spec.maxFailedIndexes !== undefined) {
+    if (spec.backoffLimitPerIndex === undefined) issue('maxFailedIndexes needs backoffLimitPerIndex');
+    if (spec.maxFailedIndexes > (spec.completions ?? 0)) issue('maxFailedIndexes exceeds completions');
+  }
+  if (spec.podFailurePolicy && pod.restartPolicy !== 'Never')
+    issue('podFailurePolicy needs restartPolicy Never');
+  const volumes = new Set((pod.volumes ?? []).map((v) => v.name));
+  for (const c of pod.containers) {
+    if (!isDnsLabel(c.name)) issue(`container name ${c.name} is not a DNS-1123 label`);
+    for (const m of c.volumeMounts ?? []) if (!volumes.has(m.name)) issue(`no volume '${m.name}'`);
+  }
+  if (issues.length) throw new Error(issues.join('; '));
+  return job.toJSON() as RenderedJob;
+}
 
 const sweep = CONTEXTS.find((c) => c.name === 'two-stage-sweep')!.ctx;
 const withOptions = (options: RunnerOptions, base: RenderContext = sweep): RenderContext =>
@@ -107,10 +77,30 @@ const manifests = (ctx: RenderContext) =>
       const docs = parseAllDocuments(f.content) as ReturnType<typeof parseAllDocuments> & unknown[];
       expect(docs).toHaveLength(1);
       expect(docs[0]!.errors).toEqual([]);
-      return jobSchema.parse(docs[0]!.toJS());
+      return checkJob(docs[0]!.toJS());
     });
 
 describe('kubernetes manifests', () => {
+  it('are checked by the OpenAPI schema: a broken manifest is refused, naming the field', () => {
+    const [job] = manifests(withOptions({}));
+    const broken = (edit: (j: RenderedJob) => void) => {
+      const j = structuredClone(job!);
+      edit(j);
+      return () => checkJob(j);
+    };
+    expect(checkJob(structuredClone(job!))).toEqual(job);
+    expect(broken((j) => Object.assign(j.spec, { completions: 'two' }))).toThrow(
+      /completions must be integer/,
+    );
+    expect(broken((j) => delete (j.spec.template.spec.containers[0] as { name?: string }).name)).toThrow(
+      /required property .?name/,
+    );
+    expect(broken((j) => Object.assign(j.spec, { completionMode: 'Sometimes' }))).toThrow(/completionMode/);
+    expect(broken((j) => Object.assign(j.spec.template.spec, { restartPolicy: 'Always' }))).toThrow(
+      /restartPolicy/,
+    );
+  });
+
   it.each(CONTEXTS.map((c) => [c.name, c.ctx] as const))(
     'are valid batch/v1 Indexed Jobs, one per stage (context %s)',
     (_name, ctx) => {
