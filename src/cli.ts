@@ -366,11 +366,11 @@ Examples:
   program
     .command('status')
     .description('per stage: total, pending, running, lost, interrupted, succeeded, failed')
-    .argument('<plan>', 'plan directory')
+    .argument('<plan...>', 'plan directory (several: one block each, --json an array)')
     .option('--json', 'print as JSON')
     .addHelpText(
       'after',
-      "\nExamples:\n  $ batchplan status sweep.plan\n  $ batchplan status sweep.plan --json | jq '.overall'",
+      "\nExamples:\n  $ batchplan status sweep.plan\n  $ batchplan status sweep.plan --json | jq '.overall'\n  $ batchplan status a.plan b.plan          # several plans (qdo's list)",
     )
     .action(lazyOrRemote(() => import('./commands/status.js')));
 

@@ -9,9 +9,31 @@ import { neverClears } from '../submit/pending-reasons.js';
 
 export { overallOf };
 
-export default async function status(planDir: string, opts: { json?: boolean }): Promise<number> {
-  const plan = readPlan(planDir);
-  printStatus(await planStatus(plan, undefined, { remote: true }), opts.json, plan.file.stages);
+/**
+ * One plan, or several (qdo's `list`): every plan is opened first, so a wrong path fails before
+ * anything is printed; then one block per plan (text), or a JSON array of the one-plan objects.
+ */
+export default async function status(plans: string | string[], opts: { json?: boolean }): Promise<number> {
+  const opened = (typeof plans === 'string' ? [plans] : plans).map((d) => readPlan(d));
+  const all = [];
+  for (const plan of opened) all.push(await planStatus(plan, undefined, { remote: true }));
+  if (opened.length === 1) {
+    printStatus(all[0]!, opts.json, opened[0]!.file.stages);
+    return 0;
+  }
+  if (opts.json) {
+    printJson(all.map((s) => ({ plan: s.plan, stages: s.stages, overall: s.overall })));
+    return 0;
+  }
+  all.forEach((s, k) => {
+    if (k > 0) process.stdout.write('\n');
+    printStatus(s, false, opened[k]!.file.stages);
+  });
+  const done = all.filter((s) => s.overall.done).length;
+  const failed = all.filter((s) => s.overall.failed > 0).length;
+  process.stdout.write(
+    `\nplans: ${all.length}, ${done} done, ${failed} with failed tasks, ${all.length - done - failed} with work left\n`,
+  );
   return 0;
 }
 
