@@ -18,11 +18,24 @@ import * as saturn from './cases/saturn.js';
 import * as scale from './cases/scale.js';
 import * as report from './cases/report.js';
 import * as slurm from './cases/slurm.js';
+import * as sshRunner from './cases/ssh-runner.js';
 import * as status from './cases/status.js';
 
 // Order matters: footprint measures run-partition on the fresh plan compile leaves behind, then
 // records it; status and report read the recorded plans.
-const CASES = [coldStart, compile, footprint, status, report, remote, launch, saturn, scale, slurm];
+const CASES = [
+  coldStart,
+  compile,
+  footprint,
+  status,
+  report,
+  remote,
+  sshRunner,
+  launch,
+  saturn,
+  scale,
+  slurm,
+];
 
 function parseArgs(argv) {
   const opts = { quick: false, runs: undefined, only: undefined, keep: false };
