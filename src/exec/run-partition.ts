@@ -441,7 +441,12 @@ function taskEnv(
     BATCHPLAN_RESULTS_DIR: s.resultsDir,
     ...s.extra,
   };
-  if (s.gpus !== undefined) env.CUDA_VISIBLE_DEVICES = s.gpus;
+  // The same GPUs for AMD's runtime too; ids in PCI order, the order nvidia-smi and Slurm number them.
+  if (s.gpus !== undefined) {
+    env.CUDA_VISIBLE_DEVICES = s.gpus;
+    env.ROCR_VISIBLE_DEVICES = s.gpus;
+    env.CUDA_DEVICE_ORDER = 'PCI_BUS_ID';
+  }
   return env;
 }
 
