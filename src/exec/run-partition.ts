@@ -25,6 +25,7 @@ import { stageResetTimes } from '../status/resets.js';
 import { Prerequisites } from './prerequisites.js';
 import { balanceMode, openBalancer, type BalanceSummary } from './balance-hook.js';
 import type { TaskOutcome, Unit } from './balance-unit.js';
+import { urgentFirst } from './urgent-first.js';
 
 export interface RunPartitionOptions {
   stage: string;
@@ -380,6 +381,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       })
     : undefined;
   try {
+    await urgentFirst(plan, stageIndex, stage, slice, opts.stop, resets);
     if (balancer) {
       opts.stop.on(balancer.giveBack);
       await Promise.all(

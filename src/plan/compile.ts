@@ -21,7 +21,7 @@ import { compileTaskTemplate, describeTemplateError } from './template.js';
 import { topologicalOrder } from './toposort.js';
 import type { DepSegment } from './task-deps-format.js';
 import { orderTaskDeps, type TaskSpace } from './task-deps.js';
-import { priorityOrder } from './task-priority.js';
+import { priorityOrder, urgentCount } from './task-priority.js';
 
 export interface CompiledStage {
   name: string;
@@ -35,6 +35,8 @@ export interface CompiledStage {
   requires?: string[];
   /** Those requirements, stage fields as indices into CompiledPlan.stages. */
   taskDeps?: DepSegment[];
+  /** The first tasks that have the stage's highest priority, above its lowest (task-priority.ts). */
+  urgent?: number;
 }
 
 export interface CompileOptions {
@@ -350,11 +352,17 @@ function listTasks(
   // Stable sort: higher priority first, spec order among equals (qdo's priorities).
   const sorted = records.map((r, k) => ({ ...r, k })).sort((a, b) => b.priority - a.priority || a.k - b.k);
   const out = sorted.map((r) => r.rec);
-  return { count: out.length, records: () => out, space: { order: sorted.map((r) => r.k) } };
+  const urgent = urgentCount(sorted.map((r) => r.priority));
+  return {
+    count: out.length,
+    records: () => out,
+    space: { order: sorted.map((r) => r.k) },
+    ...(urgent ? { urgent } : {}),
+  };
 }
 
 /** A stage's tasks, and what task-deps.ts needs to resolve requirements over them. */
-type StageTasks = Pick<CompiledStage, 'count' | 'records'> & {
+type StageTasks = Pick<CompiledStage, 'count' | 'records' | 'urgent'> & {
   space: Pick<TaskSpace, 'order' | 'vars'>;
 };
 
@@ -391,14 +399,15 @@ function templateTasks(
   if (params) {
     if (params.length === 0)
       issues.add([...at, 'params'], 'a stage needs at least one task: `params` is empty');
-    const order = priorityOrder(
+    const prio = priorityOrder(
       stage,
       at,
       params.length,
       (k) => params[k]!,
       (path, msg) => issues.add(path, msg),
     );
-    if (order === false) return undefined;
+    if (prio === false) return undefined;
+    const order = prio?.order;
     const records: TaskRecord[] = [];
     for (let p = 0; p < params.length; p++) {
       const k = order ? order[p]! : p;
@@ -419,6 +428,7 @@ function templateTasks(
       count: records.length,
       records: () => records,
       space: { vars: (k) => params[k]!, ...(order ? { order } : {}) },
+      ...(prio?.urgent ? { urgent: prio.urgent } : {}),
     };
   }
 
@@ -447,19 +457,21 @@ function templateTasks(
     );
     return undefined;
   }
-  const order = priorityOrder(
+  const prio = priorityOrder(
     stage,
     at,
     total,
     (k) => matrixVars(axes, k),
     (path, msg) => issues.add(path, msg),
   );
-  if (order === false) return undefined;
+  if (prio === false) return undefined;
+  const order = prio?.order;
   // Checked as the writer pulls them (a matrix is never held whole): the first bad one stops it.
   const at0 = [...at, 'template'];
   return {
     count: total,
     space: { vars: (k) => matrixVars(axes, k), ...(order ? { order } : {}) },
+    ...(prio?.urgent ? { urgent: prio.urgent } : {}),
     *records() {
       for (let p = 0; p < total; p++) {
         const k = order ? order[p]! : p;

@@ -217,6 +217,11 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
               type: 'string',
             },
           },
+          urgent: {
+            type: 'integer',
+            exclusiveMinimum: 0,
+            maximum: 9007199254740991,
+          },
           tasks: {
             type: 'integer',
             minimum: 0,

@@ -45,6 +45,8 @@ export const planStageSchema = z.strictObject({
   after: z.array(z.string()),
   /** Stages of `after` whose tasks this stage needs one by one (deps/stage-<k>.json says which). */
   requires: z.array(z.string()).optional(),
+  /** The first tasks, of the stage's highest priority: they start before its others (exec/urgent-first.ts). */
+  urgent: z.int().positive().optional(),
   tasks: z.int().min(0),
   firstTask: z.int().min(0),
   /** The `batchplan add` that appended the stage (generations.ts); absent: the plan's own. */

@@ -53,6 +53,8 @@ export interface PlanStage extends StageSettings {
   requires?: string[];
   /** The `batchplan add` that appended it (plan/generations.ts); absent for the plan's own stages. */
   generation?: number;
+  /** The first `urgent` tasks have the stage's highest priority: they start before its others. */
+  urgent?: number;
   /** Number of tasks, and the global index of the first one in tasks.jsonl. */
   tasks: number;
   firstTask: number;

@@ -19,6 +19,12 @@ export type RequiredRun = [number, number, number, number];
 /** [first task, task count, requirements]. */
 export type DepSegment = [number, number, RequiredRun[]];
 
+/** For one required stage: per partition of the dependant stage, the ones it needs (sorted). */
+export interface PartitionNeeds {
+  stage: number;
+  partitions: number[][];
+}
+
 export interface StageDeps {
   v: typeof DEPS_FORMAT_VERSION;
   segments: DepSegment[];

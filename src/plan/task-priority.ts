@@ -4,8 +4,20 @@ import type { DocPath } from '../spec/source.js';
 import { compileTaskTemplate, describeTemplateError } from './template.js';
 
 /**
+ * How many tasks lead the stage's run order with its highest priority, when that is above its
+ * lowest: they start before any other task of the stage (exec/urgent-first.ts). Sorted, highest first.
+ */
+export function urgentCount(sorted: ArrayLike<number>): number {
+  const n = sorted.length;
+  if (n === 0 || sorted[0]! <= sorted[n - 1]!) return 0;
+  let k = 1;
+  while (k < n && sorted[k] === sorted[0]) k++;
+  return k;
+}
+
+/**
  * Run order by a template stage's `priority` (a number, or a template per task): stable, higher
- * first. Undefined when there is no priority or it changes nothing.
+ * first, with its urgent head (urgentCount). Undefined when there is no priority or it changes nothing.
  */
 export function priorityOrder(
   stage: StageSpec,
@@ -13,7 +25,7 @@ export function priorityOrder(
   total: number,
   varsOf: (k: number) => Record<string, unknown>,
   report: (path: DocPath, message: string) => void,
-): Uint32Array | undefined | false {
+): { order: Uint32Array; urgent: number } | undefined | false {
   if (stage.priority === undefined || typeof stage.priority === 'number') return undefined;
   let tpl: ReturnType<typeof compileTaskTemplate>;
   try {
@@ -48,5 +60,5 @@ export function priorityOrder(
   const order = new Uint32Array(total);
   for (let k = 0; k < total; k++) order[k] = k;
   order.sort((a, b) => prio[b]! - prio[a]! || a - b);
-  return order;
+  return { order, urgent: urgentCount(Array.from(order, (k) => prio[k]!)) };
 }

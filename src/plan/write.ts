@@ -191,6 +191,7 @@ async function writeContents(
         name: s.name,
         after: s.after,
         ...(s.requires ? { requires: s.requires } : {}),
+        ...(s.urgent ? { urgent: s.urgent } : {}),
         tasks: s.count,
         firstTask: first,
         ...s.settings,

@@ -3,10 +3,11 @@ import type { Resources } from '../plan/model.js';
 import { actualPartitions } from '../plan/partition.js';
 import type { Plan } from '../plan/read.js';
 import { layerResources } from '../plan/resources.js';
+import { partitionNeeds } from '../plan/task-deps-partitions.js';
 import type { RenderContext, RenderStage, RunnerOptions } from './runner.js';
 
 export function renderStages(plan: Plan, n: number, flags: Resources = {}): RenderStage[] {
-  return plan.file.stages.map((s, index) => ({
+  const stages: RenderStage[] = plan.file.stages.map((s, index) => ({
     name: s.name,
     index,
     tasks: s.tasks,
@@ -14,6 +15,13 @@ export function renderStages(plan: Plan, n: number, flags: Resources = {}): Rend
     after: s.after,
     resources: layerResources(plan.file.defaults.resources, flags, s.resources),
   }));
+  // Task-level dependencies, per partition, for the partition counts just chosen.
+  const counts = stages.map((s) => s.partitions);
+  for (const s of stages) {
+    const needs = partitionNeeds(plan, s.index, counts);
+    if (needs) s.requires = needs;
+  }
+  return stages;
 }
 
 export function renderContext(

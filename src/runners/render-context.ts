@@ -1,6 +1,7 @@
 // What a runner renders from and what it renders: the context of a plan for N partitions, and files.
 // Its own module so that descriptor.ts, runner.ts and scheduler.ts share it without importing each other.
 import type { Resources } from '../plan/model.js';
+import type { PartitionNeeds } from '../plan/task-deps-format.js';
 
 export interface RenderStage {
   name: string;
@@ -12,6 +13,11 @@ export interface RenderStage {
   /** Partitions this stage really gets (at most its task count). */
   partitions: number;
   after: string[];
+  /**
+   * Stages of `after` this stage needs only task by task (task-level `requires`), with, per
+   * partition of this stage, the partitions of each it needs (src/plan/task-deps-partitions.ts).
+   */
+  requires?: PartitionNeeds[];
 }
 
 /** Options every runner takes (besides its own, declared in its descriptor's flags). */

@@ -38,10 +38,17 @@ export type Word = readonly Piece[];
 /** An argument word, or one word per job id of a step, each `prefix` + the id (Flux: one job per partition). */
 export type Arg = Word | { eachJob: number; prefix: string };
 
-/** A dependency of a submission on an earlier step's job(s). Later: per-partition kinds (aftercorr). */
+/** A dependency of a submission on an earlier step's job(s). */
 export interface Dependency {
   job: number;
-  type: 'afterok';
+  /**
+   * `afterok`: the job must succeed (a stage barrier). `afterany`: it must have ended, however: a
+   * stage needed only task by task (`requires`), whose failed tasks run-partition turns into
+   * blocked dependants (only with a scheduler that has `narrow`).
+   */
+  type: 'afterok' | 'afterany';
+  /** Only these array elements of the job (per-partition dependencies, from `narrow`). */
+  elements?: number[];
 }
 
 /** The command that submits one array (or plain job). */
@@ -58,6 +65,11 @@ export interface SubmitStep {
   /** Steps whose jobs must succeed first (those of the stages this stage follows). */
   after: Dependency[];
   command: SubmitCommand;
+  /**
+   * Run after the submission, its id known (`{ job: <this step> }`): each narrows one array element's
+   * dependencies to the partitions it needs. If one fails, that element keeps the stage barrier.
+   */
+  then?: SubmitCommand[];
 }
 
 /** How the submission command prints the job id(s). */
@@ -119,6 +131,11 @@ export interface SchedulerAdapter {
   jobId: JobIdFormat;
   /** The smallest array it accepts (PBS Pro: 2); a smaller piece is submitted as a plain job. */
   minArraySize?: number;
+  /**
+   * Per-partition dependencies: the command that makes element `element` of step `self`'s array
+   * wait for `after` only (element-level where `elements` are given). Absent: stage barriers.
+   */
+  narrow?(self: number, element: number, after: readonly Dependency[]): SubmitCommand;
   /** The command that cancels jobs, the ids appended; dependants first where the scheduler needs it. */
   cancel: { argv: string[]; dependantsFirst?: boolean };
   /** argv printing the array elements of one job (pending, running and recently finished). */

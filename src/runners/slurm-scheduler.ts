@@ -1,11 +1,11 @@
 // Slurm: sbatch --parsable, scontrol show job -o, scancel. Parsers are tested on recorded outputs
 // (fixtures/slurm/).
 import {
-  joinJobs,
   scriptWord,
   w,
   type ArraySubmission,
   type Dependency,
+  type Piece,
   type PartitionJob,
   type WatchedScheduler,
   type SchedulerJobState,
@@ -20,11 +20,26 @@ export function arrayOptions(sub: Pick<ArraySubmission, 'offset' | 'size'>, maxR
   ];
 }
 
-/** Dependency options: all of `after` must succeed; if one cannot, Slurm cancels this job. */
+/**
+ * Dependency options: all of the `afterok` jobs must succeed (if one cannot, Slurm cancels this
+ * job); the `afterany` ones must have ended.
+ */
 export function dependencyOptions(after: readonly Dependency[]): Word[] {
-  return after.length
-    ? [w('--dependency=afterok:', ...joinJobs(after, ':')), w('--kill-on-invalid-dep=yes')]
-    : [];
+  return after.length ? [w('--dependency=', ...dependencyList(after)), w('--kill-on-invalid-dep=yes')] : [];
+}
+
+/** `afterok:<a>:<b>,afterany:<c>_0:<c>_3`: a job, or given elements of an array job (`<id>_<i>`). */
+export function dependencyList(after: readonly Dependency[]): Piece[] {
+  const groups: Piece[][] = [];
+  for (const type of ['afterok', 'afterany'] as const) {
+    const refs = after
+      .filter((d) => d.type === type)
+      .flatMap((d) =>
+        d.elements ? d.elements.map((e): Piece[] => [{ job: d.job }, `_${e}`]) : [[{ job: d.job }]],
+      );
+    if (refs.length) groups.push([`${type}:`, ...refs.flatMap((r, k) => (k ? [':', ...r] : r))]);
+  }
+  return groups.flatMap((g, k) => (k ? [',', ...g] : g));
 }
 
 const STATES: Record<string, SchedulerJobState> = {
@@ -89,6 +104,16 @@ export const slurmScheduler: WatchedScheduler = {
       ...(sub.array ? arrayOptions(sub, opts.maxRunning).map((o) => w(o)) : []),
       ...dependencyOptions(opts.after),
       scriptWord(sub),
+    ],
+  }),
+  // Per partition: element <id>_<e> of a pending array is split off and waits only for the
+  // partitions it needs (afterany:<dep>_<i>:…), with the stage's other (afterok) dependencies.
+  narrow: (self, element, after) => ({
+    argv: [
+      w('scontrol'),
+      w('update'),
+      w('JobId=', { job: self }, `_${element}`),
+      w('Dependency=', ...dependencyList(after)),
     ],
   }),
   // --parsable prints "<id>" or "<id>;<cluster>".

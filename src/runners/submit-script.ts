@@ -89,6 +89,7 @@ export function submitScriptView(
         kind: s.sub.array ? 'array' : 'plain job',
         variable: vars[k],
         command: bashCommand(s.command, vars),
+        then: (s.then ?? []).map((c) => bashCommand(c, vars)),
       };
     }),
     record: opts.record ? bashWord(record, vars) : '',

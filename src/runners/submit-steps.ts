@@ -2,6 +2,7 @@
 // `batchplan submit` (src/submit/submit.ts: resolves each step and runs it) and every scheduler
 // runner's submit.sh (submit-script.ts: renders the same steps as bash) read these steps; bash only
 // substitutes the job ids it captured at run time. Pure: no I/O, no Handlebars.
+import type { PartitionNeeds } from '../plan/task-deps-format.js';
 import type { RenderContext } from './render-context.js';
 import type {
   Arg,
@@ -28,15 +29,56 @@ export function submitSteps(
     const follows = new Set(
       (stage?.after ?? []).map((name) => ctx.stages.find((s) => s.name === name)!.index),
     );
+    // Stages needed task by task: waited for per partition where the scheduler can say so.
+    const needs = scheduler.narrow ? new Map(stage?.requires?.map((r) => [r.stage, r])) : new Map();
     const after: Dependency[] = subs
       .slice(0, k)
-      .flatMap((s, j) => (follows.has(s.stageIndex) ? [{ job: j, type: 'afterok' as const }] : []));
-    return {
+      .flatMap((s, j) =>
+        follows.has(s.stageIndex)
+          ? [{ job: j, type: needs.has(s.stageIndex) ? ('afterany' as const) : ('afterok' as const) }]
+          : [],
+      );
+    const step: SubmitStep = {
       sub,
       after,
       command: scheduler.submit(sub, { after, maxRunning: ctx.options.maxRunning, options: ctx.options }),
     };
+    if (needs.size && sub.array) {
+      const then = narrowed(sub, after, subs, needs).map(([e, deps]) => scheduler.narrow!(k, e, deps));
+      if (then.length) step.then = then;
+    }
+    return step;
   });
+}
+
+/**
+ * Per element of an array, its dependencies with each stage needed task by task narrowed to
+ * the elements (of that stage's steps) holding the partitions it needs; elements that need every
+ * element anyway are left out (their barrier is already exact).
+ */
+function narrowed(
+  sub: ArraySubmission,
+  after: readonly Dependency[],
+  subs: readonly ArraySubmission[],
+  needs: Map<number, PartitionNeeds>,
+): [number, Dependency[]][] {
+  const out: [number, Dependency[]][] = [];
+  for (let e = 0; e < sub.size; e++) {
+    const p = sub.offset + e;
+    let narrower = false;
+    const deps = after.flatMap((d): Dependency[] => {
+      const dep = subs[d.job]!;
+      const need = needs.get(dep.stageIndex);
+      if (d.type !== 'afterany' || !need || !dep.array) return [d];
+      const elements = (need.partitions[p] ?? [])
+        .filter((q) => q >= dep.offset && q < dep.offset + dep.size)
+        .map((q) => q - dep.offset);
+      if (elements.length < dep.size) narrower = true;
+      return elements.length ? [{ ...d, elements }] : [];
+    });
+    if (narrower) out.push([e, deps]);
+  }
+  return out;
 }
 
 /** A word with the ids known (`ids[k]`: the ids step k printed) and the scripts' directory. */

@@ -46,6 +46,26 @@ export function resolveCommand(
 }
 
 /**
+ * Per-partition dependencies (step.then): each element that waits for fewer partitions than the
+ * whole stages. One that the scheduler refuses keeps its stage barrier: said, not fatal.
+ */
+async function narrow(transport: Transport, step: SubmitStep, ids: string[][], dir: string): Promise<void> {
+  let refused = 0;
+  let said = '';
+  for (const then of step.then ?? []) {
+    const r = await transport.run(transportArgv(resolveCommand({ ...step, command: then }, ids, dir)));
+    if (r.exitCode !== 0) {
+      refused++;
+      said ||= (r.stderr || r.stdout).trim();
+    }
+  }
+  if (refused)
+    process.stderr.write(
+      `batchplan: warning: ${refused} of ${step.then!.length} partitions of ${step.sub.file} keep waiting for whole stages: ${said || 'the scheduler refused to narrow their dependencies'}\n`,
+    );
+}
+
+/**
  * argv only, for any Transport (a remote one quotes each word): the environment through env(1), standard
  * input through sh's redirection of a file named as an argument, never spliced into shell code.
  */
@@ -117,6 +137,7 @@ export async function submitPlan(
       );
     }
     ids.push(got);
+    await narrow(transport, step, ids, dir);
   }
   const entries = recordEntries(scheduler, steps);
   const record = writeSubmission(
