@@ -1,6 +1,7 @@
 // A plan directory as an object: run it here, run one partition, submit/wait/cancel with a
 // scheduler, read its status, tasks and logs. Each method is what the CLI command of the same
 // name does, without printing.
+import { barrierStages } from '../exec/prerequisite-stages.js';
 import { BatchplanError } from '../errors.js';
 import { writeSpecPlan } from '../commands/compile-spec.js';
 import type { RunnerFlags } from '../commands/runner-flags.js';
@@ -80,7 +81,8 @@ export class BatchPlan {
 
   /**
    * Run partition `index` of `n` of one stage here (what a scheduler's array element runs).
-   * Refused with E_STAGE_BLOCKED while a stage it is `after` has tasks that have not succeeded.
+   * Refused with E_STAGE_BLOCKED while a stage it is `after` has tasks that have not succeeded
+   * (stages it needs only task by task, `requires`, do not count: their tasks are waited for).
    */
   async runPartition(
     stage: string,
@@ -90,7 +92,7 @@ export class BatchPlan {
   ): Promise<PartitionResult> {
     const { stage: s } = findStage(this.plan, stage);
     const summaries = summarize(this.plan, loadPlanStatus(this.plan));
-    const waiting = s.after.filter((d) => {
+    const waiting = barrierStages(s).filter((d) => {
       const sum = summaries.find((x) => x.name === d);
       return sum !== undefined && sum.succeeded < sum.total;
     });

@@ -1,6 +1,7 @@
 // Run every stage of a plan here, each stage as one partition, honouring `after`: a stage starts as
 // soon as every stage it needs has finished with no failed task, so independent stages run at the
 // same time; a stage whose prerequisite failed (or was itself not run) is not run at all.
+import { barrierStages, taskLevelStages } from './prerequisite-stages.js';
 import type { Plan } from '../plan/read.js';
 import { runPartition, type PartitionProgress, type PartitionResult } from './run-partition.js';
 import { StopSignal } from './stop-signal.js';
@@ -40,7 +41,7 @@ export interface RunPlanResult {
 
 /** A stage that ran with a failed, interrupted or (--max-fails) not started task: its dependants do not run. */
 export function stageFailed(r: PartitionResult): boolean {
-  return r.failed > 0 || r.interrupted > 0 || (r.notStarted ?? 0) > 0;
+  return r.failed > 0 || r.interrupted > 0 || (r.notStarted ?? 0) > 0 || (r.blocked ?? 0) > 0;
 }
 
 export async function runPlan(plan: Plan, opts: RunPlanOptions = {}): Promise<RunPlanResult> {
@@ -68,6 +69,8 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions = {}): Promise<Ru
       ...(opts.bindGpus ? { bindGpus: true } : {}),
       ...(opts.env ? { env: opts.env } : {}),
       onProgress: (pr) => opts.onProgress?.(name, pr),
+      // Task-level prerequisites run here, in this process: wait for them however long they take.
+      prerequisiteWait: Infinity,
     }).then((result) => {
       running.delete(k);
       outcomes[k]!.result = result;
@@ -83,14 +86,22 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions = {}): Promise<Ru
       changed = false;
       for (const [k, s] of stages.entries()) {
         if (started.has(k)) continue;
-        const blockedBy = s.after.filter((d) => broken.has(d));
+        // Stages needed task by task only (requires) start it once they have started, and their
+        // failures block only the tasks that need them (run-partition records those blocked).
+        const taskLevel = taskLevelStages(s);
+        const blockedBy = barrierStages(s).filter((d) => broken.has(d));
         if (blockedBy.length) {
           started.add(k);
           broken.add(s.name);
           outcomes[k]!.blockedBy = blockedBy;
           opts.onStageEnd?.(outcomes[k]!);
           changed = true;
-        } else if (!stop.signal && s.after.every((d) => ended.has(d) || !byName.has(d))) {
+        } else if (
+          !stop.signal &&
+          s.after.every(
+            (d) => ended.has(d) || !byName.has(d) || (taskLevel.has(d) && started.has(byName.get(d)!)),
+          )
+        ) {
           launch(k);
           changed = true;
         }

@@ -183,3 +183,29 @@ describe('a prerequisite running elsewhere', () => {
     expect(starts(plan, 1).size).toBe(4);
   });
 });
+
+describe('an urgent task', () => {
+  it('starts before any other task of its stage, whichever partition starts first', async () => {
+    const spec = join(dir, 'urgent.yaml');
+    writeFileSync(
+      spec,
+      `stages:
+  - name: s
+    template: "true {{k}}"
+    matrix: {k: {range: [0, 6]}}
+    priority: "{{#if (eq k 5)}}9{{/if}}"
+`,
+    );
+    const plan = join(dir, 'urgent.plan');
+    expect(cli(['plan', spec, '-o', plan]).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(plan, 'plan.json'), 'utf8')).stages[0].urgent).toBe(1);
+    // Partition 1 (without the urgent task) is started first, partition 0 a second later.
+    const late = cliAsync(['run-partition', plan, 's', '2', '1']);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(cli(['run-partition', plan, 's', '2', '0']).code).toBe(0);
+    expect((await late.done).code).toBe(0);
+    const all = tasks(plan);
+    const urgent = Date.parse(all.find((x) => x.id === 's.5')!.startedAt!);
+    for (const x of all) expect(Date.parse(x.startedAt!), x.id).toBeGreaterThanOrEqual(urgent);
+  });
+});
