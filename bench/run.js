@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { cleanScratch, fmt, ROOT, runSync, stats } from './lib.js';
 import * as coldStart from './cases/cold-start.js';
 import * as compile from './cases/compile.js';
+import * as cost from './cases/cost.js';
 import * as footprint from './cases/footprint.js';
 import * as launch from './cases/launch.js';
 import * as remote from './cases/remote.js';
@@ -32,6 +33,7 @@ const CASES = [
   remote,
   sshRunner,
   launch,
+  cost,
   saturn,
   scale,
   slurm,

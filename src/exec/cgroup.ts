@@ -5,7 +5,7 @@
 // service), a cgroup v2 mount as root, or a scheduler's job cgroup that lets the job write. Else
 // nothing is made and leftovers.ts's search by environment is all there is.
 //
-// Layout: <our cgroup>/batchplan-<run>/a<task>.<attempt>. A task joins its cgroup before it execs its
+// Layout: <our cgroup>/batchplan-<run>/s<slot>.<n>, one per pool slot, reused while empty. A task joins its cgroup before it execs its
 // shell (native launcher: in the vfork child; Node's spawn: through one sh more), so nothing it
 // starts escapes.
 import {
@@ -69,6 +69,15 @@ function signalAll(pids: number[], sig: NodeJS.Signals): void {
     }
 }
 
+/** Whether a process runs in the cgroup or below it (true when that cannot be read: not reusable). */
+function populated(dir: string): boolean {
+  try {
+    return !/^populated 0$/m.test(readFileSync(join(dir, 'cgroup.events'), 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
 /** Removes a cgroup tree whose processes have all gone; false while one is populated. */
 function removeTree(dir: string): boolean {
   try {
@@ -106,6 +115,9 @@ export async function emptyCgroup(dir: string, graceMs: number): Promise<number>
 }
 
 export class TaskCgroups {
+  private readonly slots = new Map<number, string>();
+  private made = 0;
+
   private constructor(readonly runDir: string) {}
 
   /** Per-task cgroups for run `run` (its journal's name), or undefined where none can be made. */
@@ -127,21 +139,23 @@ export class TaskCgroups {
     return new TaskCgroups(runDir);
   }
 
-  /** A fresh cgroup for one attempt (undefined if it cannot be made: the task runs without one). */
-  make(name: string): string | undefined {
-    const dir = join(this.runDir, name);
+  /**
+   * The cgroup for a slot's next attempt: the slot's own, reused while nothing runs in it (making
+   * and removing one per attempt cost more than the rest of the hardening together: cgroup rmdir is
+   * slow), a fresh one when what the last attempt left (a succeeded task's daemon) still runs.
+   * Undefined if none can be made: the task then runs without one.
+   */
+  acquire(slot: number): string | undefined {
+    const dir = this.slots.get(slot);
+    if (dir && !populated(dir)) return dir;
+    const fresh = join(this.runDir, `s${slot}.${this.made++}`);
     try {
-      mkdirSync(dir);
-      return dir;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return dir;
+      mkdirSync(fresh);
+    } catch {
       return undefined;
     }
-  }
-
-  /** After an attempt: its cgroup is removed once empty (what a succeeded task left is left alone). */
-  release(dir: string | undefined): void {
-    if (dir) removeTree(dir);
+    this.slots.set(slot, fresh);
+    return fresh;
   }
 
   /** At the end: removes what is empty; a populated cgroup stays (a daemon of a succeeded task). */

@@ -253,7 +253,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
         ensureRealDir(plan.dir, stageResults);
         stageResultsMade = true;
       }
-      const cgroup = u.cgroups?.make(`a${i}.${a}`);
+      const cgroup = u.cgroups?.acquire(slot);
       const run = startAttempt(launcher, {
         ...(cgroup ? { cgroup } : {}),
         cmd: rec.cmd,
@@ -286,7 +286,6 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
           `BATCHPLAN_ATTEMPT=${a}`,
         ]);
       }
-      u.cgroups?.release(cgroup);
       if (extra?.ended) res = withHookFailure(res, await extra.ended(res));
       progress.running--;
       if (res.startError && RESOURCE_ERRORS.has(res.startError)) {
