@@ -9,6 +9,7 @@ import { cpus, loadavg, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { cleanScratch, fmt, ROOT, runSync, stats } from './lib.js';
+import * as balance from './cases/balance.js';
 import * as coldStart from './cases/cold-start.js';
 import * as compile from './cases/compile.js';
 import * as cost from './cases/cost.js';
@@ -34,6 +35,7 @@ const CASES = [
   sshRunner,
   launch,
   cost,
+  balance,
   saturn,
   scale,
   slurm,

@@ -67,6 +67,9 @@ export function renderStatus(
   const pct = overall.total ? ((100 * overall.succeeded) / overall.total).toFixed(1) : '100.0';
   const rest = ['queued', ...TASK_STATES].filter((k) => k !== 'succeeded' && count(overall, k) > 0);
   out += `overall: ${overall.succeeded}/${overall.total} succeeded (${pct}%)${rest.length ? `, ${rest.map((k) => `${count(overall, k)} ${k}`).join(', ')}` : ''}\n`;
+  for (const s of stages)
+    if (s.superseded)
+      out += `stage ${s.name}: ${s.superseded} task(s) finished first by a backup copy; the slower copy was stopped (superseded)\n`;
   for (const s of stages) {
     if (!s.jobs) continue;
     const j = s.jobs;

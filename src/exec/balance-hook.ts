@@ -5,6 +5,7 @@ import { BatchplanError } from '../errors.js';
 import { Balancer, type BalanceStats } from './balance.js';
 import type { TaskOutcome, Unit, UnitContext } from './balance-unit.js';
 import { ClaimDir } from './claims.js';
+import { backupFactor, Stragglers } from './balance-backup.js';
 import { RESOURCE_ERRORS } from './launcher.js';
 
 export const BALANCE_ENV = 'BATCHPLAN_BALANCE';
@@ -51,6 +52,9 @@ export interface BalancedPool {
 }
 
 export function openBalancer(ctx: BalanceHookContext): BalancedPool {
+  const factor = backupFactor(ctx.stageEnv);
+  // Both copies of a backed-up task must see the other's success: every unit watches.
+  if (factor !== undefined) ctx.main.watch = true;
   const balancer = new Balancer({
     claims: new ClaimDir(ctx.plan.dir, ctx.stageIndex),
     n: ctx.n,
@@ -60,6 +64,10 @@ export function openBalancer(ctx: BalanceHookContext): BalancedPool {
     holder: basename(ctx.main.journal.journalPath, '.jsonl'),
     unitContext: ctx,
     slots: ctx.slots,
+    stragglers:
+      factor === undefined
+        ? undefined
+        : new Stragglers(ctx.plan.dir, ctx.stageIndex, ctx.stage.tasks, factor),
   });
   return {
     async work(runTask, halted, halt, slot, progressed, mayLaunch) {

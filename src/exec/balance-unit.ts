@@ -20,7 +20,7 @@ import type { Prerequisites } from './prerequisites.js';
 import { TaskCgroups } from './cgroup.js';
 
 /** How one task's turn ended in this run. */
-export type TaskOutcome = 'skipped' | 'succeeded' | 'failed' | 'interrupted' | 'blocked';
+export type TaskOutcome = 'skipped' | 'succeeded' | 'failed' | 'interrupted' | 'blocked' | 'superseded';
 
 export interface Unit {
   /** Stage-relative range [start, end). */
@@ -37,6 +37,10 @@ export interface Unit {
   gate?: Prerequisites;
   /** Per-task cgroups of this unit's run (cgroup.ts), where they can be made. */
   cgroups?: TaskCgroups;
+  /** A backup copy (balance-backup.ts): runs although another live copy runs the task. */
+  backup?: boolean;
+  /** Stop a running attempt when another copy of its task succeeds (backups are on). */
+  watch?: boolean;
 }
 
 export interface UnitContext {
@@ -50,7 +54,11 @@ export interface UnitContext {
 }
 
 /** Open a unit for tasks [start, end): its status is read now, its own journal created. */
-export async function openUnit(ctx: UnitContext, range: { start: number; end: number }): Promise<Unit> {
+export async function openUnit(
+  ctx: UnitContext,
+  range: { start: number; end: number },
+  extra: Pick<Unit, 'backup' | 'watch'> = {},
+): Promise<Unit> {
   const resets = readResets(ctx.plan.dir);
   const loaded = loadStageStatus(ctx.plan.dir, ctx.stageIndex, ctx.stage.tasks, range, resets);
   // A holder that died on this host may have left processes: stopped before its tasks run again.
@@ -81,6 +89,7 @@ export async function openUnit(ctx: UnitContext, range: { start: number; end: nu
     gate: ctx.openGate(range),
     env: { ...ctx.stageEnv, [RUN_ENV]: run },
     cgroups: TaskCgroups.open(run, ctx.stageEnv),
+    ...extra,
   };
 }
 

@@ -16,6 +16,8 @@ import {
 } from './claims.js';
 import { openUnit, unitTodo, type TaskOutcome, type Unit, type UnitContext } from './balance-unit.js';
 import { parseJournalName } from '../status/journal-format.js';
+import { readTasks } from '../plan/read.js';
+import { NO_BACKUP_ENV, type Stragglers } from './balance-backup.js';
 
 /** Chunks per partition's slice: enough to even out the load, few enough to cost nothing. */
 export const CHUNKS_PER_PARTITION = 16;
@@ -51,6 +53,8 @@ export interface BalanceStats {
   stolenTasks: number;
   /** Times this partition gave back the back half of a queue. */
   gaveBack: number;
+  /** Backup copies this partition started. */
+  backups: number;
 }
 
 export interface BalancerOptions {
@@ -65,10 +69,19 @@ export interface BalancerOptions {
   chunksPerPartition?: number;
   /** Tasks this partition runs at once. */
   slots: number;
+  /** Backup tasks: where stragglers are found (undefined: backups are off). */
+  stragglers?: Stragglers;
 }
 
 export class Balancer {
-  readonly stats: BalanceStats = { claimed: 0, stolen: 0, takenOver: 0, stolenTasks: 0, gaveBack: 0 };
+  readonly stats: BalanceStats = {
+    claimed: 0,
+    stolen: 0,
+    takenOver: 0,
+    stolenTasks: 0,
+    gaveBack: 0,
+    backups: 0,
+  };
   private readonly held: Held[] = [];
   private readonly layout: Range[][];
   private readonly own: Range;
@@ -125,7 +138,7 @@ export class Balancer {
     if (item.u !== this.o.main && outcome !== 'skipped') this.stats.stolenTasks++;
     if (h.queue.length > 0 || h.running > 0) return;
     this.held.splice(this.held.indexOf(h), 1);
-    if (!h.interrupted) this.o.claims.markDone(h.name, h.gen, h.failed ? 'f' : 'd');
+    if (!h.interrupted && h.gen >= 0) this.o.claims.markDone(h.name, h.gen, h.failed ? 'f' : 'd');
     this.closeUnit(h.u);
   }
 
@@ -175,6 +188,8 @@ export class Balancer {
       const got = await this.claimOne(listing, alive);
       if (got === undefined) {
         if (!this.othersWorking(listing, alive)) return undefined;
+        const backup = await this.backup();
+        if (backup) return backup;
         this.lastWait = Date.now();
         this.setHungry(true);
         return 'wait';
@@ -277,7 +292,7 @@ export class Balancer {
       if (e.done) {
         // A chunk finished before this run started is ours to run again when our slice's status
         // says so (failures, a retry or rerun since): what re-running a static partition does.
-        if (!own || (e.doneAt ?? 0) >= this.startedAt) return 'never';
+        if (!own || this.o.claims.doneAt(e) >= this.startedAt) return 'never';
       } else {
         const holder = this.o.claims.holderOf(c, e.gen);
         if (alive(holder)) return undefined;
@@ -295,7 +310,13 @@ export class Balancer {
     // other: a unit of its own, its status read now.
     const inOwn = c.start >= this.own.start && end <= this.own.end;
     const u =
-      own && inOwn && fresh ? this.o.main : await openUnit(this.o.unitContext, { start: c.start, end });
+      own && inOwn && fresh
+        ? this.o.main
+        : await openUnit(
+            this.o.unitContext,
+            { start: c.start, end },
+            { watch: this.o.stragglers !== undefined },
+          );
     const held: Held = {
       name: { start: c.start, end: c.end },
       gen,
@@ -308,6 +329,42 @@ export class Balancer {
     };
     this.held.push(held);
     return held;
+  }
+
+  /** A second copy of the longest straggler, when backups are on and one runs past the threshold. */
+  private async backup(): Promise<Item | undefined> {
+    const s = this.o.stragglers;
+    if (!s) return undefined;
+    const ctx = this.o.unitContext;
+    for (const st of s.find()) {
+      s.forget(st);
+      const [rec] = readTasks(ctx.plan, ctx.stage, st.i, st.i + 1);
+      const env = { ...ctx.stage.env, ...rec?.env };
+      if (env[NO_BACKUP_ENV] === '1') continue; // not safe to run twice at once
+      this.ensureDir();
+      if (!this.o.claims.tryExclusive(`b${st.i}.${st.attempt}`)) continue;
+      const u = await openUnit(ctx, { start: st.i, end: st.i + 1 }, { backup: true, watch: true });
+      const queue = unitTodo(u);
+      const held: Held = {
+        name: { start: st.i, end: st.i + 1 },
+        gen: -1,
+        end: st.i + 1,
+        u,
+        queue: [],
+        running: 0,
+        failed: false,
+        interrupted: false,
+      };
+      this.held.push(held);
+      if (queue.length === 0) {
+        this.finished({ u, k: 0, held: { ...held, running: 1 } }, 'skipped');
+        continue;
+      }
+      this.stats.backups++;
+      held.running++;
+      return { u, k: 0, held };
+    }
+    return undefined;
   }
 
   /** Does a live partition other than this one hold a chunk it has not finished? */
@@ -345,14 +402,8 @@ export class Balancer {
       undefined,
     );
     if (!h) return;
-    let listing: Listing;
-    try {
-      listing = this.o.claims.list();
-    } catch {
-      return; // advisory: the next tick tries again
-    }
     const alive = this.aliveCache();
-    if (!listing.hungry.some((b) => b !== this.o.holder && alive(b))) return;
+    if (!this.o.claims.hungry().some((b) => b !== this.o.holder && alive(b))) return;
     const keep = Math.floor(h.queue.length / 2);
     const from = { start: h.u.start + h.queue[keep]!, end: h.end };
     try {

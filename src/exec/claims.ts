@@ -4,7 +4,7 @@
 //   <plan>/status/claims/stage-<k>/<a>-<b>.<g>          claim of tasks [a, b), generation g
 //   <plan>/status/claims/stage-<k>/<a>-<b>.<g>.d | .f   its holder finished them (.f: some failed)
 //   <plan>/status/claims/stage-<k>/<a>-<b>.<g>.r<p>-<e> its holder gave back [p, e) (a new chunk)
-//   <plan>/status/claims/stage-<k>/h.<journal>          a partition that has free slots and no work
+//   <plan>/status/claims/stage-<k>/hungry/<journal>     a partition that has free slots and no work
 //
 // A claim is won with link(2): the holder's record is written whole to a temp file of its own, which
 // is then hard-linked to the claim's name. link fails with EEXIST when the name exists, atomically on
@@ -19,7 +19,6 @@
 // is taken over by winning the next generation's name, so only one partition takes it over.
 import {
   closeSync,
-  fsyncSync,
   linkSync,
   openSync,
   readdirSync,
@@ -50,16 +49,12 @@ export interface ChunkEntry {
   gen: number;
   /** Done marker of that generation: 'd' all succeeded, 'f' finished with failures. */
   done?: 'd' | 'f';
-  /** When the done marker was made (ms). */
-  doneAt?: number;
   /** Ranges its holders gave back, of any generation. */
   released: Range[];
 }
 
 export interface Listing {
   chunks: Map<string, ChunkEntry>;
-  /** Journals (bases) of partitions waiting for work. */
-  hungry: string[];
 }
 
 const CLAIM = /^(\d+)-(\d+)\.(\d+)(?:\.(d|f|r(\d+)-(\d+)))?$/;
@@ -93,7 +88,7 @@ export class ClaimDir {
   }
 
   ensure(): void {
-    ensureRealDir(this.planDir, this.dir);
+    ensureRealDir(this.planDir, join(this.dir, 'hungry'));
   }
 
   list(): Listing {
@@ -101,17 +96,12 @@ export class ClaimDir {
     try {
       names = readdirSync(this.dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { chunks: new Map(), hungry: [] };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { chunks: new Map() };
       throw ioError(this.dir, 'cannot list claims in', err);
     }
     const chunks = new Map<string, ChunkEntry>();
-    const hungry: string[] = [];
     const marks: [string, number, string][] = [];
     for (const name of names) {
-      if (name.startsWith('h.')) {
-        hungry.push(name.slice(2));
-        continue;
-      }
       const m = CLAIM.exec(name);
       if (!m) continue; // temp files (.<name>.tmp) and anything else
       const key = `${m[1]}-${m[2]}`;
@@ -127,20 +117,34 @@ export class ClaimDir {
     }
     for (const [key, gen, name] of marks) {
       const e = chunks.get(key)!;
-      if (gen !== e.gen) continue; // a mark of an older generation: taken over since
-      e.done = name.endsWith('.f') ? 'f' : 'd';
-      try {
-        e.doneAt = statSync(join(this.dir, name)).mtimeMs;
-      } catch {
-        e.doneAt = 0;
-      }
+      if (gen === e.gen) e.done = name.endsWith('.f') ? 'f' : 'd'; // older: taken over since
     }
-    return { chunks, hungry };
+    return { chunks };
+  }
+
+  /** When the done marker of claim `<range>.<gen>` was made (ms); 0 when unknown. */
+  doneAt(e: ChunkEntry): number {
+    try {
+      return statSync(join(this.dir, `${chunkKey(e)}.${e.gen}.${e.done}`)).mtimeMs;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Journals (bases) of partitions waiting for work: a directory of its own, read often. */
+  hungry(): string[] {
+    try {
+      return readdirSync(join(this.dir, 'hungry'));
+    } catch {
+      return [];
+    }
   }
 
   /** Try to win claim `<range>.<gen>` for `holder` (a journal base). */
   tryClaim(range: Range, gen: number, holder: string): boolean {
     const name = `${chunkKey(range)}.${gen}`;
+    // No fsync: NFS writes a file's data back at close (close-to-open), before the link below, and
+    // after a crash an empty claim names no holder, which counts as gone.
     const tmp = join(this.dir, `.${name}.${holder}.tmp`);
     const body = JSON.stringify({ v: 1, holder, t: Date.now() }) + '\n';
     let fd: number;
@@ -155,7 +159,6 @@ export class ClaimDir {
     }
     try {
       writeSync(fd, body);
-      fsyncSync(fd); // the record is on the server before its name can be seen
     } catch (err) {
       closeSync(fd);
       unlinkQuiet(tmp);
@@ -229,8 +232,25 @@ export class ClaimDir {
     touchNew(join(this.dir, `${chunkKey(range)}.${gen}.r${from.start}-${from.end}`));
   }
 
+  /** Win the one-off name `name` (a backup copy's claim): an exclusive create. */
+  tryExclusive(name: string): boolean {
+    try {
+      closeSync(
+        openSync(
+          join(this.dir, name),
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o644,
+        ),
+      );
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw ioError(join(this.dir, name), 'cannot create', err);
+    }
+  }
+
   setHungry(base: string, on: boolean): void {
-    const path = join(this.dir, `h.${base}`);
+    const path = join(this.dir, 'hungry', base);
     if (on) touchNew(path);
     else unlinkQuiet(path);
   }

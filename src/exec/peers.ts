@@ -129,6 +129,7 @@ export class PeerJournals {
       peer.open.delete(rec.i);
       const reset = this.resetTimes?.[rec.i - this.range.start] ?? 0;
       if ((rec.t ?? 0) >= reset) this.succeeded.add(rec.i);
-    } else if (rec.k === 'e' && (rec.st === 'interrupted' || rec.st === 'blocked')) peer.open.delete(rec.i);
+    } else if (rec.k === 'e' && (rec.st === 'interrupted' || rec.st === 'blocked' || rec.st === 'superseded'))
+      peer.open.delete(rec.i);
   }
 }

@@ -26,6 +26,7 @@ import { Prerequisites } from './prerequisites.js';
 import { balanceMode, openBalancer, type BalanceSummary } from './balance-hook.js';
 import type { TaskOutcome, Unit } from './balance-unit.js';
 import { urgentFirst } from './urgent-first.js';
+import { watchForWinner } from './balance-backup.js';
 
 export interface RunPartitionOptions {
   stage: string;
@@ -81,6 +82,8 @@ export interface PartitionResult {
   maxFails?: number;
   /** Not started because a task they require did not succeed (only for stages with `requires`). */
   blocked?: number;
+  /** Attempts stopped because another copy of their task (a backup) succeeded first. */
+  superseded?: number;
   nprocs: number;
   signal?: NodeJS.Signals;
   journal?: string;
@@ -234,7 +237,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     for (let attempt = 1; ; attempt++) {
       await look(peers);
       if (peers.isSucceeded(i)) return count('skipped');
-      if (peers.isHeld(i)) return 'held';
+      if (peers.isHeld(i) && !u.backup) return 'held';
       const n = (recorded.get(i) ?? 0) + 1;
       recorded.set(i, n);
       const a = u.prior.attemptsOf(k) + n;
@@ -242,7 +245,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       failures?.started(i, Date.now());
       // Looked at again after our start record: see peers.ts for why this is enough.
       peers.refresh();
-      if (peers.isSucceeded(i) || peers.isHeld(i)) {
+      if (peers.isSucceeded(i) || (peers.isHeld(i) && !u.backup)) {
         journal.ended({ i, a, st: 'interrupted', rc: null, d: 0 }, NO_OUTPUT);
         if (peers.isSucceeded(i)) return count('skipped');
         return 'held';
@@ -275,7 +278,16 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       });
       running.add(run);
       progress.running++;
-      let res = await run.done;
+      // With backups on, a copy that another copy beat to success is stopped (balance-backup.ts).
+      const watched = u.watch
+        ? await watchForWinner(
+            run.done,
+            () => (peers.refresh(), peers.isSucceeded(i)),
+            () => run.stop(),
+          )
+        : { res: await run.done, superseded: false };
+      let res = watched.res;
+      const superseded = watched.superseded;
       running.delete(run);
       // A timed-out or stopped task may have left processes outside its process group (setsid
       // daemons): everything in its cgroup, and those that kept its environment, are stopped too.
@@ -288,6 +300,10 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       }
       if (extra?.ended) res = withHookFailure(res, await extra.ended(res));
       progress.running--;
+      if (superseded) {
+        journal.ended({ i, a, st: 'superseded', rc: res.exitCode, d: Math.round(res.durationMs) }, res);
+        return count('superseded');
+      }
       if (res.startError && RESOURCE_ERRORS.has(res.startError)) {
         // Not the task's failure: this process is out of file descriptors, processes or memory.
         // Recorded as not run, and tried again once running tasks have given some back.

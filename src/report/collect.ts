@@ -139,7 +139,12 @@ function foldStage(
       else if (rec.k === 'e' && rec.st !== 'blocked') {
         // (A blocked task was never started: no attempt to draw.)
         open.delete(rec.i * 65536 + rec.a);
-        attempts.push(rec.t - rec.d, rec.t, OUTCOME_CODE[rec.st], host);
+        attempts.push(
+          rec.t - rec.d,
+          rec.t,
+          OUTCOME_CODE[rec.st === 'superseded' ? 'interrupted' : rec.st],
+          host,
+        );
         taskOf.push(rec.i);
         attemptOf.push(rec.a);
       }

@@ -57,6 +57,8 @@ export class StageStatus {
   // of `tasks --state failed` on a million recorded tasks).
   private readonly signals = new Map<number, string>();
   private readonly timedOut = new Set<number>();
+  /** Tasks with an attempt stopped because a backup copy succeeded first (balance-backup.ts). */
+  private readonly superseded = new Set<number>();
   /** Per task, the time of its newest reset (resets.ts): older records count only as attempts. */
   private resetT: Float64Array | undefined;
 
@@ -98,6 +100,7 @@ export class StageStatus {
     if (i < 0 || i >= this.count) return;
     if (rec.a > this.attempts[i]!) this.attempts[i] = rec.a;
     if (this.resetT && rec.t < this.resetT[i]!) return;
+    if (rec.k === 'e' && rec.st === 'superseded') this.superseded.add(i);
     if (this.code[i] === SUCCEEDED || rec.t < this.lastT[i]!) return;
     this.lastT[i] = rec.t;
     this.src[i] = j;
@@ -139,6 +142,11 @@ export class StageStatus {
       default:
         return 'interrupted';
     }
+  }
+
+  /** How many tasks had a copy superseded by a backup that succeeded first. */
+  supersededCount(): number {
+    return this.superseded.size;
   }
 
   isSucceeded(i: number): boolean {

@@ -15,7 +15,8 @@ export const HEARTBEAT_MS = 15_000;
 export const STALE_MS = 4 * HEARTBEAT_MS;
 
 /** `blocked`: not run, because a task it requires did not succeed (src/exec/prerequisites.ts). */
-export const taskEndStates = ['succeeded', 'failed', 'interrupted', 'blocked'] as const;
+/** `superseded`: a backup copy of the task succeeded first, so this one was stopped (balance-backup.ts). */
+export const taskEndStates = ['succeeded', 'failed', 'interrupted', 'blocked', 'superseded'] as const;
 export type EndState = (typeof taskEndStates)[number];
 
 export function stageStatusDir(planDir: string, stageIndex: number): string {

@@ -10,6 +10,8 @@ export interface StageSummary extends Record<TaskState, number> {
   total: number;
   /** Damaged journal lines (not a torn last line) that were skipped; only when there are some. */
   damagedLines?: number;
+  /** Tasks whose slower copy was stopped when a backup copy succeeded first; only when there are some. */
+  superseded?: number;
 }
 
 /** `remote`: also read task records kept at URLs (outside.ts); for status, not for polling loops. */
@@ -30,6 +32,7 @@ export function summarize(plan: Plan, loaded: LoadedStageStatus[]): StageSummary
       total: s.tasks,
       ...loaded[k]!.status.counts(),
       ...(damaged > 0 ? { damagedLines: damaged } : {}),
+      ...(loaded[k]!.status.supersededCount() > 0 ? { superseded: loaded[k]!.status.supersededCount() } : {}),
     };
   });
 }

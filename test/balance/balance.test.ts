@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cli, cliAsync, scratch } from '../helpers.js';
+import { BIN, cli, cliAsync, scratch, type CliResult } from '../helpers.js';
 import { lines, makePlan, processesOfPlan, waitFor } from '../faults/helpers.js';
 
 const dir = scratch();
@@ -69,7 +69,7 @@ describe('balanced mode', () => {
     expect(cli(['logs', plan, `s.${k}`]).stdout).toContain(`out-${k}`);
     // Claims: a few files per chunk, none per task; no hungry marker left.
     const claims = readdirSync(join(plan, 'status', 'claims', 'stage-0'));
-    expect(claims.filter((f) => f.startsWith('h.'))).toEqual([]);
+    expect(readdirSync(join(plan, 'status', 'claims', 'stage-0', 'hungry'))).toEqual([]);
     expect(claims.filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
@@ -152,6 +152,61 @@ describe('balanced mode', () => {
     expect(stageStatus(plan)).toMatchObject({ failed: 0, succeeded: 8 });
     expect(starts(ledger).get(1)!.length).toBe(2);
     expect(existsSync(join(plan, 'status', 'claims'))).toBe(true);
+  });
+
+  it('backup tasks: an idle partition runs a second copy of a straggler; the first to succeed wins', async () => {
+    // Task 3 hangs where it first runs (partition 0: a slow node) and is quick anywhere else.
+    const { plan, ledger } = ledgerPlan('backup', 16, (k) =>
+      k === 3 ? 'if [ "$BATCHPLAN_PARTITION" = 0 ]; then sleep 30; else sleep 0.1; fi' : 'sleep 0.1',
+    );
+    const t0 = Date.now();
+    const runs = ['0', '1'].map((i) =>
+      cliAsync(['run-partition', plan, 's', '2', i, '--nprocs', '2', '--json'], {
+        env: { ...BAL, BATCHPLAN_BACKUP: 'on' },
+      }),
+    );
+    const [r0, r1] = (await Promise.all(runs.map((r) => r.done))) as [CliResult, CliResult];
+    expect(Date.now() - t0).toBeLessThan(20_000); // not the 30 s of the slow copy
+    expect(r0.code, r0.stderr).toBe(0);
+    expect(r1.code, r1.stderr).toBe(0);
+    const [j0, j1] = [JSON.parse(r0.stdout), JSON.parse(r1.stdout)];
+    expect(j0.balance.backups + j1.balance.backups).toBe(1);
+    expect(j0.superseded).toBe(1);
+    expect(starts(ledger).get(3)!.sort()).toEqual(['0', '1']); // two copies, on purpose
+    // Each other task ran once; the slow copy never wrote its end.
+    expect(lines(ledger).filter((l) => l.startsWith('O 3 '))).toEqual(['O 3 1']);
+    const st = stageStatus(plan);
+    expect(st).toMatchObject({ succeeded: 16, running: 0, lost: 0, superseded: 1 });
+    expect(cli(['status', plan]).stdout).toContain('1 task(s) finished first by a backup copy');
+    await waitFor(() => processesOfPlan(plan).length === 0, 5000);
+  });
+
+  it('no backup for a task marked not safe to run twice (BATCHPLAN_NO_BACKUP=1 in its env)', async () => {
+    const release = join(dir, 'nobackup.release');
+    const ledger = join(dir, 'nobackup.ledger');
+    const plan = makePlan(dir, 'nobackup', {
+      stages: [
+        {
+          name: 's',
+          tasks: Array.from({ length: 12 }, (_, k) => ({
+            cmd: `echo "S ${k} $BATCHPLAN_PARTITION" >> '${ledger}'; ${k === 0 ? `while [ ! -e '${release}' ]; do sleep 0.05; done` : 'sleep 0.05'}`,
+            ...(k === 0 ? { env: { BATCHPLAN_NO_BACKUP: '1' } } : {}),
+          })),
+        },
+      ],
+    });
+    const runs = ['0', '1'].map((i) =>
+      cliAsync(['run-partition', plan, 's', '2', i, '--nprocs', '1', '--json'], {
+        env: { ...BAL, BATCHPLAN_BACKUP: '2' },
+      }),
+    );
+    await waitFor(() => lines(ledger).length >= 12);
+    await new Promise((r) => setTimeout(r, 3000)); // well past the threshold (1 s)
+    expect(starts(ledger).get(0)).toEqual(['0']);
+    writeFileSync(release, '');
+    const results = await Promise.all(runs.map((r) => r.done));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    expect(results.map((r) => JSON.parse(r.stdout).balance.backups)).toEqual([0, 0]);
   });
 
   it('BATCHPLAN_BALANCE with a value it does not know is a usage error', () => {
