@@ -209,6 +209,24 @@ describe('balanced mode', () => {
     expect(results.map((r) => JSON.parse(r.stdout).balance.backups)).toEqual([0, 0]);
   });
 
+  it('the wallclock warning (SIGUSR1): a partition stops taking work and gives back what it had not started', async () => {
+    // 32 tasks per slice in chunks of 2: partition 0 (one slot) is stopped while its first task
+    // runs; partition 1, started afterwards, runs all the rest at once instead of waiting for the
+    // holder to be judged gone.
+    const { plan, ledger } = ledgerPlan('usr1', 64, (k) => (k < 32 ? 'sleep 1' : 'sleep 0.01'));
+    const a = cliAsync(['run-partition', plan, 's', '2', '0', '--nprocs', '1', '--json'], { env: BAL });
+    await waitFor(() => starts(ledger).has(0));
+    a.child.kill('SIGUSR1');
+    const ra = await a.done;
+    expect(ra.code).toBe(138);
+    const given = readdirSync(join(plan, 'status', 'claims', 'stage-0')).filter((f) => /\.r\d+-\d+$/.test(f));
+    expect(given.length).toBe(1); // its chunk's unstarted tail
+    const b = cli(['run-partition', plan, 's', '2', '1', '--nprocs', '8', '--json'], { env: BAL });
+    expect(b.code, b.stderr).toBe(0);
+    expect(stageStatus(plan)).toMatchObject({ succeeded: 64, lost: 0, running: 0 });
+    for (const [k, ps] of starts(ledger)) expect(ps.length, `task ${k}`).toBeLessThanOrEqual(2);
+  });
+
   it('BATCHPLAN_BALANCE with a value it does not know is a usage error', () => {
     const { plan } = ledgerPlan('badenv', 2, () => 'true');
     const r = cli(['run-partition', plan, 's', '1', '0'], { env: { BATCHPLAN_BALANCE: 'maybe' } });
