@@ -102,8 +102,11 @@ describe.runIf(QSUB_DIR).each(['pro', 'torque'] as const)(
       const show = spawnSync('scontrol', ['show', 'job', sub.jobIds[0]!], { encoding: 'utf8' }).stdout;
       expect(show).toMatch(/JobName=bp0-extract/);
       expect(show).toMatch(/TimeLimit=00:05:00/);
-      // Stage 2 waits in the queue on its dependency.
-      expect(status(plan).stages[1]).toMatchObject({ queued: 1, pending: 0 });
+      // Stage 2 waits in the queue on its dependency. Judged only if Slurm still holds it after status
+      // has run (states only move forward): at load 20 stage 1 can end before status has started.
+      const merge = status(plan).stages[1];
+      const still = spawnSync('squeue', ['-h', '-j', sub.jobIds[1]!, '-o', '%T'], { encoding: 'utf8' });
+      if (still.stdout.trim() === 'PENDING') expect(merge).toMatchObject({ queued: 1, pending: 0 });
 
       const r = await waitFor(plan);
       expect(r.code, r.stderr + r.stdout).toBe(0);
@@ -210,7 +213,7 @@ describe.runIf(QSUB_DIR)('pbs on Slurm’s PBS layer', () => {
     expect((await waitFor(plan)).code).toBe(1);
     const mid = status(plan).stages[0]!;
     expect(mid.running).toBe(0);
-    expect(mid.interrupted + mid.lost).toBeGreaterThan(0);
+    expect(mid.interrupted + mid.lost, JSON.stringify(mid)).toBeGreaterThan(0);
     submit(plan, 1, dir, '--nprocs', '2');
     expect((await waitFor(plan)).code).toBe(0);
     expect(status(plan).stages[0]!.succeeded).toBe(20);
