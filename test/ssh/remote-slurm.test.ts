@@ -133,7 +133,7 @@ describe.runIf(up)('a connection that drops during wait', () => {
       // Drop only once wait is connected and polling: a drop during its first connect is a failed
       // connect, not a lost connection (a fixed 2.5 s was too short at load 20).
       const loggedIn = () => sshd.sessions().some((p) => procTitle(p).includes('@notty'));
-      for (const until = Date.now() + 30_000; !loggedIn() && Date.now() < until; )
+      for (const until = Date.now() + 30_000; !loggedIn() && Date.now() < until;)
         await new Promise((r) => setTimeout(r, 100));
       await new Promise((r) => setTimeout(r, 1000));
       expect(sshd.drop().length).toBeGreaterThan(0);
