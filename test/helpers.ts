@@ -78,7 +78,8 @@ export function engineAvailable(command: string): boolean {
 /** Whether the local Slurm cluster has a usable node (scripts/slurm/up.sh starts it); CI requires it. */
 export function slurmUp(): boolean {
   const up = spawnSync('sinfo', ['-h', '-o', '%t'], { encoding: 'utf8' });
-  const ok = up.status === 0 && /idle|mix|alloc/.test(up.stdout);
+  // `comp` (completing): the node is ending another test's jobs, and takes new ones after.
+  const ok = up.status === 0 && /idle|mix|alloc|comp/.test(up.stdout);
   if (!ok && process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
     throw new Error(
       `the Slurm cluster is not running (sinfo: ${up.stderr || up.stdout}); start it with scripts/slurm/up.sh`,
