@@ -9,6 +9,22 @@ export interface ArrayChunk {
   size: number;
 }
 
+/** Each stage's partitions as arrays, in stage order: what slurm, sge and lsf submit per stage. */
+export function stageArrays(
+  stages: readonly { index: number; partitions: number }[],
+  maxArraySize: number,
+  file: (stageIndex: number) => string,
+): (ArrayChunk & { stageIndex: number; array: true; file: string })[] {
+  return stages.flatMap((s) =>
+    arrayChunks(s.partitions, maxArraySize).map((c) => ({
+      stageIndex: s.index,
+      array: true,
+      file: file(s.index),
+      ...c,
+    })),
+  );
+}
+
 export function arrayChunks(partitions: number, maxArraySize: number): ArrayChunk[] {
   const chunks: ArrayChunk[] = [];
   for (let offset = 0; offset < partitions; offset += maxArraySize)

@@ -2,7 +2,7 @@
 // order (`bsub < script`, job ids parsed from "Job <id> is submitted to queue <q>."), each stage
 // waiting with -w "done(<id>)" on every array of the stages it follows. Rendering only: no LSF
 // runs here, so the files are checked against LSF's manual (golden files), not a cluster.
-import { arrayChunks } from './array-chunks.js';
+import { stageArrays } from './array-chunks.js';
 import { scriptView } from './script-view.js';
 import { arraySpec, lsfJobName, lsfOutput, resourceOptions } from './lsf-directives.js';
 import { LSF_MAX_ARRAY_SIZE, type LsfOptions } from './lsf-descriptor.js';
@@ -16,15 +16,10 @@ const stageFile = (index: number) => `stage-${index}.lsf`;
 /** The arrays to submit, in order: each stage's partitions split by MAX_JOB_ARRAY_SIZE. */
 export function lsfSubmissions(ctx: RenderContext<LsfOptions>): LsfSubmission[] {
   const max = ctx.options.maxArraySize ?? LSF_MAX_ARRAY_SIZE;
-  return ctx.stages.flatMap((s) =>
-    arrayChunks(s.partitions, max).map((c) => ({
-      stageIndex: s.index,
-      array: true,
-      file: stageFile(s.index),
-      jobName: lsfJobName(s.index, s.name),
-      ...c,
-    })),
-  );
+  return stageArrays(ctx.stages, max, stageFile).map((a) => ({
+    ...a,
+    jobName: lsfJobName(a.stageIndex, ctx.stages.find((s) => s.index === a.stageIndex)!.name),
+  }));
 }
 
 export function render(ctx: RenderContext<LsfOptions>): RenderedFile[] {

@@ -2,7 +2,7 @@
 // (submit.sh) that submits them in dependency order with -hold_jid.
 import { usageError } from '../errors.js';
 import { scriptView } from './script-view.js';
-import { arrayChunks } from './array-chunks.js';
+import { stageArrays } from './array-chunks.js';
 import type { RenderContext, RenderedFile } from './runner.js';
 import type { SgeOptions } from './sge-descriptor.js';
 import {
@@ -39,15 +39,7 @@ function stageOptions(ctx: RenderContext<SgeOptions>): string[][] {
 export function sgeSubmissions(ctx: RenderContext<SgeOptions>): SgeSubmission[] {
   const max = ctx.options.maxArraySize ?? SGE_MAX_ARRAY_SIZE;
   const options = stageOptions(ctx);
-  return ctx.stages.flatMap((s) =>
-    arrayChunks(s.partitions, max).map((c) => ({
-      stageIndex: s.index,
-      array: true,
-      file: stageFile(s.index),
-      ...c,
-      qsubOptions: options[s.index]!,
-    })),
-  );
+  return stageArrays(ctx.stages, max, stageFile).map((a) => ({ ...a, qsubOptions: options[a.stageIndex]! }));
 }
 
 export function render(ctx: RenderContext<SgeOptions>): RenderedFile[] {

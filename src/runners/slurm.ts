@@ -1,6 +1,6 @@
 // Slurm: one sbatch array script per stage plus a driver (submit.sh) that submits them in dependency
 // order, or (--layout allocation) one job that walks every stage inside its allocation with srun.
-import { arrayChunks } from './array-chunks.js';
+import { stageArrays } from './array-chunks.js';
 import { scriptView } from './script-view.js';
 import type { RenderContext, RenderedFile } from './runner.js';
 import type { ArraySubmission } from './scheduler.js';
@@ -29,14 +29,7 @@ export function slurmSubmissions(ctx: RenderContext<SlurmOptions>): ArraySubmiss
   const max = ctx.options.maxArraySize ?? SLURM_MAX_ARRAY_SIZE;
   if (ctx.options.layout === 'allocation')
     return [{ stageIndex: -1, array: false, file: 'allocation.sbatch', offset: 0, size: 1 }];
-  return ctx.stages.flatMap((s) =>
-    arrayChunks(s.partitions, max).map((c) => ({
-      stageIndex: s.index,
-      array: true,
-      file: stageFile(s.index),
-      ...c,
-    })),
-  );
+  return stageArrays(ctx.stages, max, stageFile);
 }
 
 function common(ctx: RenderContext<SlurmOptions>) {
