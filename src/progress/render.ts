@@ -75,23 +75,38 @@ export function renderBlock(snapshot: ProgressSnapshot, width: number): string[]
 }
 
 /**
- * The log form, one line for the whole plan, key=value so that it greps:
- * `progress elapsed=62s succeeded=120 failed=2 running=8 queued=40 left=170 eta=3m10s extract=120/300 merge=not-run`.
+ * A stage's key in the log line: `stage.` + its name, so that no stage name (`left`, `eta`) can be
+ * read as a plan-wide key. A name that is not a plain word (`a b`, `x=1`, a quote) is written as a
+ * JSON string with its spaces escaped (`stage."a\u0020b"=0/4`): the line still splits on spaces,
+ * and in each word the value is what follows the last `=` (values never hold one).
  */
-export function renderLogLine(snapshot: ProgressSnapshot): string {
+export function stageKey(name: string): string {
+  return `stage.${/^[A-Za-z0-9_.+-]+$/.test(name) ? name : JSON.stringify(name).replace(/ /g, '\\u0020')}`;
+}
+
+function logLine(snapshot: ProgressSnapshot, withClock: boolean): string {
   const all = totals(snapshot);
-  const eta = etaMs(snapshot);
+  const eta = withClock ? etaMs(snapshot) : undefined;
   const stages = snapshot.stages
-    .map((s) => `${s.name}=${s.blockedBy ? 'not-run' : `${s.succeeded + s.failed}/${s.total}`}`)
+    .map((s) => `${stageKey(s.name)}=${s.blockedBy ? 'not-run' : `${s.succeeded + s.failed}/${s.total}`}`)
     .join(' ');
   return (
-    `progress elapsed=${clock(snapshot.elapsedMs)} succeeded=${all.succeeded} failed=${all.failed} ` +
-    `running=${all.running} queued=${all.queued} left=${left(all)}` +
+    `progress${withClock ? ` elapsed=${clock(snapshot.elapsedMs)}` : ''} succeeded=${all.succeeded} ` +
+    `failed=${all.failed} running=${all.running} queued=${all.queued} left=${left(all)}` +
     `${eta !== undefined ? ` eta=${clock(eta)}` : ''} ${stages}`
   );
 }
 
-/** The same line without the clock: what tells whether something changed. */
+/**
+ * The log form, one line for the whole plan, key=value so that it greps: the plan-wide counts, then
+ * each stage (stageKey) with its ended/total or not-run:
+ * `progress elapsed=62s succeeded=120 failed=2 running=8 queued=40 left=170 eta=3m10s stage.extract=120/300 stage.merge=not-run`.
+ */
+export function renderLogLine(snapshot: ProgressSnapshot): string {
+  return logLine(snapshot, true);
+}
+
+/** The same line without the clock (elapsed, eta): what tells whether something changed. */
 export function changeKey(snapshot: ProgressSnapshot): string {
-  return renderLogLine({ ...snapshot, elapsedMs: 0 }).replace(/ eta=\S+/, '');
+  return logLine(snapshot, false);
 }

@@ -199,7 +199,7 @@ describe('batchplan run (the CLI)', () => {
     expect(r.code, r.stderr).toBe(0);
     // The log form of the live view (not a terminal) ends with every stage counted in full.
     expect(r.stderr).toMatch(
-      /progress elapsed=\S+ succeeded=3 failed=0 running=0 queued=0 left=0 east=1\/1 west=1\/1 join=1\/1\n/,
+      /progress elapsed=\S+ succeeded=3 failed=0 running=0 queued=0 left=0 stage.east=1\/1 stage.west=1\/1 stage.join=1\/1\n/,
     );
     const tasks = JSON.parse(cli(['tasks', join(dir, 'cli-overlap.plan'), '--json']).stdout) as {
       startedAt: string;

@@ -57,8 +57,77 @@ describe('renderBlock', () => {
 describe('renderLogLine', () => {
   it('is one key=value line', () => {
     expect(renderLogLine(snap(500))).toBe(
-      'progress elapsed=10s succeeded=500 failed=2 running=8 queued=40 left=539 eta=11s extract=502/1000 a-rather-long-stage-name=0/40 merge=not-run',
+      'progress elapsed=10s succeeded=500 failed=2 running=8 queued=40 left=539 eta=11s stage.extract=502/1000 stage.a-rather-long-stage-name=0/40 stage.merge=not-run',
     );
+  });
+});
+
+/** The log line read back as a program would: words split on spaces, each key up to its last `=`. */
+function parseLogLine(line: string): { plan: Record<string, string>; stages: Map<string, string> } {
+  const plan: Record<string, string> = {};
+  const stages = new Map<string, string>();
+  for (const word of line.split(' ').slice(1)) {
+    const eq = word.lastIndexOf('=');
+    const [key, value] = [word.slice(0, eq), word.slice(eq + 1)];
+    if (!key.startsWith('stage.')) plan[key] = value;
+    else {
+      const name = key.slice('stage.'.length);
+      stages.set(name.startsWith('"') ? (JSON.parse(name) as string) : name, value);
+    }
+  }
+  return { plan, stages };
+}
+
+describe('renderLogLine with hostile stage names', () => {
+  it('keeps plan-wide keys and every stage apart, whatever the stage is called', () => {
+    const names = [
+      'left',
+      'a b',
+      'x=1',
+      'eta',
+      'succeeded',
+      'say "hi"',
+      'back\\slash',
+      '  ',
+      'ünï',
+      'stage.x',
+    ];
+    const line = renderLogLine({
+      elapsedMs: 5000,
+      stages: names.map((name, k) => ({
+        name,
+        total: 10 + k,
+        succeeded: k,
+        failed: 0,
+        running: 0,
+        queued: 0,
+      })),
+    });
+    expect(line).not.toContain('\n');
+    const { plan, stages } = parseLogLine(line);
+    expect(plan).toEqual({
+      elapsed: '5s',
+      succeeded: String(names.reduce((n, _, k) => n + k, 0)),
+      failed: '0',
+      running: '0',
+      queued: '0',
+      left: String(names.length * 10),
+      eta: expect.any(String),
+    });
+    expect([...stages]).toEqual(names.map((name, k) => [name, `${k}/${10 + k}`]));
+    expect(line).toContain(' stage.left=0/10 stage."a\\u0020b"=1/11 stage."x=1"=2/12 stage.eta=3/13 ');
+  });
+
+  it('a stage name holding " eta=" does not hide a change', () => {
+    const at = (done: number): ProgressSnapshot => ({
+      elapsedMs: 1000,
+      stages: [{ name: 'x eta=1', total: 4, succeeded: done, failed: 0, running: 0, queued: 0 }],
+    });
+    const out: string[] = [];
+    const live = new LiveProgress({ write: (s: string) => out.push(s) }, { intervalMs: 0 });
+    live.update(at(1));
+    live.update(at(2));
+    expect(out).toHaveLength(2);
   });
 });
 
@@ -121,9 +190,9 @@ describe('LiveProgress off a terminal', () => {
     live.update(snap(20, 120_000)); // nothing changed
     live.finish(snap(30), ['next: batchplan status p.plan']);
     expect(out.map((l) => l.replace(/ eta=\S+/, ''))).toEqual([
-      'batchplan: progress elapsed=10s succeeded=10 failed=2 running=8 queued=40 left=1029 extract=12/1000 a-rather-long-stage-name=0/40 merge=not-run\n',
-      'batchplan: progress elapsed=1m39s succeeded=20 failed=2 running=8 queued=40 left=1019 extract=22/1000 a-rather-long-stage-name=0/40 merge=not-run\n',
-      'batchplan: progress elapsed=10s succeeded=30 failed=2 running=8 queued=40 left=1009 extract=32/1000 a-rather-long-stage-name=0/40 merge=not-run\n',
+      'batchplan: progress elapsed=10s succeeded=10 failed=2 running=8 queued=40 left=1029 stage.extract=12/1000 stage.a-rather-long-stage-name=0/40 stage.merge=not-run\n',
+      'batchplan: progress elapsed=1m39s succeeded=20 failed=2 running=8 queued=40 left=1019 stage.extract=22/1000 stage.a-rather-long-stage-name=0/40 stage.merge=not-run\n',
+      'batchplan: progress elapsed=10s succeeded=30 failed=2 running=8 queued=40 left=1009 stage.extract=32/1000 stage.a-rather-long-stage-name=0/40 stage.merge=not-run\n',
       'next: batchplan status p.plan\n',
     ]);
   });

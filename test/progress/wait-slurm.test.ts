@@ -55,7 +55,7 @@ describe.runIf(slurmUp() && engineAvailable('script'))('wait on Slurm', () => {
     expect(r.code).toBe(1);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines.at(-2)).toMatch(
-      /^batchplan: progress elapsed=\S+ succeeded=7 failed=1 running=0 queued=0 left=4 a=8\/8 b=not-run$/,
+      /^batchplan: progress elapsed=\S+ succeeded=7 failed=1 running=0 queued=0 left=4 stage.a=8\/8 stage.b=not-run$/,
     );
     expect(lines.at(-1)).toBe(`next: batchplan tasks ${plan} --state failed --tail 3`);
     for (const id of jobIds) expect(r.stderr).not.toContain(id);
