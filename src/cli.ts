@@ -236,6 +236,14 @@ Examples:
       .option('--force', 'submit even though an earlier submission of this plan is still queued or running')
       .option('--wait', 'then wait for the jobs as `batchplan wait` does, with live progress')
       .option('--interval <duration>', 'with --wait: time between scheduler queries', '10s')
+      .option(
+        '--timeout <duration>',
+        'with --wait: give up waiting (exit 124; the jobs go on) after this long',
+      )
+      .option(
+        '--wait-when-stuck',
+        'with --wait: keep waiting when a partition is queued for a reason that cannot clear (default: stop, E_JOBS_STUCK)',
+      )
       .option('--json', 'print the submission record as JSON'),
     RUNNERS.filter((r) => r.capabilities.canSubmit),
   )
@@ -246,6 +254,7 @@ Examples:
   $ batchplan submit plan/ 64 --runner slurm --time 2:00:00 --cpus-per-task 8 --account m1234
   $ batchplan submit plan/ 64 --runner slurm --layout allocation --max-running 8 --dry-run
   $ batchplan submit plan/ 8 --runner slurm --wait          # live progress until the jobs end
+  $ batchplan submit plan/ 8 --runner slurm --wait --wait-when-stuck   # wait on whatever the queue says
   $ batchplan submit plan/ --batch-size 48 --runner slurm   # N from tasks per partition, as sc split
   $ batchplan retry plan/ && batchplan submit plan/ 8 --runner slurm   # only stages with work left`,
     )

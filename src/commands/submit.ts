@@ -1,3 +1,4 @@
+import { usageError } from '../errors.js';
 import { submit as submitLib } from '../submit/submit-plan.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { partitionsArg } from './generate-script.js';
@@ -9,6 +10,8 @@ interface Options extends RunnerFlags {
   force?: boolean;
   json?: boolean;
   wait?: boolean;
+  waitWhenStuck?: boolean;
+  timeout?: string;
   interval: string;
   batchSize?: string;
 }
@@ -18,6 +21,15 @@ export default async function submit(
   nArg: string | undefined,
   opts: Options,
 ): Promise<number> {
+  for (const [given, flag] of [
+    [opts.waitWhenStuck, '--wait-when-stuck'],
+    [opts.timeout !== undefined, '--timeout'],
+  ] as const)
+    if (given && !opts.wait)
+      throw usageError(
+        `${flag} goes with --wait`,
+        `Add --wait, or wait later: batchplan wait <plan> ${flag}${flag === '--timeout' ? ' 2h' : ''}.`,
+      );
   const r = await submitLib(planDir, partitionsArg(planDir, nArg, opts), opts, {
     dryRun: opts.dryRun,
     force: opts.force,
@@ -47,7 +59,9 @@ export default async function submit(
     );
   if (opts.wait) {
     const { default: wait } = await import('./wait.js');
-    return wait(planDir, { interval: opts.interval, json: opts.json });
+    // The same waiting as `batchplan wait`, with the same flags.
+    const { interval, timeout, waitWhenStuck, json } = opts;
+    return wait(planDir, { interval, json, waitWhenStuck, ...(timeout !== undefined ? { timeout } : {}) });
   }
   return 0;
 }

@@ -82,4 +82,32 @@ describe.runIf(slurmUp())('on Slurm', () => {
       cli(['cancel', plan]);
     }
   }, 120_000);
+
+  it('submit --wait stops the same way; --wait-when-stuck (with --timeout) waits on', async () => {
+    const plan = makePlan('stuck-submit', 'stages:\n  - {name: big, tasks: [{cmd: "true"}]}\n');
+    const flags = ['--runner', 'slurm', '--time', '5', '--cpus-per-task', '99', '--wait', '--interval', '1'];
+    try {
+      const t0 = Date.now();
+      const r = await cliAwait(['submit', plan, '1', ...flags]);
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      expect(r.code, r.stderr).toBe(23);
+      expect(r.stderr).toMatch(
+        /E_JOBS_STUCK\]: partition 0 of stage big \(job \d+\) is PENDING with reason PartitionConfig/,
+      );
+      cli(['cancel', plan]);
+      const keep = await cliAwait(['submit', plan, '1', ...flags, '--wait-when-stuck', '--timeout', '3']);
+      expect(keep.code, keep.stderr).toBe(124);
+      expect(keep.stderr).toContain('giving up waiting (the jobs go on)');
+      expect(JSON.parse(cli(['status', plan, '--json']).stdout).stages[0].queued).toBe(1);
+    } finally {
+      cli(['cancel', plan]);
+    }
+    // Both flags belong to --wait: without it, a usage error and nothing submitted.
+    const bad = cli(['submit', plan, '1', '--runner', 'slurm', '--wait-when-stuck']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--wait-when-stuck goes with --wait');
+    expect(cli(['submit', plan, '1', '--runner', 'slurm', '--timeout', '1m']).stderr).toContain(
+      '--timeout goes with --wait',
+    );
+  }, 120_000);
 });
