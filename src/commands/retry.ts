@@ -57,7 +57,8 @@ export function retryCommand(verb: 'retry' | 'rerun') {
           `no stage '${name}' in plan ${plan.dir}`,
           `Stages: ${plan.file.stages.map((s) => s.name).join(', ')}.`,
         );
-    const loaded = loadPlanStatus(plan);
+    // As status sees them, status_code files at URLs included (a run sc batch finished can be rerun).
+    const loaded = loadPlanStatus(plan, { remote: true });
     // --id: exactly those tasks, each of which must be in a selected state.
     const byId = new Map<number, Set<number>>();
     for (const id of opts.id ?? []) {

@@ -100,7 +100,7 @@ export function unitTodo(u: Unit, from = u.start, to = u.end): number[] {
     const k = i - u.start;
     if (u.prior.isSucceeded(k) || u.peers.isSucceeded(i)) continue;
     const rec = u.records[k]!;
-    if (u.hooks.some((h) => h.done?.(rec))) continue;
+    if (u.hooks.some((h) => h.done?.(rec, u.prior.resetTime(k)))) continue;
     out.push(k);
   }
   return out;

@@ -137,7 +137,9 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   if (stage.requires) result.blocked = 0;
   const todo: number[] = [];
   records.forEach((rec, k) =>
-    prior.isSucceeded(k) || hooks.some((h) => h.done?.(rec)) ? result.skipped++ : todo.push(k),
+    prior.isSucceeded(k) || hooks.some((h) => h.done?.(rec, prior.resetTime(k)))
+      ? result.skipped++
+      : todo.push(k),
   );
   const balanced = balanceMode(opts.balance, env);
   if ((todo.length === 0 && !balanced) || opts.stop.signal) {

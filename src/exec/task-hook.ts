@@ -43,8 +43,11 @@ export interface AttemptHook {
 }
 
 export interface PartitionHook {
-  /** Whether the hook's own record shows the task done (then it is skipped like a success). */
-  done?(rec: TaskRecord): boolean;
+  /**
+   * Whether the hook's own record shows the task done (then it is skipped like a success).
+   * `resetAt`: the task's newest reset (retry, rerun; 0 when none): a record older than it is not done.
+   */
+  done?(rec: TaskRecord, resetAt: number): boolean;
   /** Called before each attempt starts; its promise is awaited before the launch. */
   attempt(rec: TaskRecord, info: AttemptInfo): AttemptHook | undefined | Promise<AttemptHook | undefined>;
   /** Waits for the hook's outstanding work; called once, after the last attempt. */
@@ -59,11 +62,14 @@ export interface TaskHook {
   outcomes?: {
     /** The task record field the hook reads: stages whose records lack it are not read at all. */
     field: keyof TaskRecord;
-    /** An exit code per record (a signal as its negative number), undefined where there is none. */
+    /**
+     * Per record, its exit code (a signal as its negative number) and when it was recorded (ms; unknown
+     * counts as older than any reset), undefined where there is none.
+     */
     read(
       records: readonly TaskRecord[],
       env: NodeJS.ProcessEnv,
       opts: { remote: boolean },
-    ): (number | undefined)[];
+    ): ({ code: number; t?: number } | undefined)[];
   };
 }

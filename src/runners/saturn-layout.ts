@@ -4,9 +4,10 @@
 // signal as its negative number (-9), none for an interrupted run. A URL output path (sfs://, s3://
 // ...) runs in a local scratch directory whose files are copied there at the end; a failed copy fails
 // the attempt. A status_code of 0 counts the run as done, whoever wrote it (sc batch, another copy of
-// the plan); any other one is removed before the run is tried again, so that an interrupted attempt
-// (or a killed run-partition) leaves none, never an older attempt's code. Writes go through the thread pool without fsync, as sc batch's: the journal is the
-// durable record, these files the shared one.
+// the plan) unless a retry/rerun is newer than it; any other one, and a 0 so outdated, is removed
+// before the run is tried again, so that an interrupted attempt (or a killed run-partition) leaves
+// none, never an older attempt's code. Writes go through the thread pool without fsync, as sc
+// batch's: the journal is the durable record, these files the shared one.
 import { execFile } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
@@ -23,7 +24,7 @@ import {
   removeCommand,
   removeVariable,
 } from './saturn-output.js';
-import { readStatusCodes } from './saturn-status.js';
+import { readStatusFiles } from './saturn-status.js';
 
 /** Output kept in memory up to this, then streamed to its file (most runs write far less). */
 const BUFFER_LIMIT = 1 << 20;
@@ -100,30 +101,36 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 class SaturnPartition implements PartitionHook {
   private readonly plainEnv = new Map<number, AttemptHook>();
-  /** Runs whose status_code says done (0), read once before anything runs. */
-  private readonly doneRuns = new Set<TaskRecord>();
+  /** Runs whose status_code says done (0), read once before anything runs: when it was written. */
+  private readonly doneRuns = new Map<TaskRecord, number | undefined>();
   /** Runs with a non-zero status_code (found, or written by an attempt): removed before the next. */
   private readonly stale = new Set<TaskRecord>();
 
   constructor(private readonly p: HookPartition) {
-    const codes = readStatusCodes(
+    const found = readStatusFiles(
       p.records.map((r) => r.output),
       p.env,
       { warn: (m) => p.jobLog.stderr.write(Buffer.from(`batchplan: warning: ${m}\n`)) },
     );
-    codes.forEach((code, k) => {
-      if (code === 0) this.doneRuns.add(p.records[k]!);
-      else if (code !== undefined) this.stale.add(p.records[k]!);
+    found.forEach((f, k) => {
+      if (f?.code === 0) this.doneRuns.set(p.records[k]!, f.t);
+      else if (f !== undefined) this.stale.add(p.records[k]!);
     });
   }
 
-  done(rec: TaskRecord): boolean {
-    return this.doneRuns.has(rec);
+  /** Done unless a retry/rerun is newer than the status_code (a URL's time is unknown: older). */
+  done(rec: TaskRecord, resetAt: number): boolean {
+    if (!this.doneRuns.has(rec)) return false;
+    const t = this.doneRuns.get(rec);
+    return resetAt === 0 || (t !== undefined && t > resetAt);
   }
 
-  /** An older attempt's status_code must not stand for this one if it is interrupted. */
+  /**
+   * An older attempt's status_code must not stand for this one if it is interrupted: a failed one's,
+   * or a 0 that a reset outdated (a run with a 0 is attempted only then).
+   */
   private async removeStale(rec: TaskRecord, dir: string, url: string | undefined): Promise<void> {
-    if (!this.stale.delete(rec)) return;
+    if (!this.stale.delete(rec) && !this.doneRuns.delete(rec)) return;
     if (!url) return void (await unlink(join(dir, 'status_code')).catch(() => {}));
     const scheme = outputScheme(url)!;
     const cmd = removeCommand(scheme, this.p.env);
@@ -231,7 +238,7 @@ export const saturnLayout: TaskHook = {
   outcomes: {
     field: 'output',
     read: (records, env, opts) =>
-      readStatusCodes(
+      readStatusFiles(
         records.map((r) => r.output),
         env,
         opts,

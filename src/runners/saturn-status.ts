@@ -3,7 +3,7 @@
 // through its scheme's copy command (`CMD URL LOCAL_FILE`), several at a time, in one blocking call:
 // it happens before anything runs, and most runs are local.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyCommand, joinUrl, outputScheme } from './saturn-output.js';
@@ -35,7 +35,23 @@ export function readStatusCodes(
   env: NodeJS.ProcessEnv,
   opts: StatusReadOptions = {},
 ): (number | undefined)[] {
+  return readStatusFiles(outputs, env, opts).map((o) => o?.code);
+}
+
+/** A status_code read back: its code, and when it was written (local files only: a URL's is unknown). */
+export interface StatusFile {
+  code: number;
+  t?: number;
+}
+
+/** readStatusCodes with each local file's mtime, which a reset marker (retry, rerun) must be older than. */
+export function readStatusFiles(
+  outputs: readonly (string | undefined)[],
+  env: NodeJS.ProcessEnv,
+  opts: StatusReadOptions = {},
+): (StatusFile | undefined)[] {
   const codes: (number | undefined)[] = outputs.map(() => undefined);
+  const times: (number | undefined)[] = outputs.map(() => undefined);
   const urls: number[] = [];
   outputs.forEach((out, k) => {
     if (out === undefined) return;
@@ -43,14 +59,21 @@ export function readStatusCodes(
       if (opts.remote !== false) urls.push(k);
       return;
     }
+    let fd: number | undefined;
     try {
-      codes[k] = parseStatusCode(readFileSync(join(out, 'status_code'), 'utf8'));
+      fd = openSync(join(out, 'status_code'), 'r');
+      times[k] = fstatSync(fd).mtimeMs;
+      codes[k] = parseStatusCode(readFileSync(fd, 'utf8'));
     } catch {
       // none yet
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   });
   if (urls.length) readRemote(urls, outputs, env, codes, opts.warn);
-  return codes;
+  return codes.map((code, k) =>
+    code === undefined ? undefined : times[k] === undefined ? { code } : { code, t: times[k] },
+  );
 }
 
 function readRemote(

@@ -82,6 +82,11 @@ export class StageStatus {
     this.resetT = times;
   }
 
+  /** Task i's newest reset time (ms), 0 when it has none. */
+  resetTime(i: number): number {
+    return this.resetT?.[i] ?? 0;
+  }
+
   /** Register a journal; returns the callback that folds its records in. */
   journal(live: boolean): (rec: JournalRecord) => void {
     const j = this.liveJournals.length;

@@ -2,7 +2,9 @@
 // written by sc batch, or by batchplan on another machine with a copy of the plan) counts in status
 // and tasks where the journals know nothing better. A code 0 makes an unfinished task succeeded, as
 // run-partition then skips it; another code makes a task the journals never saw failed with it.
-// Running and succeeded tasks are left as the journals say.
+// Running and succeeded tasks are left as the journals say, and a record older than the task's reset
+// (retry, rerun --force: resets.ts) is ignored, as its journal records are; one of unknown time (at a
+// URL) counts as older.
 import { constants } from 'node:os';
 import { TASK_HOOKS } from '../exec/task-hooks.js';
 import type { TaskHook } from '../exec/task-hook.js';
@@ -50,9 +52,14 @@ export function foldOutside(
       mine.map((i) => records[i - lo]!),
       env,
       { remote: opts.remote },
-    ).forEach((code, n) => {
+    ).forEach((found, n) => {
       const i = mine[n]!;
-      if (code === undefined || (code !== 0 && status.stateOf(i) !== 'pending')) return;
+      if (found === undefined) return;
+      const { code } = found;
+      // A retry or rerun newer than the record makes the task pending whatever it says.
+      const reset = status.resetTime(i);
+      if (reset > 0 && !(found.t !== undefined && found.t > reset)) return;
+      if (code !== 0 && status.stateOf(i) !== 'pending') return;
       const sig = code < 0 ? SIGNAL_NAMES.get(-code) : undefined;
       // Attempt 0: batchplan made none of it.
       fold({
