@@ -347,6 +347,10 @@ Examples:
         .default('ssh2'),
     )
     .option('--accept-new-host-key', 'trust and record an unknown host key (never a changed one)')
+    .option(
+      '--parent-pid <pid>',
+      'stop the partitions (as on SIGHUP) when this process ends, even by SIGKILL (the script passes its $$)',
+    )
     .addHelpText(
       'after',
       "\nExamples:\n  $ batchplan run-hosts /shared/sweep.plan extract 12 --hosts hosts.txt\n  $ batchplan run-hosts /shared/sweep.plan extract 6 --hosts '4/me@ws1,2/ws2:2222,:' --nprocs 8",

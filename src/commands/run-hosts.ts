@@ -11,6 +11,7 @@ interface Options {
   hostBatchplan?: string;
   ssh?: 'ssh2' | 'openssh';
   acceptNewHostKey?: boolean;
+  parentPid?: string;
 }
 
 export default async function runHosts(
@@ -20,6 +21,7 @@ export default async function runHosts(
   opts: Options,
 ): Promise<number> {
   const nprocs = optionalPositiveInt('--nprocs', opts.nprocs);
+  const parentPid = optionalPositiveInt('--parent-pid', opts.parentPid);
   return fanOut({
     planDir: resolve(plan),
     stage,
@@ -30,5 +32,6 @@ export default async function runHosts(
     localBatchplan: selfCommand(),
     ssh: opts.ssh ?? 'ssh2',
     acceptNewHostKey: opts.acceptNewHostKey === true,
+    ...(parentPid !== undefined ? { parentPid } : {}),
   });
 }

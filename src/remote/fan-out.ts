@@ -18,6 +18,7 @@ import { readPlan } from '../plan/read.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { VERSION } from '../version.js';
 import type { Host } from './hosts.js';
+import { watchParent } from './parent-watch.js';
 import { checkRemoteVersion } from './remote-batchplan.js';
 import {
   commandLine,
@@ -40,6 +41,8 @@ export interface FanOutOptions {
   localBatchplan: string;
   ssh: 'ssh2' | 'openssh';
   acceptNewHostKey?: boolean;
+  /** The script that started us: when it ends (even by SIGKILL), stop as on SIGHUP. */
+  parentPid?: number;
 }
 
 type State = 'up' | 'reconnecting' | 'gone';
@@ -176,17 +179,24 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
 
-  const onSignal = (sig: NodeJS.Signals) => {
+  const stop = (sig: NodeJS.Signals, why: string = sig) => {
     if (stopped) return;
     stopped = sig;
     say(
-      `${sig}: stopping ${running} partition(s) of stage '${o.stage}' (they end interrupted; run again to resume)`,
+      `${why}: stopping ${running} partition(s) of stage '${o.stage}' (they end interrupted; run again to resume)`,
     );
     stdin.abort();
     schedule();
   };
+  const onSignal = (sig: NodeJS.Signals) => stop(sig);
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
+  const unwatch =
+    o.parentPid === undefined
+      ? () => undefined
+      : watchParent(o.parentPid, () =>
+          stop('SIGHUP', `the script that started run-hosts (pid ${o.parentPid}) ended`),
+        );
 
   const lost = (h: HostRun, i: number, err: unknown) => {
     const times = (losses.get(i) ?? 0) + 1;
@@ -262,6 +272,7 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
   schedule();
   await finished;
   for (const s of signals) process.off(s, onSignal);
+  unwatch();
   await Promise.all(runs.map((h) => h.t?.close()));
 
   if (stopped) return 128 + (constants.signals[stopped] ?? 0);

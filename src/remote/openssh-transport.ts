@@ -28,6 +28,25 @@ import type { SshOptions } from './ssh2-transport.js';
 /** Exit code our file-access snippets use for "no such file" (ssh itself uses 255). */
 const MISSING = 44;
 
+/**
+ * The master `ssh -M` under a few lines of shell that end it when their stdin, a pipe from us,
+ * reaches EOF: when we die, SIGKILL included, the master goes too (and with it the connection,
+ * which stops what runs there), and its control directory ($1) is removed. A TERM is passed on.
+ */
+const MASTER = [
+  'd=$1; shift',
+  'ssh "$@" </dev/null & p=$!',
+  "trap 'kill $p 2>/dev/null' TERM INT HUP",
+  // A background job's stdin is /dev/null unless redirected: hand the watcher ours on fd 3.
+  'exec 3<&0',
+  '{ cat <&3 >/dev/null; kill $p 2>/dev/null; rm -rf -- "$d"; } 2>/dev/null & w=$!',
+  'exec 3<&- 0</dev/null',
+  'rc=0; wait $p || rc=$?',
+  'while kill -0 $p 2>/dev/null; do rc=0; wait $p || rc=$?; done',
+  'kill $w 2>/dev/null',
+  'exit $rc',
+].join('\n');
+
 export async function openOpenSsh(dest: Destination, opts: SshOptions = {}): Promise<RemoteTransport> {
   const t = new OpenSshTransport(dest, opts);
   await t.connect();
@@ -77,9 +96,12 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
 
   override async connect(): Promise<void> {
     const tty = canPrompt();
-    const master = spawn('ssh', [...this.base, '-M', '-N', '-o', 'ControlPersist=no', this.dest.host], {
-      stdio: ['ignore', 'ignore', tty ? 'inherit' : 'pipe'],
-    });
+    const master = spawn(
+      'sh',
+      ['-c', MASTER, 'sh', this.dir, ...this.base, '-M', '-N', '-o', 'ControlPersist=no', this.dest.host],
+      { stdio: ['pipe', 'ignore', tty ? 'inherit' : 'pipe'] },
+    );
+    master.stdin?.on('error', () => undefined);
     let said = '';
     master.stderr?.on('data', (b: Buffer) => (said += b.toString()));
     const ended = new Promise<number>((res) => master.on('exit', (code) => res(code ?? 255)));
@@ -207,6 +229,7 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
     this.stopReconnecting();
     spawnSync('ssh', [...this.base, '-O', 'exit', this.dest.host], { stdio: 'ignore' });
     this.master?.kill();
+    this.master?.stdin?.destroy();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -2,149 +2,26 @@
 // for this machine) with different slot counts; a host whose sshd is killed mid-run; Ctrl-C of
 // the script; hosts that cannot be reached or cannot see the plan. The plan directory is at the
 // same path everywhere (these hosts are all this machine: the shared file system of a lab).
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliAwait, scratch } from '../helpers.js';
 import { privateSshd, type PrivateSshd } from './private-sshd.js';
-import { REMOTE_BATCHPLAN, SSHD_DIR, sshdUp, TEST_USER } from './sshd.js';
+import * as h from './runner-helpers.js';
+import { count, leftovers, runScript, script, tasksOf, until } from './runner-helpers.js';
+import { sshdUp, TEST_USER } from './sshd.js';
 
 const up = sshdUp();
 const dir = scratch('batchplan-ssh-runner-');
 chmodSync(dir, 0o755);
-
-/** a, b, c: root on three addresses and both ports of the project's sshd; more blocks appended. */
-function sshConfig(name: string, extra = '', known: string[] = []): string {
-  const file = join(dir, `ssh_config.${name}`);
-  writeFileSync(
-    file,
-    `${extra}
-Host a
-  HostName 127.0.0.1
-  Port 2222
-Host b
-  HostName 127.0.0.2
-  Port 2223
-Host c
-  HostName 127.0.0.3
-  Port 2222
-Host *
-  User root
-  IdentityFile ${join(SSHD_DIR, 'id_ed25519')}
-  IdentitiesOnly yes
-  UserKnownHostsFile ${[join(SSHD_DIR, 'known_hosts'), ...known].join(' ')}
-`,
-  );
-  return file;
-}
-
-let plans = 0;
-/** A plan of `tasks` tasks running `cmd` ({{i}} is the task number), then a one-task stage. */
-async function makePlan(tasks: number, cmd: string): Promise<string> {
-  const spec = join(dir, `spec${++plans}.yaml`);
-  writeFileSync(
-    spec,
-    `defaults: { nprocs: 1 }
-stages:
-  - name: work
-    matrix: { i: { range: [0, ${tasks}] } }
-    template: ${JSON.stringify(cmd)}
-  - name: after
-    after: [work]
-    tasks:
-      - { id: last, cmd: "echo done" }
-`,
-  );
-  const plan = join(dir, `run ${plans} $x'.plan`); // a space, a $ and a quote on every host
-  expect((await cliAwait(['plan', spec, '-o', plan])).code).toBe(0);
-  return plan;
-}
-
-async function script(plan: string, n: number, hosts: string, client = 'ssh2'): Promise<string> {
-  const out = join(dir, `run${plans}-${client}.sh`);
-  const g = await cliAwait([
-    'generate-script',
-    plan,
-    String(n),
-    '--runner',
-    'ssh',
-    '--hosts',
-    hosts,
-    '--host-batchplan',
-    REMOTE_BATCHPLAN,
-    '--ssh-client',
-    client,
-    '-o',
-    out,
-  ]);
-  expect(g.code, g.stderr).toBe(0);
-  return out;
-}
-
-/** Run the script; `during` sees it running. */
-function runScript(file: string, config: string) {
-  const child = spawn('bash', [file], {
-    env: {
-      ...process.env,
-      BATCHPLAN_SSH_CONFIG: config,
-      SSH_AUTH_SOCK: '',
-      SSH_CONNECTION: '',
-      BATCHPLAN_SSH_BACKOFF: '1,1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, done };
-}
-
-const tasksOf = async (plan: string) =>
-  JSON.parse((await cliAwait(['tasks', plan, '--json'])).stdout) as {
-    id: string;
-    state: string;
-    attempts: number;
-  }[];
-
-/** Processes (not this one) whose command line or environment names `path`: none may be left. */
-function leftovers(path: string): string[] {
-  const found: string[] = [];
-  for (const e of readdirSync('/proc')) {
-    const pid = Number(e);
-    if (!pid || pid === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
-      if (cmdline.includes(path) || environ.includes(path))
-        found.push(`${pid}: ${cmdline.replace(/\0/g, ' ').slice(0, 120)}`);
-    } catch {
-      /* gone, or not ours to read */
-    }
-  }
-  return found;
-}
-
-const until = async (what: () => boolean, ms = 30_000) => {
-  for (const end = Date.now() + ms; !what();) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
-
-const count = (d: string, suffix: string) =>
-  existsSync(d) ? readdirSync(d).filter((f) => f.endsWith(suffix)).length : 0;
 
 describe.runIf(up).each(['ssh2', 'openssh'])('--runner ssh (--ssh-client %s)', (client) => {
   it('deals the partitions across hosts by their slots; every task runs once; status afterwards', async () => {
     const out = join(dir, `marks-${client}`);
     mkdirSync(out);
     // Each task notes which host ran it (sshd's SSH_CONNECTION: server address and port), and when.
-    const plan = await makePlan(
+    const plan = await h.makePlan(
+      dir,
       28,
       `echo "\${SSH_CONNECTION:-here}" > ${out}/{{i}}.host; date +%s.%N > ${out}/{{i}}.start; sleep 0.4; date +%s.%N > ${out}/{{i}}.end`,
     );
@@ -156,7 +33,7 @@ describe.runIf(up).each(['ssh2', 'openssh'])('--runner ssh (--ssh-client %s)', (
     };
     const hosts = join(dir, `hosts-${client}.txt`);
     writeFileSync(hosts, '# three hosts and this machine\n2/a\n1/b\n3/c\n:\n');
-    const r = await runScript(await script(plan, 14, hosts, client), sshConfig(client)).done;
+    const r = await runScript(await script(plan, 14, hosts, client), h.sshConfig(dir, client)).done;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
       /stage 'work': 14 of 14 partition\(s\) ran clean \(a \d+, b \d+, c \d+, : \d+\)/,
@@ -190,9 +67,9 @@ describe.runIf(up).each(['ssh2', 'openssh'])('--runner ssh (--ssh-client %s)', (
     mkdirSync(out);
     const flag = join(dir, `quick-${client}`);
     // Long until the flag exists, so that the rerun is quick.
-    const plan = await makePlan(4, `touch ${out}/{{i}}.started; test -e ${flag} || sleep 60`);
+    const plan = await h.makePlan(dir, 4, `touch ${out}/{{i}}.started; test -e ${flag} || sleep 60`);
     const hosts = '2/a,1/b,1/c';
-    const run = runScript(await script(plan, 4, hosts, client), sshConfig(`${client}-int`));
+    const run = runScript(await script(plan, 4, hosts, client), h.sshConfig(dir, `${client}-int`));
     await until(() => count(out, '.started') === 4);
     run.child.kill('SIGINT');
     const r = await run.done;
@@ -202,7 +79,8 @@ describe.runIf(up).each(['ssh2', 'openssh'])('--runner ssh (--ssh-client %s)', (
     expect(tasks.filter((t) => t.id !== 'last').map((t) => t.state)).toEqual(Array(4).fill('interrupted'));
     expect(leftovers(plan)).toEqual([]);
     writeFileSync(flag, '');
-    const again = await runScript(await script(plan, 4, hosts, client), sshConfig(`${client}-int`)).done;
+    const again = await runScript(await script(plan, 4, hosts, client), h.sshConfig(dir, `${client}-int`))
+      .done;
     expect(again.code, again.stderr).toBe(0);
     expect((await tasksOf(plan)).every((t) => t.state === 'succeeded')).toBe(true);
   });
@@ -218,8 +96,10 @@ describe.runIf(up)('--runner ssh: faults', () => {
     await hx.start();
     const out = join(dir, 'marks-drop');
     mkdirSync(out);
-    const plan = await makePlan(12, `echo "$SSH_CONNECTION" > ${out}/{{i}}.host; sleep 1.5`);
-    const config = sshConfig('drop', `Host hx\n  HostName 127.0.0.1\n  Port ${hx.port}\n`, [hx.knownHosts]);
+    const plan = await h.makePlan(dir, 12, `echo "$SSH_CONNECTION" > ${out}/{{i}}.host; sleep 1.5`);
+    const config = h.sshConfig(dir, 'drop', `Host hx\n  HostName 127.0.0.1\n  Port ${hx.port}\n`, [
+      hx.knownHosts,
+    ]);
     const run = runScript(await script(plan, 6, '2/a,2/hx'), config);
     // Once hx runs two partitions (their tasks name hx's port), kill its sshd and every session.
     const onHx = () =>
@@ -240,8 +120,8 @@ describe.runIf(up)('--runner ssh: faults', () => {
   }, 120_000);
 
   it('a host that cannot be reached is left out; one that cannot see the plan stops the run before anything runs', async () => {
-    const plan = await makePlan(2, 'true');
-    const config = sshConfig('faults', `Host nobody\n  HostName 127.0.0.1\n  Port 9\n`);
+    const plan = await h.makePlan(dir, 2, 'true');
+    const config = h.sshConfig(dir, 'faults', `Host nobody\n  HostName 127.0.0.1\n  Port 9\n`);
     const left = await runScript(await script(plan, 2, '1/a,1/nobody'), config).done;
     expect(left.code, left.stderr).toBe(0);
     expect(left.stderr).toMatch(/nobody left out: cannot reach/);
@@ -254,7 +134,7 @@ describe.runIf(up)('--runner ssh: faults', () => {
     const hidden = join(closed, 'hidden.plan');
     expect((await cliAwait(['plan', spec, '-o', hidden])).code).toBe(0);
     const user = `Host u\n  HostName 127.0.0.2\n  Port 2223\n  User ${TEST_USER}\n`;
-    const r = await runScript(await script(hidden, 1, `1/a,1/u`), sshConfig('unseen', user)).done;
+    const r = await runScript(await script(hidden, 1, `1/a,1/u`), h.sshConfig(dir, 'unseen', user)).done;
     expect(r.code).toBe(7);
     expect(r.stderr).toContain(`u cannot see the plan at ${hidden}`);
     expect(existsSync(join(hidden, 'status')) && readdirSync(join(hidden, 'status')).length).toBeFalsy();
