@@ -31,3 +31,15 @@ export function arrayChunks(partitions: number, maxArraySize: number): ArrayChun
     chunks.push({ offset, size: Math.min(maxArraySize, partitions - offset) });
   return chunks;
 }
+
+/** An ascending index list in the compact form Slurm and LSF write: `0,4-6,9`. */
+export function indexRanges(indices: readonly number[]): string {
+  const parts: string[] = [];
+  for (let k = 0; k < indices.length;) {
+    let j = k;
+    while (j + 1 < indices.length && indices[j + 1] === indices[j]! + 1) j++;
+    parts.push(j === k ? `${indices[k]}` : `${indices[k]}-${indices[j]}`);
+    k = j + 1;
+  }
+  return parts.join(',');
+}

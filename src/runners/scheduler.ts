@@ -11,7 +11,16 @@ export interface ArraySubmission {
   file: string;
   offset: number;
   size: number;
+  /**
+   * The elements submitted when not every one of 0..size-1 is (a scheduler with `indexLists`: the
+   * partitions left of a stage, however scattered, as one array `--array=0,4-6`), ascending.
+   */
+  indices?: readonly number[];
 }
+
+/** The elements of a submission: its index list, or 0..size-1. */
+export const elementsOf = (sub: Pick<ArraySubmission, 'size' | 'indices'>): readonly number[] =>
+  sub.indices ?? Array.from({ length: sub.size }, (_, e) => e);
 
 // ---- Submission as data (built by submit-steps.ts, rendered by submit-script.ts) ----
 
@@ -129,6 +138,11 @@ export interface SchedulerAdapter {
   submit(sub: ArraySubmission, opts: SubmitOptions): SubmitCommand;
   /** How the submission prints the job id(s): parsed by the same rule in TypeScript and in bash. */
   jobId: JobIdFormat;
+  /**
+   * It submits an array over a list of indices (Slurm's `--array=0,4-6`): the partitions left of a
+   * stage are one array (per MaxArraySize span), not one per contiguous range (work-left.ts).
+   */
+  indexLists?: boolean;
   /** The smallest array it accepts (PBS Pro: 2); a smaller piece is submitted as a plain job. */
   minArraySize?: number;
   /**

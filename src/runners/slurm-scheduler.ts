@@ -1,5 +1,6 @@
 // Slurm: sbatch --parsable, scontrol show job -o, scancel. Parsers are tested on recorded outputs
 // (fixtures/slurm/).
+import { indexRanges } from './array-chunks.js';
 import {
   scriptWord,
   w,
@@ -12,10 +13,17 @@ import {
   type Word,
 } from './scheduler.js';
 
-/** sbatch options that place one array: its index range, throttle and partition offset. */
-export function arrayOptions(sub: Pick<ArraySubmission, 'offset' | 'size'>, maxRunning?: number): string[] {
+/**
+ * sbatch options that place one array: its indices (a range, or the list of the partitions left:
+ * `0,4-6`), throttle and partition offset.
+ */
+export function arrayOptions(
+  sub: Pick<ArraySubmission, 'offset' | 'size' | 'indices'>,
+  maxRunning?: number,
+): string[] {
+  const indices = sub.indices ? indexRanges(sub.indices) : `0-${sub.size - 1}`;
   return [
-    `--array=0-${sub.size - 1}${maxRunning ? `%${maxRunning}` : ''}`,
+    `--array=${indices}${maxRunning ? `%${maxRunning}` : ''}`,
     `--export=ALL,BATCHPLAN_ARRAY_OFFSET=${sub.offset}`,
   ];
 }
@@ -97,6 +105,7 @@ export function expandIndices(spec: string): number[] {
 
 export const slurmScheduler: WatchedScheduler = {
   commands: ['sbatch', 'scontrol', 'scancel'],
+  indexLists: true,
   submit: (sub, opts) => ({
     argv: [
       w('sbatch'),

@@ -4,7 +4,16 @@
 import { formatSubmission, submissionRecord } from '../submit/record.js';
 import { shellQuote } from '../util/shell-quote.js';
 import type { RenderContext } from './render-context.js';
-import type { Arg, ArraySubmission, Piece, SchedulerAdapter, SubmitCommand, Word } from './scheduler.js';
+import { indexRanges } from './array-chunks.js';
+import {
+  elementsOf,
+  type Arg,
+  type ArraySubmission,
+  type Piece,
+  type SchedulerAdapter,
+  type SubmitCommand,
+  type Word,
+} from './scheduler.js';
 import { recordEntries, submitSteps } from './submit-steps.js';
 import { withWorkLeft } from './work-left.js';
 
@@ -47,6 +56,14 @@ export function bashCommand(cmd: SubmitCommand, vars: readonly string[]): string
   ].join(' ');
 }
 
+/** The partitions a submission covers, for a comment: `0..7`, or `3, 7..9` for an index list. */
+function partitionsText(sub: ArraySubmission): string {
+  return indexRanges(elementsOf(sub).map((e) => sub.offset + e))
+    .split(',')
+    .map((r) => (r.includes('-') ? r.replace('-', '..') : sub.indices ? r : `${r}..${r}`))
+    .join(', ');
+}
+
 /**
  * What templates/partials/submit-steps.hbs renders: the steps, the job id rule, the cancel command and
  * (where batchplan can watch the scheduler: `record`) the submission record's words.
@@ -84,8 +101,7 @@ export function submitScriptView(
       const stage = ctx.stages[s.sub.stageIndex]!;
       return {
         stage: { ...stage, number: stage.index + 1 },
-        offset: s.sub.offset,
-        last: s.sub.offset + s.sub.size - 1,
+        partitions: partitionsText(s.sub),
         kind: s.sub.array ? 'array' : 'plain job',
         variable: vars[k],
         command: bashCommand(s.command, vars),

@@ -4,15 +4,16 @@
 // substitutes the job ids it captured at run time. Pure: no I/O, no Handlebars.
 import type { PartitionNeeds } from '../plan/task-deps-format.js';
 import type { RenderContext } from './render-context.js';
-import type {
-  Arg,
-  ArraySubmission,
-  Dependency,
-  JobIdFormat,
-  JobRef,
-  SchedulerAdapter,
-  SubmitStep,
-  Word,
+import {
+  elementsOf,
+  type Arg,
+  type ArraySubmission,
+  type Dependency,
+  type JobIdFormat,
+  type JobRef,
+  type SchedulerAdapter,
+  type SubmitStep,
+  type Word,
 } from './scheduler.js';
 
 /**
@@ -63,17 +64,16 @@ function narrowed(
   needs: Map<number, PartitionNeeds>,
 ): [number, Dependency[]][] {
   const out: [number, Dependency[]][] = [];
-  for (let e = 0; e < sub.size; e++) {
+  for (const e of elementsOf(sub)) {
     const p = sub.offset + e;
     let narrower = false;
     const deps = after.flatMap((d): Dependency[] => {
       const dep = subs[d.job]!;
       const need = needs.get(dep.stageIndex);
       if (d.type !== 'afterany' || !need || !dep.array) return [d];
-      const elements = (need.partitions[p] ?? [])
-        .filter((q) => q >= dep.offset && q < dep.offset + dep.size)
-        .map((q) => q - dep.offset);
-      if (elements.length < dep.size) narrower = true;
+      const submitted = new Set(elementsOf(dep));
+      const elements = (need.partitions[p] ?? []).map((q) => q - dep.offset).filter((q) => submitted.has(q));
+      if (elements.length < submitted.size) narrower = true;
       return elements.length ? [{ ...d, elements }] : [];
     });
     if (narrower) out.push([e, deps]);

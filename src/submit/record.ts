@@ -16,7 +16,11 @@ export const submissionSchema = z.strictObject({
   layout: z.enum(['arrays', 'allocation']),
   n: z.int().positive(),
   submittedAt: z.string(),
-  /** What each job covers: stage index (-1: every stage) and partitions [offset, offset + size). */
+  /**
+   * What each job covers: stage index (-1: every stage) and partitions [offset, offset + size); an
+   * array with an index list (Slurm's `--array=0,4-6`) holds only some of them, element e being
+   * partition offset + e.
+   */
   arrays: z.array(z.strictObject({ stage: z.int(), offset: z.int().min(0), size: z.int().positive() })),
   /** jobIds[k] is the job of arrays[k]. */
   jobIds: z.array(z.string()),
