@@ -317,9 +317,12 @@ Examples:
     )
     .option(
       '--balance',
-      'take unstarted tasks from the stage’s other partitions when done (every partition must use it; or BATCHPLAN_BALANCE=1)',
+      'take unstarted tasks from the stage’s other partitions when done (every partition must use it; or BATCHPLAN_BALANCE=1, or balance: true on the stage in the spec)',
     )
-    .option('--no-balance', 'run only this partition’s own slice (static), whatever BATCHPLAN_BALANCE says')
+    .option(
+      '--no-balance',
+      'run only this partition’s own slice (static), whatever BATCHPLAN_BALANCE or the spec says',
+    )
     .option('--json', 'print the partition summary as JSON')
     .addHelpText(
       'after',

@@ -31,6 +31,8 @@ export interface PartitionOptions {
   /** Seconds between SIGTERM and SIGKILL when stopping tasks. */
   grace?: number;
   bindGpus?: boolean;
+  /** Balanced mode (docs/balancing.md); over BATCHPLAN_BALANCE and the stage's `balance`. */
+  balance?: boolean;
   env?: NodeJS.ProcessEnv;
   stop?: StopSignal;
 }

@@ -12,16 +12,24 @@ export const BALANCE_ENV = 'BATCHPLAN_BALANCE';
 
 export type BalanceSummary = BalanceStats;
 
-/** The flag when given, else BATCHPLAN_BALANCE (1/on/balanced or 0/off/static), else static. */
-export function balanceMode(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+/**
+ * The flag when given, else BATCHPLAN_BALANCE (1/on/balanced or 0/off/static), else the stage's
+ * `balance` in the plan, else static.
+ */
+export function balanceMode(
+  flag: boolean | undefined,
+  env: NodeJS.ProcessEnv,
+  planned: boolean | undefined = undefined,
+): boolean {
   if (flag !== undefined) return flag;
   const v = env[BALANCE_ENV]?.trim().toLowerCase();
-  if (v === undefined || v === '' || v === '0' || v === 'off' || v === 'static') return false;
+  if (v === undefined || v === '') return planned ?? false;
+  if (v === '0' || v === 'off' || v === 'static') return false;
   if (v === '1' || v === 'on' || v === 'balanced') return true;
   throw new BatchplanError(
     'E_USAGE',
     `${BALANCE_ENV}=${env[BALANCE_ENV]} is neither balanced (1, on, balanced) nor static (0, off, static)`,
-    `Set ${BALANCE_ENV}=1 to share the stage's work between its partitions, or unset it.`,
+    `Set ${BALANCE_ENV}=1 to share the stage's work between its partitions, 0 to run each partition's own slice only, or unset it (the plan's balance decides).`,
   );
 }
 

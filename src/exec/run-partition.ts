@@ -53,7 +53,7 @@ export interface RunPartitionOptions {
    * runs or will run them, before it is recorded blocked; Infinity to wait as long as they take.
    */
   prerequisiteWait?: number;
-  /** Share the stage's work with its other partitions (balance.ts); BATCHPLAN_BALANCE by default. */
+  /** Share the stage's work with its other partitions (balance.ts); else BATCHPLAN_BALANCE, else the plan's. */
   balance?: boolean;
 }
 
@@ -141,7 +141,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
       ? result.skipped++
       : todo.push(k),
   );
-  const balanced = balanceMode(opts.balance, env);
+  const balanced = balanceMode(opts.balance, env, stage.balance);
   if ((todo.length === 0 && !balanced) || opts.stop.signal) {
     await Promise.all(hooks.map((h) => h.close()));
     if (opts.stop.signal) result.signal = opts.stop.signal;

@@ -192,7 +192,7 @@ function isExplicitAt(stages: StageSpec[], name: string, k: number): boolean {
 
 type Overrides = Pick<
   Defaults,
-  'retries' | 'timeout' | 'backoff' | 'env' | 'cwd' | 'nprocs' | 'shell' | 'max_fails'
+  'retries' | 'timeout' | 'backoff' | 'env' | 'cwd' | 'nprocs' | 'shell' | 'max_fails' | 'balance'
 >;
 
 function mergeSettings(
@@ -206,6 +206,7 @@ function mergeSettings(
   if (over.nprocs !== undefined) out.nprocs = over.nprocs;
   if (over.retries !== undefined) out.retries = over.retries;
   if (over.max_fails !== undefined) out.maxFails = over.max_fails;
+  if (over.balance !== undefined) out.balance = over.balance;
   if (over.shell !== undefined) out.shell = over.shell;
   if (over.cwd !== undefined) out.cwd = resolve(baseDir, over.cwd);
   const timeout = duration(over.timeout, [...at, 'timeout'], issues);

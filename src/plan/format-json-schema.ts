@@ -77,6 +77,9 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
           exclusiveMinimum: 0,
           maximum: 9007199254740991,
         },
+        balance: {
+          type: 'boolean',
+        },
         resources: {
           type: 'object',
           properties: {
@@ -385,6 +388,9 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
             type: 'integer',
             exclusiveMinimum: 0,
             maximum: 9007199254740991,
+          },
+          balance: {
+            type: 'boolean',
           },
         },
         required: ['name', 'after', 'tasks', 'firstTask', 'resources', 'retries', 'backoff', 'env', 'shell'],

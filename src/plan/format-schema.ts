@@ -14,6 +14,7 @@ const settings = {
   cwd: z.string().optional(),
   shell: z.string(),
   maxFails: z.int().positive().optional(),
+  balance: z.boolean().optional(),
 };
 
 const resources = z.strictObject({

@@ -15,6 +15,8 @@ export interface StageSettings {
   shell: string;
   /** Launch no more of the stage's tasks once this many have failed (exec/max-fails.ts). */
   maxFails?: number;
+  /** Balanced mode (exec/balance.ts): the stage's partitions share its work. Unset: static. */
+  balance?: boolean;
 }
 
 export interface PlanDefaults extends StageSettings {

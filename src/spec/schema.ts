@@ -124,12 +124,21 @@ const maxFails = z
   .optional()
   .describe('Launch no more tasks of the stage once this many of its tasks have failed (docs/retry.md).');
 
+/** Balanced mode (docs/balancing.md): the stage's partitions share its work; BATCHPLAN_BALANCE overrides it. */
+const balance = z
+  .boolean()
+  .optional()
+  .describe(
+    "Partitions take unstarted tasks from the stage's busy partitions when their own are done (docs/balancing.md); --balance/--no-balance and BATCHPLAN_BALANCE override it.",
+  );
+
 export const stageSchema = z.strictObject({
   name: stageName,
   after: z.array(z.string()).optional(),
   resources: resourcesSchema.optional(),
   nprocs: z.int().positive().optional(),
   max_fails: maxFails,
+  balance,
   shell: z.string().min(1).optional(),
   ...inherited,
   tasks: z.array(taskSchema).optional(),
@@ -148,6 +157,7 @@ export const defaultsSchema = z.strictObject({
   resources: resourcesSchema.optional(),
   nprocs: z.int().positive().optional(),
   max_fails: maxFails,
+  balance,
   shell: z.string().min(1).optional(),
   ...inherited,
 });

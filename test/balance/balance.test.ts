@@ -2,7 +2,7 @@
 // Each task writes a ledger line when it starts and when it ends (with the partition that ran it),
 // so "never run twice" is counted, not assumed; status, tasks and logs must stay exact.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli, cliAsync, scratch, type CliResult } from '../helpers.js';
@@ -225,6 +225,36 @@ describe('balanced mode', () => {
     expect(b.code, b.stderr).toBe(0);
     expect(stageStatus(plan)).toMatchObject({ succeeded: 64, lost: 0, running: 0 });
     for (const [k, ps] of starts(ledger)) expect(ps.length, `task ${k}`).toBeLessThanOrEqual(2);
+  });
+
+  it('a stage planned with balance: true runs balanced; the flag and BATCHPLAN_BALANCE override the plan', () => {
+    // Alone, a balanced partition also runs the slices nobody has started: all 8 tasks, not its 4.
+    const spec = (stage: object, defaults: object = {}) => ({
+      defaults,
+      stages: [{ name: 's', ...stage, tasks: Array.from({ length: 8 }, () => ({ cmd: 'true' })) }],
+    });
+    const plans = {
+      stage: makePlan(dir, 'planned', spec({ balance: true })),
+      defaults: makePlan(dir, 'planned-defaults', spec({}, { balance: true })),
+      off: makePlan(dir, 'planned-off', spec({ balance: false }, { balance: true })),
+    };
+    const planFile = JSON.parse(readFileSync(join(plans.stage, 'plan.json'), 'utf8'));
+    expect(planFile.stages[0].balance).toBe(true);
+    const ran = (plan: string, args: string[] = [], env: Record<string, string> = {}) => {
+      rmSync(join(plan, 'status'), { recursive: true, force: true });
+      const r = cli(['run-partition', plan, 's', '2', '1', '--json', ...args], {
+        env: { BATCHPLAN_BALANCE: '', ...env },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).succeeded;
+    };
+    expect(ran(plans.stage)).toBe(8);
+    expect(ran(plans.defaults)).toBe(8);
+    expect(ran(plans.off)).toBe(4);
+    expect(ran(plans.stage, [], { BATCHPLAN_BALANCE: '0' })).toBe(4);
+    expect(ran(plans.stage, ['--no-balance'])).toBe(4);
+    expect(ran(plans.off, [], { BATCHPLAN_BALANCE: '1' })).toBe(8);
+    expect(ran(plans.off, ['--balance'], { BATCHPLAN_BALANCE: '0' })).toBe(8);
   });
 
   it('BATCHPLAN_BALANCE with a value it does not know is a usage error', () => {
