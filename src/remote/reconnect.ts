@@ -91,7 +91,9 @@ export abstract class Reconnecting {
         return await op();
       } catch (err) {
         if (!(err instanceof ConnectionLost)) throw err;
-        if (on === this.generation) this.markDown();
+        // Marked down once: not again by an operation that learns of the same loss while the
+        // reconnect is under way (it would forget the connection being opened).
+        if (on === this.generation && !this.reconnecting) this.markDown();
         if (!idempotent)
           throw new BatchplanError(
             'E_SSH_CONNECT',

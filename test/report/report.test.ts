@@ -125,9 +125,12 @@ describe.runIf(haveChromium)('report page in headless Chromium', () => {
     expect(legend).toContain('succeeded (22)');
     expect(legend).toContain('failed (2)');
     expect(legend).toContain('failed, retried (3)');
-    // The straggler is found and named.
-    expect(await count('[data-count=stragglers]')).toBe('1');
-    expect(await page.locator('table.stragglers').innerText()).toContain('work.19');
+    // The straggler is found and named first. (On a loaded machine a 0.3 s sibling can also run past
+    // twice the median and count: the count must then match the table's rows, slowest first.)
+    const stragglers = Number(await count('[data-count=stragglers]'));
+    expect(stragglers).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('table.stragglers tr').count()).toBe(1 + stragglers);
+    expect(await page.locator('table.stragglers tr').nth(1).innerText()).toMatch(/^work\.19\s/);
     expect(await page.locator('#jobs').innerText()).toContain('Not submitted');
 
     // The canvases carry drawn bars in the outcome colours (the red of failures among them).

@@ -64,4 +64,29 @@ describe('Reconnecting', () => {
     expect(t.connects).toBe(1);
     expect(t.downs).toBe(1);
   });
+
+  it('an operation that learns of the loss while the reconnect is under way does not mark it down again', async () => {
+    const t = new Fake();
+    let first = true;
+    // The quick one fails at once and reconnects (10 ms backoff + 30 ms connect); the other fails at
+    // 20 ms, inside that window, on the same old connection: the loss is known, the reconnect shared.
+    const quick = t.run(async () => {
+      if (first) {
+        first = false;
+        throw new ConnectionLost('reset');
+      }
+      return 'quick';
+    });
+    let tries = 0;
+    const during = t.run(async () => {
+      if (tries++ === 0) {
+        await new Promise((r) => setTimeout(r, 20));
+        throw new ConnectionLost('reset');
+      }
+      return 'during';
+    });
+    expect(await Promise.all([quick, during])).toEqual(['quick', 'during']);
+    expect(t.connects).toBe(1);
+    expect(t.downs).toBe(1);
+  });
 });
