@@ -196,7 +196,10 @@ Walkthrough:
       .command('generate-script')
       .description('render the scripts that run every partition of every stage with the given runner')
       .argument('<plan>', 'plan directory')
-      .argument('[N]', 'partitions per stage (a stage with fewer tasks gets one per task)')
+      .argument(
+        '[N]',
+        'partitions per stage, for stages that set none (a stage with fewer tasks gets one per task)',
+      )
       .option(
         '--batch-size <B>',
         'instead of N: tasks per partition, as sc split (N = the largest stage / B; default 3 × nprocs)',
@@ -227,7 +230,7 @@ Examples:
         'render the scripts into the plan directory and submit the stages that have work left (none: "nothing to do")',
       )
       .argument('<plan>', 'plan directory')
-      .argument('[N]', 'partitions per stage')
+      .argument('[N]', 'partitions per stage, for stages that set none')
       .option(
         '--batch-size <B>',
         'instead of N: tasks per partition, as sc split (N = the largest stage / B; default 3 × nprocs)',
@@ -293,7 +296,7 @@ Examples:
     .description('run partition i of N of one stage: bounded concurrency, retries, timeouts, durable status')
     .argument('<plan>', 'plan directory')
     .argument('<stage>', 'stage name')
-    .argument('<N>', 'partitions of the stage')
+    .argument('<N>', 'partitions of the stage, unless it sets its own (partitions: in the spec)')
     .argument('<i>', "zero-based partition index, or 'auto' to read the scheduler's array index")
     .option('--nprocs <P>', NPROCS_HELP)
     .option('--one-based', 'the index (given, or read with --index-var) counts from one')
@@ -337,7 +340,7 @@ Examples:
     )
     .argument('<plan>', 'plan directory, at the same path on every host')
     .argument('<stage>', 'stage name')
-    .argument('<N>', 'partitions of the stage')
+    .argument('<N>', 'partitions of the stage, unless it sets its own (partitions: in the spec)')
     .requiredOption(
       '--hosts <file|list>',
       'hosts file ([slots/][user@]host[:port] per line, : for here), or a comma list',

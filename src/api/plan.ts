@@ -67,9 +67,14 @@ export class BatchPlan {
     return this.plan.dir;
   }
 
-  /** Stages in run order: name, number of tasks, the stages they are `after`. */
-  get stages(): { name: string; tasks: number; after: string[] }[] {
-    return this.plan.file.stages.map((s) => ({ name: s.name, tasks: s.tasks, after: [...s.after] }));
+  /** Stages in run order: name, number of tasks, own partition count if set, the stages they are `after`. */
+  get stages(): { name: string; tasks: number; partitions?: number; after: string[] }[] {
+    return this.plan.file.stages.map((s) => ({
+      name: s.name,
+      tasks: s.tasks,
+      ...(s.partitions ? { partitions: s.partitions } : {}),
+      after: [...s.after],
+    }));
   }
 
   /**

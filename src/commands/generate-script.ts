@@ -22,18 +22,21 @@ interface Options extends RunnerFlags {
 
 /**
  * N from --batch-size B (tasks per partition, as `sc split`'s): enough partitions that the largest
- * stage's hold at most B each. Without N or B, B is 3 × nprocs, `sc split`'s default.
+ * stage's hold at most B each. Without N or B, B is 3 × nprocs, `sc split`'s default. Stages that
+ * set their own partition count do not count; when every stage does, N is not needed.
  */
 function partitionsFor(planDir: string, opts: Pick<Options, 'batchSize' | 'nprocs'>): string {
   let size = opts.batchSize === undefined ? undefined : positiveInt('--batch-size', opts.batchSize);
   const plan = readPlan(planDir);
+  const open = plan.file.stages.filter((st) => st.partitions === undefined);
+  if (open.length === 0) return String(Math.max(...plan.file.stages.map((st) => st.partitions!)));
   if (size === undefined) {
     const nprocs = opts.nprocs ? positiveInt('--nprocs', opts.nprocs) : plan.file.defaults.nprocs;
     if (nprocs === undefined)
       throw usageError('give N (partitions per stage), or --batch-size B, or --nprocs P (then B = 3 × P)');
     size = 3 * nprocs;
   }
-  const largest = Math.max(...plan.file.stages.map((st) => st.tasks));
+  const largest = Math.max(...open.map((st) => st.tasks));
   return String(Math.max(1, Math.ceil(largest / size)));
 }
 
@@ -107,6 +110,7 @@ export default async function generateScript(
     }
   }
   const counts = ctx.stages.map(({ name, tasks, partitions }) => ({ name, tasks, partitions }));
+  const own = new Set(readPlan(planDir).file.stages.flatMap((s) => (s.partitions ? [s.name] : [])));
   if (opts.json) {
     const where = several
       ? { files: written }
@@ -117,10 +121,15 @@ export default async function generateScript(
     return 0;
   }
   if (!written.length) process.stdout.write(files[0]!.content);
-  const fewer = counts.some((s) => s.partitions < ctx.n);
+  const fewer = counts.some((s) => s.partitions < ctx.n && !own.has(s.name));
   note(
     `${runner.name}: ` +
-      counts.map((s) => `${s.name} ${s.partitions} partition${s.partitions === 1 ? '' : 's'}`).join(', ') +
+      counts
+        .map(
+          (s) =>
+            `${s.name} ${s.partitions} partition${s.partitions === 1 ? '' : 's'}${own.has(s.name) ? ' (its own)' : ''}`,
+        )
+        .join(', ') +
       (fewer ? ` (fewer than ${ctx.n} where a stage has fewer tasks)` : '') +
       (written.length
         ? `; wrote ${written.length === 1 ? written[0] : `${written.length} files to ${resolve(opts.output!)}`}`

@@ -47,16 +47,28 @@ export function printPlanSummary(dir: string, file: PlanFile, json?: boolean): v
     printJson({
       plan: dir,
       totalTasks: file.totalTasks,
-      stages: file.stages.map((s) => ({ name: s.name, tasks: s.tasks, after: s.after })),
+      stages: file.stages.map((s) => ({
+        name: s.name,
+        tasks: s.tasks,
+        ...(s.partitions ? { partitions: s.partitions } : {}),
+        after: s.after,
+      })),
     });
   } else {
     process.stdout.write(
       `plan ${dir}: ${plural(file.stages.length, 'stage')}, ${plural(file.totalTasks, 'task')}\n`,
     );
+    // A partitions column only when a stage sets its own count (the others take N: '-').
+    const own = file.stages.some((s) => s.partitions);
     process.stdout.write(
       table(
-        ['stage', 'tasks', 'after'],
-        file.stages.map((s) => [s.name, s.tasks, s.after.join(', ') || '-']),
+        ['stage', 'tasks', ...(own ? ['partitions'] : []), 'after'],
+        file.stages.map((s) => [
+          s.name,
+          s.tasks,
+          ...(own ? [s.partitions ?? '-'] : []),
+          s.after.join(', ') || '-',
+        ]),
       ),
     );
   }

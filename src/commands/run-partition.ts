@@ -38,6 +38,8 @@ export default async function runPartitionCommand(
     offset: Number(opts.indexOffset),
   });
   const plan = readPlan(planDir);
+  // A stage with its own partition count is split into that many (N is the default of the others).
+  const own = plan.file.stages.find((s) => s.name === stage)?.partitions;
   const stop = new StopSignal();
   const uninstall = stop.installProcessHandlers();
   const progress = new Progress();
@@ -59,7 +61,7 @@ export default async function runPartitionCommand(
       ...(opts.json ? { jobLog: { stdout: process.stderr, stderr: process.stderr } } : {}),
       onProgress: (p) =>
         progress.update(
-          `${stage} ${index}/${n}: ${p.done}/${p.total} done, ${p.running} running, ${p.failed} failed`,
+          `${stage} ${index}/${own ?? n}: ${p.done}/${p.total} done, ${p.running} running, ${p.failed} failed`,
         ),
     });
   } finally {

@@ -1,7 +1,7 @@
 // run-partition: run one partition of one stage with at most P tasks at once, skipping tasks that
 // already succeeded, retrying with backoff, and recording every attempt in a durable journal.
 import { basename, join } from 'node:path';
-import { checkedSlice, actualPartitions } from '../plan/partition.js';
+import { actualPartitions, checkedSlice, checkedStageSlice, stageN } from '../plan/partition.js';
 import { findStage, readTasks, type Plan } from '../plan/read.js';
 import type { PlanStage, TaskRecord } from '../plan/model.js';
 import { loadStageStatus, rangeResetTimes } from '../status/load.js';
@@ -30,9 +30,14 @@ import { watchForWinner } from './balance-backup.js';
 
 export interface RunPartitionOptions {
   stage: string;
-  /** Partitions asked for, and this one's zero-based index. */
+  /**
+   * Partitions asked for, and this one's zero-based index. N is the default: a stage that sets its
+   * own count (plan.json `partitions`) is split into that many, whatever N the script passed.
+   */
   n: number;
   index: number;
+  /** Split the stage into exactly `n`, its own count aside (`run`: each stage as one partition). */
+  exactN?: boolean;
   nprocs?: number;
   /** Launch no more of the stage's tasks once this many have failed (max-fails.ts); over the plan's. */
   maxFails?: number;
@@ -102,12 +107,16 @@ const STARVED_MS = 30_000;
 export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promise<PartitionResult> {
   const { stage, index: stageIndex } = findStage(plan, opts.stage);
   const env = opts.env ?? process.env;
-  const slice = checkedSlice(stage.name, stage.tasks, opts.n, opts.index);
+  // The N this stage is really split into: its own count wins over the one passed (partition.ts).
+  const n = opts.exactN ? opts.n : stageN(stage, opts.n);
+  const slice = opts.exactN
+    ? checkedSlice(stage.name, stage.tasks, n, opts.index)
+    : checkedStageSlice(stage, opts.n, opts.index);
   const nprocs = opts.nprocs ?? stage.nprocs ?? allocatedCpus(env);
   const result: PartitionResult = {
     stage: stage.name,
     partition: opts.index,
-    partitions: actualPartitions(stage.tasks, opts.n),
+    partitions: actualPartitions(stage.tasks, n),
     ...slice,
     tasks: slice.end - slice.start,
     skipped: 0,
@@ -384,7 +393,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   };
   const balancer = balanced
     ? openBalancer({
-        ...{ plan, stage, stageIndex, n: opts.n, index: opts.index, main, graceMs, stageEnv },
+        ...{ plan, stage, stageIndex, n, index: opts.index, main, graceMs, stageEnv },
         stopSleep: (ms) => opts.stop.sleep(ms),
         slots: nprocs,
         openHooks: (recs) =>

@@ -60,8 +60,10 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions = {}): Promise<Ru
     opts.onStageStart?.(name);
     const p = runPartition(plan, {
       stage: name,
+      // The whole stage, whatever partition count it sets for schedulers.
       n: 1,
       index: 0,
+      exactN: true,
       stop,
       ...(opts.nprocs !== undefined ? { nprocs: opts.nprocs } : {}),
       ...(opts.grace !== undefined ? { grace: opts.grace } : {}),

@@ -37,6 +37,8 @@ export interface CompiledStage {
   taskDeps?: DepSegment[];
   /** The first tasks that have the stage's highest priority, above its lowest (task-priority.ts). */
   urgent?: number;
+  /** The stage's own partition count (spec `partitions` or `tasks_per_partition`); unset: N. */
+  partitions?: number;
 }
 
 export interface CompileOptions {
@@ -149,6 +151,7 @@ export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): Compiled
     const resources = compileResources(stage.resources, [...at, 'resources'], (path, msg) =>
       issues.add(path, msg),
     );
+    const partitions = stagePartitionCount(stage, tasks?.count, at, issues);
     if (tasks) {
       const { space, ...rest } = tasks;
       spaces[i] = { spec: stage, at, count: rest.count, ...space };
@@ -158,6 +161,7 @@ export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): Compiled
         settings,
         resources,
         ...rest,
+        ...(partitions ? { partitions } : {}),
       });
     }
   }
@@ -184,6 +188,39 @@ export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): Compiled
   for (const stage of stages) checkEnv(stage.name, stage.settings.env, issues, ['stages']);
   issues.throwIfAny();
   return { defaults, stages, totalTasks };
+}
+
+/**
+ * The stage's own partition count from `partitions` or `tasks_per_partition` (at most one per task),
+ * undefined when it sets neither; a bad value is an issue naming the stage.
+ */
+function stagePartitionCount(
+  stage: StageSpec,
+  count: number | undefined,
+  at: DocPath,
+  issues: IssueList,
+): number | undefined {
+  const given = (['partitions', 'tasks_per_partition'] as const).filter((k) => stage[k] !== undefined);
+  if (given.length === 2) {
+    issues.add(
+      [...at, 'tasks_per_partition'],
+      `stage '${stage.name}': give \`partitions\` or \`tasks_per_partition\`, not both`,
+    );
+    return undefined;
+  }
+  const key = given[0];
+  if (key === undefined) return undefined;
+  const value = stage[key]!;
+  if (!Number.isInteger(value) || value < 1) {
+    const what = key === 'partitions' ? 'partitions' : 'tasks per partition';
+    issues.add(
+      [...at, key],
+      `stage '${stage.name}': \`${key}\` must be a whole number of ${what}, at least 1 (got ${value}); leave it out to use the N given to generate-script, submit or run-hosts`,
+    );
+    return undefined;
+  }
+  if (!count) return undefined;
+  return Math.min(count, key === 'partitions' ? value : Math.ceil(count / value));
 }
 
 function isExplicitAt(stages: StageSpec[], name: string, k: number): boolean {

@@ -225,6 +225,11 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
             exclusiveMinimum: 0,
             maximum: 9007199254740991,
           },
+          partitions: {
+            type: 'integer',
+            exclusiveMinimum: 0,
+            maximum: 9007199254740991,
+          },
           tasks: {
             type: 'integer',
             minimum: 0,

@@ -48,6 +48,8 @@ export const planStageSchema = z.strictObject({
   requires: z.array(z.string()).optional(),
   /** The first tasks, of the stage's highest priority: they start before its others (exec/urgent-first.ts). */
   urgent: z.int().positive().optional(),
+  /** The stage's own partition count: it wins over the N asked for (plan/partition.ts). */
+  partitions: z.int().positive().optional(),
   tasks: z.int().min(0),
   firstTask: z.int().min(0),
   /** The `batchplan add` that appended the stage (generations.ts); absent: the plan's own. */

@@ -57,6 +57,11 @@ export interface PlanStage extends StageSettings {
   generation?: number;
   /** The first `urgent` tasks have the stage's highest priority: they start before its others. */
   urgent?: number;
+  /**
+   * The stage's own partition count (spec `partitions` or `tasks_per_partition`, at most one per
+   * task): it wins over the N asked for (plan/partition.ts stagePartitions). Unset: N.
+   */
+  partitions?: number;
   /** Number of tasks, and the global index of the first one in tasks.jsonl. */
   tasks: number;
   firstTask: number;

@@ -192,6 +192,7 @@ async function writeContents(
         after: s.after,
         ...(s.requires ? { requires: s.requires } : {}),
         ...(s.urgent ? { urgent: s.urgent } : {}),
+        ...(s.partitions ? { partitions: s.partitions } : {}),
         tasks: s.count,
         firstTask: first,
         ...s.settings,

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 import { BatchplanError } from '../errors.js';
-import { actualPartitions } from '../plan/partition.js';
+import { stagePartitions } from '../plan/partition.js';
 import { PLAN_FILE } from '../plan/format.js';
 import { readPlan } from '../plan/read.js';
 import { shellQuote } from '../util/shell-quote.js';
@@ -144,7 +144,7 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
   const plan = readPlan(o.planDir);
   const st = plan.file.stages.find((s) => s.name === o.stage);
   if (!st) throw new BatchplanError('E_UNKNOWN_STAGE', `no stage '${o.stage}' in ${o.planDir}`);
-  const partitions = actualPartitions(st.tasks, o.n);
+  const partitions = stagePartitions(st, o.n); // its own count wins over N
   const planBytes = readFileSync(join(o.planDir, PLAN_FILE));
   const runs: HostRun[] = o.hosts.map((host) => ({ host, state: 'up', busy: 0, ran: [] }));
 

@@ -1,6 +1,8 @@
-// The render context of a plan for N partitions: stage shapes and their layered resources.
+// The render context of a plan for N partitions: stage shapes and their layered resources. A stage
+// that sets its own partition count gets it; scripts still pass N, and run-partition applies the same
+// rule (plan/partition.ts), so the two always agree.
 import type { Resources } from '../plan/model.js';
-import { actualPartitions } from '../plan/partition.js';
+import { stagePartitions } from '../plan/partition.js';
 import type { Plan } from '../plan/read.js';
 import { layerResources } from '../plan/resources.js';
 import { partitionNeeds } from '../plan/task-deps-partitions.js';
@@ -11,7 +13,7 @@ export function renderStages(plan: Plan, n: number, flags: Resources = {}): Rend
     name: s.name,
     index,
     tasks: s.tasks,
-    partitions: actualPartitions(s.tasks, n),
+    partitions: stagePartitions(s, n), // its own count, else N
     after: s.after,
     resources: layerResources(plan.file.defaults.resources, flags, s.resources),
   }));

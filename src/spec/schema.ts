@@ -132,10 +132,23 @@ const balance = z
     "Partitions take unstarted tasks from the stage's busy partitions when their own are done (docs/balancing.md); --balance/--no-balance and BATCHPLAN_BALANCE override it.",
   );
 
+/**
+ * A stage's own partition count, or its target partition size. Checked in the compiler, which
+ * names the stage (plan/compile.ts stagePartitionCount); editors see a positive integer.
+ */
+const partitionCount = (description: string) =>
+  z.number().meta({ type: 'integer', minimum: 1, description }).optional();
+
 export const stageSchema = z.strictObject({
   name: stageName,
   after: z.array(z.string()).optional(),
   resources: resourcesSchema.optional(),
+  partitions: partitionCount(
+    "This stage's partition count, whatever N generate-script/submit/run-hosts are given (N applies to stages that set none).",
+  ),
+  tasks_per_partition: partitionCount(
+    'Instead of `partitions`: as many partitions as it takes to hold at most this many tasks each.',
+  ),
   nprocs: z.int().positive().optional(),
   max_fails: maxFails,
   balance,

@@ -2,7 +2,7 @@
 // (not pending work nobody is doing), and partitions whose job ended badly are listed with the
 // scheduler's final state and exit code.
 import type { Plan } from '../plan/read.js';
-import { partitionSlice } from '../plan/partition.js';
+import { stageSlice } from '../plan/partition.js';
 import type { LoadedStageStatus } from '../status/load.js';
 import type { StageSummary } from '../status/plan-status.js';
 import type { SubmissionState } from './scheduler-state.js';
@@ -42,7 +42,6 @@ export function overlayScheduler(
     if (state.partitions.length === 0 && state.forgotten.length === 0) return summary;
     const jobs: StageJobs = { queued: 0, running: 0, completed: 0, failed: 0, problems: [] };
     let queued = 0;
-    const taskCount = plan.file.stages[k]!.tasks;
     for (const p of mine) {
       jobs[p.state]++;
       if (p.state === 'failed')
@@ -63,7 +62,7 @@ export function overlayScheduler(
           ...(neverClears(p.reason) ? { stuck: true as const } : {}),
         });
       if (p.state === 'queued' && p.stage === k) {
-        const slice = partitionSlice(taskCount, n, p.partition);
+        const slice = stageSlice(plan.file.stages[k]!, n, p.partition); // its own count wins over N
         for (let i = slice.start; i < slice.end; i++)
           if (loaded[k]!.status.stateOf(i) === 'pending') queued++;
       }

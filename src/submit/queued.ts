@@ -1,7 +1,7 @@
 // Which tasks the scheduler still holds: the stage-relative task ranges of partitions whose job is
 // queued, per stage (the same rule as status's `queued` column: pending tasks of those ranges).
 import type { Plan } from '../plan/read.js';
-import { partitionSlice } from '../plan/partition.js';
+import { stageSlice } from '../plan/partition.js';
 import { getRunner } from '../runners/registry.js';
 import { querySubmission } from './scheduler-state.js';
 import { submissionsOf } from './submissions.js';
@@ -20,7 +20,7 @@ export async function queuedRanges(plan: Plan, transport: Transport = localTrans
     for (const p of state.partitions) {
       if (p.state !== 'queued' || (p.stage !== k && p.stage !== -1)) continue;
       const range =
-        p.stage === -1 ? { start: 0, end: stage.tasks } : partitionSlice(stage.tasks, latest.n, p.partition);
+        p.stage === -1 ? { start: 0, end: stage.tasks } : stageSlice(stage, latest.n, p.partition);
       out.set(k, [...(out.get(k) ?? []), range]);
     }
   });
