@@ -29,6 +29,7 @@ export const ENGINE_SUITES = [
   'test/deps/run*.test.ts', // real task processes
   'test/api/examples.test.ts', // runs the examples (tasks, and Slurm when it is up)
   'test/submit/stuck-slurm.test.ts',
+  'test/submit/stuck-sge.test.ts',
   'test/deps/slurm.test.ts',
 ];
 

@@ -14,7 +14,7 @@ import type { ProgressSnapshot, StageProgress } from '../progress/model.js';
 import { nextCommand } from '../progress/next.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { BatchplanError } from '../errors.js';
-import { neverClears } from '../submit/pending-reasons.js';
+import { neverClears, whatToDo } from '../submit/pending-reasons.js';
 import { note } from './output.js';
 import { printStatus } from './status.js';
 
@@ -117,10 +117,12 @@ function stuckError(planDir: string, stuck: PartitionState[], status: PlanStatus
     const parts = ps.length === 1 ? `partition ${p.partition}` : `${ps.length} partitions`;
     return `${parts} of ${stage} (job ${p.jobId}) ${ps.length === 1 ? 'is' : 'are'} ${p.schedulerState} with reason ${p.reason}: ${neverClears(p.reason)}`;
   });
-  const plan = shellQuote(planDir);
+  const cancel = `batchplan cancel ${shellQuote(planDir)}`;
+  // What to do, once per kind of reason (Slurm's all say the same; Grid Engine's differ).
+  const fixes = [...new Set(stuck.map((p) => whatToDo(p.reason, cancel, p.jobId)!))];
   return new BatchplanError(
     'E_JOBS_STUCK',
     `${lines.join('; ')}; this does not clear by waiting`,
-    `The jobs are still queued. Cancel them (batchplan cancel ${plan}) and submit again asking for what the partition has (sinfo -o "%P %c %m %G %l" lists CPUs, memory, GPUs and time limit per partition), or wait --wait-when-stuck to keep waiting.`,
+    `The jobs are still queued. ${fixes.join(' ')} Or wait --wait-when-stuck to keep waiting.`,
   );
 }

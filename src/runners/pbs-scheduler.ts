@@ -128,6 +128,13 @@ export function parseQstat(stdout: string): PartitionJob[] {
   const records = parseQstatRecords(stdout);
   const subjobOf = (id: string) => id.replace(/\[\d+\]/, '[]');
   const withSubjobs = new Set(records.filter((r) => /\[\d+\]/.test(r.id)).map((r) => subjobOf(r.id)));
+  // An array's comment on why it waits, for its queued subjobs (not "Job Array Began at …").
+  const arrays = new Map(
+    records.flatMap((r) => {
+      const c = r.fields.get('comment');
+      return withSubjobs.has(r.id) && c && /^(Not Running|Can Never Run)\b/.test(c) ? [[r.id, c]] : [];
+    }),
+  );
   const out: PartitionJob[] = [];
   for (const r of records) {
     if (withSubjobs.has(r.id)) continue; // the array itself, listed besides its subjobs
@@ -145,8 +152,10 @@ export function parseQstat(stdout: string): PartitionJob[] {
       job.exitCode = code;
       if (code > 256) job.signal = code - 256;
     }
-    const comment = r.fields.get('comment');
-    if (comment && state === 'failed') job.reason = comment;
+    // Why it failed, or why it waits (PBS Pro's scheduler comments a queued job: "Not Running: …",
+    // "Can Never Run: …"; a queued subjob says it on its array's record). Slurm's wrappers say nothing.
+    const comment = r.fields.get('comment') ?? (m ? arrays.get(subjobOf(r.id)) : undefined);
+    if (comment && (state === 'failed' || state === 'queued')) job.reason = comment;
     out.push(job);
   }
   return out;

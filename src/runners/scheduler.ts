@@ -155,6 +155,11 @@ export interface SchedulerAdapter {
   /** argv printing the array elements of one job (pending, running and recently finished). */
   queryArgv?(jobId: string): string[];
   parseQuery?(stdout: string): PartitionJob[];
+  /**
+   * Where the query does not say why elements wait (Grid Engine): a command asking about one job
+   * that has queued elements, run after the query, and how its output sets their reasons.
+   */
+  explain?: { argv(jobId: string): string[]; apply(stdout: string, jobs: PartitionJob[]): PartitionJob[] };
   /** argv printing the scheduler's configuration, and the largest array it accepts from it. */
   configArgv?: string[];
   parseMaxArraySize?(stdout: string): number | undefined;

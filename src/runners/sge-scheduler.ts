@@ -89,13 +89,16 @@ export function holdOptions(after: readonly Dependency[]): Word[] {
 /**
  * A job's state letters: q(ueued) w(aiting) h(old) r(unning) t(ransferring) R(estarted) s/S/T
  * (suspended) d(eletion) E(rror). An error-state task (`Eqw`: its script exited 100, or it could not
- * start) never runs without an admin's `qmod -cj`.
+ * start) stays in the queue and never runs without an admin's `qmod -cj`: queued, with a reason
+ * that does not clear by waiting (src/submit/pending-reasons.ts).
  */
 export function sgeState(letters: string): SchedulerJobState {
-  if (letters.includes('E')) return 'failed';
   if (/[rtRsST]/.test(letters) || letters.includes('d')) return 'running';
   return 'queued';
 }
+
+/** The reason of an error-state task until `qstat -j` (explainSge) gives Grid Engine's own words. */
+export const ERROR_STATE = 'error state';
 
 /** `qstat -u '*' -g d`: one line per array task (pending tasks too); finished tasks are not listed. */
 export function parseQstat(stdout: string): PartitionJob[] {
@@ -111,11 +114,49 @@ export function parseQstat(stdout: string): PartitionJob[] {
     const state = sgeState(schedulerState);
     for (const index of tasks ? expandIndices(tasks) : [1]) {
       const job: PartitionJob = { jobId: f[0]!, arrayIndex: index, state, schedulerState };
-      if (state === 'failed') job.reason = 'error state (qstat -j shows why)';
+      if (schedulerState.includes('E')) job.reason = `${ERROR_STATE} (qstat -j ${f[0]} shows why)`;
       out.push(job);
     }
   }
   return out;
+}
+
+/**
+ * Why a job's queued tasks wait: `qstat -j` gives each error-state task's error (`error reason
+ * <task>: <date> <time> [uid:pid]: <message>`) and the scheduler's last word on the job (`scheduling
+ * info`, when schedd_job_info is on); `qalter -w v` checks the job against the cell as if it were
+ * empty and says `no suitable queues` for a job no queue can ever take (too many slots for its
+ * PE, a resource above every host's). Both only read.
+ */
+export const explainArgv = (jobId: string): string[] => [
+  'sh',
+  '-c',
+  'qstat -j "$1"; qalter -w v "$1"',
+  'sh',
+  jobId,
+];
+
+export function explainSge(stdout: string, jobs: PartitionJob[]): PartitionJob[] {
+  const errors = new Map<number, string>();
+  for (const m of stdout.matchAll(/^error reason\s+(\d+):\s+\S+\s+\S+\s+\[[^\]]*\]:\s*(.*)$/gm))
+    errors.set(Number(m[1]), m[2]!.trim());
+  // "scheduling info:" and its continuation lines (indented), less what the state letters say.
+  const info: string[] = [];
+  const lines = stdout.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('scheduling info:'));
+  if (at >= 0) {
+    info.push(lines[at]!.slice('scheduling info:'.length).trim());
+    for (let k = at + 1; k < lines.length && /^\s{4,}\S/.test(lines[k]!); k++) info.push(lines[k]!.trim());
+  }
+  const said = info.filter((l) => l && l !== 'Job is in error state');
+  const never = /^verification: no suitable queues/m.test(stdout);
+  const waiting = never ? `no suitable queue (${said[0] ?? 'qalter -w v'})` : said[0];
+  return jobs.map((j) => {
+    if (j.state !== 'queued') return j;
+    if (j.schedulerState.includes('E'))
+      return errors.has(j.arrayIndex) ? { ...j, reason: `${ERROR_STATE}: ${errors.get(j.arrayIndex)}` } : j;
+    return waiting === undefined ? j : { ...j, reason: waiting };
+  });
 }
 
 export const sgeScheduler: WatchedScheduler = {
@@ -135,6 +176,7 @@ export const sgeScheduler: WatchedScheduler = {
   // Plain qstat lists only $USER's jobs (and nothing when USER is unset): ask for everyone's.
   queryArgv: () => ['qstat', '-u', '*', '-g', 'd'],
   parseQuery: parseQstat,
+  explain: { argv: explainArgv, apply: explainSge },
   // Dependants first: deleting a job releases the jobs that hold on it (-hold_jid).
   cancel: { argv: ['qdel'], dependantsFirst: true },
   configArgv: ['qconf', '-sconf'],

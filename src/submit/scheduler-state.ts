@@ -28,7 +28,11 @@ export async function querySubmission(transport: Transport, sub: Submission): Pr
   const first = runner.capabilities.oneBased ? 1 : 0;
   for (const [k, jobId] of sub.jobIds.entries()) {
     const r = await transport.run(scheduler.queryArgv(jobId));
-    const jobs = r.exitCode === 0 ? scheduler.parseQuery(r.stdout).filter((j) => j.jobId === jobId) : [];
+    let jobs = r.exitCode === 0 ? scheduler.parseQuery(r.stdout).filter((j) => j.jobId === jobId) : [];
+    // Why its queued elements wait, where the query does not say (its exit status says nothing:
+    // Grid Engine's qalter -w v exits 1 exactly when it has found a reason).
+    if (scheduler.explain && jobs.some((j) => j.state === 'queued'))
+      jobs = scheduler.explain.apply((await transport.run(scheduler.explain.argv(jobId))).stdout, jobs);
     if (jobs.length === 0) state.forgotten.push(jobId);
     const array = sub.arrays[k]!;
     for (const job of jobs) {

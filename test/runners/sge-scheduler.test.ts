@@ -39,8 +39,9 @@ describe('sge scheduler adapter', () => {
     });
     expect(byTask(out, '15')).toEqual({ 1: ['queued', 'hqw'] });
     expect(byTask(out, '16')).toEqual({ 1: ['queued', 'hqw'], 2: ['queued', 'hqw'], 3: ['queued', 'hqw'] });
-    // Task 17.1 finished and is not listed; 17.2 exited 100 and waits in error state.
-    expect(byTask(out, '17')).toEqual({ 2: ['failed', 'Eqw'] });
+    // Task 17.1 finished and is not listed; 17.2 exited 100 and waits in error state (queued: it
+    // never runs without qmod -cj; its reason says so, test/submit/pending-reasons.test.ts).
+    expect(byTask(out, '17')).toEqual({ 2: ['queued', 'Eqw'] });
     expect(sgeScheduler.parseQuery(out).find((j) => j.jobId === '17')!.reason).toMatch(/error state/);
   });
 
