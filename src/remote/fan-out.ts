@@ -19,6 +19,7 @@ import { shellQuote } from '../util/shell-quote.js';
 import { VERSION } from '../version.js';
 import type { Host } from './hosts.js';
 import { watchParent } from './parent-watch.js';
+import { partitionsToRun, rangesText } from './partitions-to-run.js';
 import { checkRemoteVersion } from './remote-batchplan.js';
 import {
   commandLine,
@@ -145,6 +146,18 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
   const st = plan.file.stages.find((s) => s.name === o.stage);
   if (!st) throw new BatchplanError('E_UNKNOWN_STAGE', `no stage '${o.stage}' in ${o.planDir}`);
   const partitions = stagePartitions(st, o.n); // its own count wins over N
+  // A second run after a partial one: only partitions with a task not yet succeeded go out.
+  const toRun = partitionsToRun(plan, plan.file.stages.indexOf(st), o.n);
+  const left = new Set(toRun);
+  const done = [...Array(partitions).keys()].filter((p) => !left.has(p));
+  if (!toRun.length) {
+    say(`stage '${o.stage}': all ${partitions} partition(s) already done; nothing to run`);
+    return 0;
+  }
+  if (done.length)
+    say(
+      `stage '${o.stage}': partition(s) ${rangesText(done)} already done, skipped; running ${toRun.length} of ${partitions}`,
+    );
   const planBytes = readFileSync(join(o.planDir, PLAN_FILE));
   const runs: HostRun[] = o.hosts.map((host) => ({ host, state: 'up', busy: 0, ran: [] }));
 
@@ -171,7 +184,7 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
 
   const stdin = new AbortController(); // closing it stops every partition (Ctrl-C)
   let stopped: NodeJS.Signals | undefined;
-  const queue = [...Array(partitions).keys()];
+  const queue = [...toRun];
   const losses = new Map<number, number>();
   const results = new Map<number, { code: number; host: string }>();
   const unrun: number[] = [];
@@ -280,7 +293,7 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
   const failed = [...results].filter(([, r]) => r.code !== 0);
   const used = runs.filter((h) => h.ran.length).map((h) => `${h.host.label} ${h.ran.length}`);
   say(
-    `stage '${o.stage}': ${results.size - failed.length} of ${partitions} partition(s) ran clean` +
+    `stage '${o.stage}': ${results.size - failed.length} of ${toRun.length} partition(s) ran clean` +
       (used.length ? ` (${used.join(', ')})` : '') +
       (failed.length
         ? `; failed: ${failed.map(([i, r]) => `${i} on ${r.host} (exit ${r.code})`).join(', ')}`
@@ -289,7 +302,7 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
   if (unrun.length)
     throw new BatchplanError(
       'E_SSH_CONNECT',
-      `partition(s) ${unrun.sort((a, b) => a - b).join(', ')} of stage '${o.stage}' did not run: their hosts went away`,
+      `partition(s) ${rangesText(unrun.sort((a, b) => a - b))} of stage '${o.stage}' did not run: their hosts went away`,
       'Their attempts are lost, not failed: run the script again when hosts are back (or with the hosts that are left).',
     );
   if (!failed.length) return 0;

@@ -2,7 +2,7 @@
 // for this machine) with different slot counts; a host whose sshd is killed mid-run; Ctrl-C of
 // the script; hosts that cannot be reached or cannot see the plan. The plan directory is at the
 // same path everywhere (these hosts are all this machine: the shared file system of a lab).
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliAwait, scratch } from '../helpers.js';
@@ -89,17 +89,22 @@ describe.runIf(up).each(['ssh2', 'openssh'])('--runner ssh (--ssh-client %s)', (
 describe.runIf(up)('--runner ssh: faults', () => {
   const opened: PrivateSshd[] = [];
   afterEach(() => opened.splice(0).forEach((s) => s.drop()));
+  /** A private sshd named `alias`, started, and an ssh_config naming it beside a, b and c. */
+  const privateHost = async (alias: string) => {
+    const sshd = await privateSshd(dir, { alias });
+    opened.push(sshd);
+    await sshd.start();
+    const config = h.sshConfig(dir, alias, `Host ${alias}\n  HostName 127.0.0.1\n  Port ${sshd.port}\n`, [
+      sshd.knownHosts,
+    ]);
+    return { sshd, config };
+  };
 
   it('a host whose sshd is killed mid-run: its partitions are finished on the hosts left, no process left', async () => {
-    const hx = await privateSshd(dir, { alias: 'hx' });
-    opened.push(hx);
-    await hx.start();
+    const { sshd: hx, config } = await privateHost('hx');
     const out = join(dir, 'marks-drop');
     mkdirSync(out);
     const plan = await h.makePlan(dir, 12, `echo "$SSH_CONNECTION" > ${out}/{{i}}.host; sleep 1.5`);
-    const config = h.sshConfig(dir, 'drop', `Host hx\n  HostName 127.0.0.1\n  Port ${hx.port}\n`, [
-      hx.knownHosts,
-    ]);
     const run = runScript(await script(plan, 6, '2/a,2/hx'), config);
     // Once hx runs two partitions (their tasks name hx's port), kill its sshd and every session.
     const onHx = () =>
@@ -116,6 +121,45 @@ describe.runIf(up)('--runner ssh: faults', () => {
     ).toEqual([]);
     // The partitions hx had were stopped there (their stdin, the connection, ended) and redone on a.
     expect(tasks.some((t) => t.attempts > 1)).toBe(true);
+    expect(leftovers(plan)).toEqual([]);
+  }, 120_000);
+
+  it('a second run after a partial one: done partitions are skipped, those placed nowhere run now, a down host is reported', async () => {
+    const { sshd: hx, config } = await privateHost('hy');
+    const out = join(dir, 'marks-second');
+    mkdirSync(out);
+    const flag = join(dir, 'quick-second');
+    // Tasks 0 and 1 are quick; the others wait for the flag (the second run sets it).
+    const plan = await h.makePlan(
+      dir,
+      6,
+      `echo "$SSH_CONNECTION" > ${out}/{{i}}.host; [ {{i}} -lt 2 ] || test -e ${flag} || sleep 60`,
+    );
+    // First run on hy alone, one partition at a time: 0 and 1 end, 2 runs when hy goes away, so
+    // that 2 is lost and 3-5 are placed nowhere.
+    const first = runScript(await script(plan, 6, '1/hy'), config);
+    await until(() => count(out, '.host') === 3);
+    hx.drop();
+    const r1 = await first.done;
+    expect(r1.code, r1.stderr).toBe(16);
+    expect(r1.stderr).toContain("partition(s) 2-5 of stage 'work' did not run: their hosts went away");
+    const before = await tasksOf(plan);
+    expect(before.slice(0, 2).map((t) => t.state)).toEqual(['succeeded', 'succeeded']);
+
+    // Second run with hy still down and a: hy is reported, 0 and 1 are not sent anywhere again,
+    // 2-5 run on a.
+    writeFileSync(flag, '');
+    for (const i of [0, 1, 2]) rmSync(join(out, `${i}.host`));
+    const r2 = await runScript(await script(plan, 6, '1/a,1/hy'), config).done;
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(r2.stderr).toMatch(/hy left out: cannot reach/);
+    expect(r2.stderr).toContain("stage 'work': partition(s) 0-1 already done, skipped; running 4 of 6");
+    expect(r2.stderr).toMatch(/stage 'work': 4 of 4 partition\(s\) ran clean \(a 4\)/);
+    const after = await tasksOf(plan);
+    expect(after.every((t) => t.state === 'succeeded')).toBe(true);
+    expect(after.slice(0, 2).map((t) => t.attempts)).toEqual([1, 1]);
+    expect(readdirSync(out).filter((f) => /^[01]\./.test(f))).toEqual([]);
+    for (const i of [2, 3, 4, 5]) expect(readFileSync(join(out, `${i}.host`), 'utf8')).toMatch(/ 2222\n$/);
     expect(leftovers(plan)).toEqual([]);
   }, 120_000);
 
