@@ -354,6 +354,10 @@ Examples:
     )
     .option('--accept-new-host-key', 'trust and record an unknown host key (never a changed one)')
     .option(
+      '--ssh-config <file>',
+      'the ssh_config to reach the hosts with (as ssh -F; default ~/.ssh/config)',
+    )
+    .option(
       '--parent-pid <pid>',
       'stop the partitions (as on SIGHUP) when this process ends, even by SIGKILL (the script passes its $$)',
     )

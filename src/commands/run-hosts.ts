@@ -1,5 +1,7 @@
 // run-hosts: one stage's partitions across SSH hosts (what --runner ssh's script runs per stage).
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { usageError } from '../errors.js';
 import { fanOut } from '../remote/fan-out.js';
 import { loadHosts } from '../remote/hosts.js';
 import { positiveInt, optionalPositiveInt } from './args.js';
@@ -12,6 +14,7 @@ interface Options {
   ssh?: 'ssh2' | 'openssh';
   acceptNewHostKey?: boolean;
   parentPid?: string;
+  sshConfig?: string;
 }
 
 export default async function runHosts(
@@ -22,6 +25,12 @@ export default async function runHosts(
 ): Promise<number> {
   const nprocs = optionalPositiveInt('--nprocs', opts.nprocs);
   const parentPid = optionalPositiveInt('--parent-pid', opts.parentPid);
+  if (opts.sshConfig !== undefined) {
+    // Both clients read it from here (ssh2 as ssh -F; the system ssh is given -F).
+    if (!existsSync(opts.sshConfig))
+      throw usageError(`--ssh-config: no such file '${opts.sshConfig}'`, 'Name an ssh_config file.');
+    process.env.BATCHPLAN_SSH_CONFIG = resolve(opts.sshConfig);
+  }
   return fanOut({
     planDir: resolve(plan),
     stage,

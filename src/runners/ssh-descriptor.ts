@@ -1,4 +1,4 @@
-import { choice, defineRunner, str } from './descriptor.js';
+import { bool, choice, defineRunner, str } from './descriptor.js';
 
 /** Each stage's partitions dealt across SSH hosts (slots per host), stages in order; no scheduler. */
 export const ssh = defineRunner({
@@ -24,6 +24,14 @@ export const ssh = defineRunner({
       'hosts file, [slots/][user@]host[:port] per line (: is this machine), or a comma list; read when the script runs',
     ),
     hostBatchplan: str('--host-batchplan <cmd>', 'how to run batchplan on the hosts (default: batchplan)'),
+    hostAcceptNewKey: bool(
+      '--host-accept-new-key',
+      'trust and record an unknown host key of a host when the script runs (as --accept-new-host-key; never a changed key)',
+    ),
+    hostSshConfig: str(
+      '--host-ssh-config <file>',
+      'the ssh_config the script reaches the hosts with (as ssh -F; default ~/.ssh/config): User, Port, IdentityFile, ProxyJump …',
+    ),
     sshClient: choice(
       '--ssh-client <client>',
       ['ssh2', 'openssh'],

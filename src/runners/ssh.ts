@@ -5,10 +5,16 @@ import { localView } from './local-view.js';
 import type { RenderContext, RenderedFile } from './runner.js';
 import { renderTemplate } from './templates.js';
 
-type Options = { hosts?: string; hostBatchplan?: string; sshClient?: string };
+type Options = {
+  hosts?: string;
+  hostBatchplan?: string;
+  sshClient?: string;
+  hostAcceptNewKey?: boolean;
+  hostSshConfig?: string;
+};
 
 export const render = (ctx: RenderContext<Options>): RenderedFile[] => {
-  const { hosts, hostBatchplan, sshClient } = ctx.options;
+  const { hosts, hostBatchplan, sshClient, hostAcceptNewKey, hostSshConfig } = ctx.options;
   if (!hosts)
     throw usageError(
       '--runner ssh needs --hosts: a hosts file or a comma list',
@@ -19,6 +25,8 @@ export const render = (ctx: RenderContext<Options>): RenderedFile[] => {
     hosts,
     hostBatchplan: hostBatchplan ?? 'batchplan',
     sshClient: sshClient ?? 'ssh2',
+    acceptFlag: hostAcceptNewKey ? ' --accept-new-host-key' : '',
+    ...(hostSshConfig ? { sshConfig: hostSshConfig } : {}),
   };
   return [{ path: 'run.sh', content: renderTemplate('ssh', 'run.sh', view), executable: true }];
 };

@@ -163,6 +163,34 @@ describe.runIf(up)('--runner ssh: faults', () => {
     expect(leftovers(plan)).toEqual([]);
   }, 120_000);
 
+  it.each(['ssh2', 'openssh'])(
+    '--host-ssh-config and --host-accept-new-key reach run-hosts (%s): an unknown key is refused, then recorded',
+    async (client) => {
+      const plan = await h.makePlan(dir, 2, 'true');
+      // A config of its own whose known_hosts starts empty; the environment's config names nothing.
+      const known = join(dir, `known_hosts.new-${client}`);
+      writeFileSync(known, '');
+      const config = h.sshConfig(dir, `new-${client}`);
+      writeFileSync(
+        config,
+        readFileSync(config, 'utf8').replace(/UserKnownHostsFile .*/, `UserKnownHostsFile ${known}`),
+      );
+      const flags = ['--host-ssh-config', config];
+      const env = join(dir, 'no-such-config');
+      const refused = await runScript(await script(plan, 2, '1/a,1/b', client, flags), env).done;
+      expect(refused.code, refused.stderr).toBe(18);
+      expect(readFileSync(known, 'utf8')).toBe('');
+      const accepted = await runScript(
+        await script(plan, 2, '1/a,1/b', client, [...flags, '--host-accept-new-key']),
+        env,
+      ).done;
+      expect(accepted.code, accepted.stderr).toBe(0);
+      // One key per host, plain or hashed (as each client writes them).
+      expect(readFileSync(known, 'utf8').match(/^(\[127\.0\.0\.[12]\]:222[23]|\|1\|)/gm)).toHaveLength(2);
+      expect((await tasksOf(plan)).every((t) => t.state === 'succeeded')).toBe(true);
+    },
+  );
+
   it('a host that cannot be reached is left out; one that cannot see the plan stops the run before anything runs', async () => {
     const plan = await h.makePlan(dir, 2, 'true');
     const config = h.sshConfig(dir, 'faults', `Host nobody\n  HostName 127.0.0.1\n  Port 9\n`);

@@ -20,6 +20,7 @@ plan=/scratch/sweep.plan
 batchplan_cmd=batchplan
 host_batchplan=batchplan
 hosts=hosts.txt
+ssh_config=()
 # run-hosts runs in the background and this shell waits, passing on signals (bash runs a trap only
 # between commands, so a foreground child would never hear them); it watches this shell's pid and
 # stops the hosts' partitions when this shell is gone, SIGKILL included.
@@ -30,7 +31,7 @@ trap 'forward TERM' TERM
 trap 'forward HUP' HUP
 run_stage() {
   bash -c "$batchplan_cmd"' "$@"' batchplan run-hosts --hosts "$hosts" --host-batchplan "$host_batchplan" \
-    --ssh ssh2 --nprocs 8 --parent-pid "$$" -- "$plan" "$1" 6 </dev/null &
+    --ssh ssh2 --nprocs 8 ${ssh_config[@]+"${ssh_config[@]}"} --parent-pid "$$" -- "$plan" "$1" 6 </dev/null &
   child=$!
   if [ -n "$pending" ]; then kill -"$pending" "$child" 2>/dev/null; fi
   local rc=0
