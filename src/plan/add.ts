@@ -6,6 +6,8 @@
 // which the next add removes. Two adds at once are kept apart by a lock file.
 import {
   closeSync,
+  existsSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -23,8 +25,11 @@ import { compile, type CompileOptions } from './compile.js';
 import { INDEX_FILE, PLAN_FILE, PLAN_FORMAT_VERSION_ADDED, TASKS_FILE } from './format.js';
 import type { PlanFile } from './format-schema.js';
 import { generationFileNames, planGenerations } from './generations.js';
-import { readPlan, type Plan } from './read.js';
+import { readPlan, readTasks, type Plan } from './read.js';
 import { layerResources } from './resources.js';
+import { DEPS_DIR, depsFile } from './task-deps-format.js';
+import { hasRequirements, type TaskSpace } from './task-deps.js';
+import { readTaskVars, VARS_DIR, varsFile } from './task-vars.js';
 import { writePlanDir } from './write.js';
 
 export interface AddResult {
@@ -44,23 +49,16 @@ export async function addToPlan(
 ): Promise<AddResult> {
   const plan = readPlan(planDir);
   const { resources: _resources, ...settings } = plan.file.defaults;
-  // Checked before anything is written: a name that exists, an unknown `after`, a bad template.
+  // Checked before anything is written: a name that exists, an unknown `after`, a bad template,
+  // a `requires` naming no task, one of its own stage, or a cycle (as `plan` checks them).
   const compiled = compile(loaded, {
     ...limits,
-    existing: { stages: plan.file.stages.map((s) => s.name), settings },
+    existing: {
+      stages: plan.file.stages.map((s) => s.name),
+      settings,
+      ...(hasRequirements(loaded.spec.stages) ? { spaces: existingSpaces(plan) } : {}),
+    },
   });
-  // Task-level requires are stored per stage index (deps/stage-<k>.json): not carried over yet.
-  const withRequires = compiled.stages.find((s) => s.requires?.length || s.taskDeps?.length);
-  if (withRequires)
-    throw new SpecError('E_SPEC_INVALID', [
-      {
-        location: loaded.source.locate([
-          'stages',
-          loaded.spec.stages.findIndex((s) => s.name === withRequires.name),
-        ]),
-        message: `stage '${withRequires.name}': add does not take task-level requires yet; use after (the whole stage)`,
-      },
-    ]);
   // The added file's defaults.resources belong to its stages only (the plan's apply under them).
   for (const stage of compiled.stages)
     stage.resources = layerResources(compiled.defaults.resources, stage.resources);
@@ -84,6 +82,18 @@ export async function addToPlan(
     const names = generationFileNames(generation);
     renameSync(join(tmp, TASKS_FILE), join(plan.dir, names.tasks));
     renameSync(join(tmp, INDEX_FILE), join(plan.dir, names.index));
+    // Per-stage files are named by stage index: the new stages' come after the plan's.
+    const base = plan.file.stages.length;
+    for (const [sub, file] of [
+      [DEPS_DIR, depsFile],
+      [VARS_DIR, varsFile],
+    ] as const)
+      written.stages.forEach((_, k) => {
+        if (!existsSync(file(tmp, k))) return;
+        mkdirSync(join(plan.dir, sub), { recursive: true });
+        renameSync(file(tmp, k), file(plan.dir, base + k));
+        fsyncDir(join(plan.dir, sub));
+      });
     fsyncDir(plan.dir);
     // Under the lock nothing else adds; a `plan --force` meanwhile would have replaced the plan.
     if (readFileSync(join(plan.dir, PLAN_FILE), 'utf8') !== JSON.stringify(plan.file, null, 2) + '\n')
@@ -92,12 +102,12 @@ export async function addToPlan(
         `plan ${plan.dir} changed while adding to it; nothing was added`,
         'Run the add again.',
       );
-    const base = plan.file.totalTasks;
-    const stages = written.stages.map((s) => ({ ...s, generation, firstTask: base + s.firstTask }));
+    const first = plan.file.totalTasks;
+    const stages = written.stages.map((s) => ({ ...s, generation, firstTask: first + s.firstTask }));
     const file: PlanFile = {
       ...plan.file,
       version: PLAN_FORMAT_VERSION_ADDED,
-      totalTasks: base + written.totalTasks,
+      totalTasks: first + written.totalTasks,
       stages: [...plan.file.stages, ...stages],
       generations: [
         ...(plan.file.generations ?? []),
@@ -106,7 +116,7 @@ export async function addToPlan(
           createdAt: written.createdAt,
           batchplanVersion: meta.batchplanVersion,
           source: written.source,
-          firstTask: base,
+          firstTask: first,
           tasks: written.totalTasks,
         },
       ],
@@ -118,6 +128,50 @@ export async function addToPlan(
     process.off('exit', release);
     release();
   }
+}
+
+/**
+ * The plan's stages as a new stage's `requires` sees them: every task by its id (in run order), and
+ * a template stage's variables from vars/stage-<k>.json (task k being the one with id <stage>.<k>).
+ */
+function existingSpaces(plan: Plan): TaskSpace[] {
+  return plan.file.stages.map((stage, s) => {
+    const ids = readTasks(plan, stage, 0, stage.tasks).map((r) => r.id);
+    const vars = readTaskVars(plan.dir, s);
+    const space = { at: [], count: stage.tasks };
+    const order = specOrder(stage.name, ids);
+    if (!order) return { ...space, spec: { name: stage.name, tasks: ids.map((id) => ({ id, cmd: '' })) } };
+    // Automatic ids only: spec order back, so that messages and `<stage>.<k>` read as in the spec.
+    const tasks = new Array<{ id: string; cmd: string }>(ids.length);
+    order.forEach((k, p) => (tasks[k] = { id: ids[p]!, cmd: '' }));
+    return {
+      ...space,
+      spec: { name: stage.name, tasks },
+      ...(order.some((k, p) => k !== p) ? { order } : {}),
+      ...(vars
+        ? { vars }
+        : {
+            noVars: existsSync(join(plan.dir, VARS_DIR))
+              ? 'lists its tasks (no template)'
+              : 'was planned by a batchplan that kept no task variables, or lists its tasks',
+          }),
+    };
+  });
+}
+
+/** Per run position, the spec index k of ids that are all `<stage>.<k>` (a permutation); else undefined. */
+function specOrder(name: string, ids: readonly string[]): number[] | undefined {
+  const seen = new Uint8Array(ids.length);
+  const out: number[] = [];
+  for (const id of ids) {
+    const suffix = id.startsWith(`${name}.`) ? id.slice(name.length + 1) : '';
+    if (!/^(0|[1-9]\d*)$/.test(suffix)) return undefined;
+    const k = Number(suffix);
+    if (k >= ids.length || seen[k]) return undefined;
+    seen[k] = 1;
+    out.push(k);
+  }
+  return out;
 }
 
 /** A new task's id must not be an id the plan has (ids name tasks in retry, logs and tasks). */
@@ -172,6 +226,18 @@ function removeLeftovers(dir: string, file: PlanFile): void {
       (gen && Number(gen[1]) > listed)
     )
       rmSync(join(dir, name), { recursive: true, force: true });
+  }
+  for (const sub of [DEPS_DIR, VARS_DIR]) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(dir, sub));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const k = /^stage-(\d+)\.json$/.exec(name);
+      if (k && Number(k[1]) >= file.stages.length) rmSync(join(dir, sub, name), { force: true });
+    }
   }
 }
 

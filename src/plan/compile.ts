@@ -22,6 +22,7 @@ import { topologicalOrder } from './toposort.js';
 import type { DepSegment } from './task-deps-format.js';
 import { orderTaskDeps, type TaskSpace } from './task-deps.js';
 import { priorityOrder, urgentCount } from './task-priority.js';
+import { matrixVars, type Axis, type StageVariables } from './task-vars.js';
 
 export interface CompiledStage {
   name: string;
@@ -39,6 +40,8 @@ export interface CompiledStage {
   urgent?: number;
   /** The stage's own partition count (spec `partitions` or `tasks_per_partition`); unset: N. */
   partitions?: number;
+  /** A template stage's matrix or params, kept for `add`'s requires (task-vars.ts). */
+  variables?: StageVariables;
 }
 
 export interface CompileOptions {
@@ -48,7 +51,12 @@ export interface CompileOptions {
    * `batchplan add`: the plan's stages, which `after` may name, and its settings, which the spec's
    * `defaults` override (instead of the built-in ones).
    */
-  existing?: { stages: readonly string[]; settings: StageSettings };
+  existing?: {
+    stages: readonly string[];
+    settings: StageSettings;
+    /** What new stages' `requires` may name: the plan's stages' tasks, in plan order. */
+    spaces?: readonly TaskSpace[];
+  };
 }
 
 /** 10 million tasks: a plan directory of about a gigabyte. `plan --max-tasks` raises it. */
@@ -168,7 +176,7 @@ export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): Compiled
   // Task-level `requires` (task-deps.ts): resolved, checked, and the stages re-ordered by them.
   // (A commands file is one stage with nothing to require; its task list is never built.)
   issues.throwIfAny();
-  if (!loaded.commands) stages = orderTaskDeps(spec.stages, spaces, stages, issues);
+  if (!loaded.commands) stages = orderTaskDeps(spec.stages, spaces, stages, issues, opts.existing?.spaces);
   // An explicit id must not collide with another explicit id or with an automatic `<stage>.<k>`.
   for (const [id, path] of explicitIds) {
     const dot = id.lastIndexOf('.');
@@ -400,7 +408,7 @@ function listTasks(
 }
 
 /** A stage's tasks, and what task-deps.ts needs to resolve requirements over them. */
-type StageTasks = Pick<CompiledStage, 'count' | 'records' | 'urgent'> & {
+type StageTasks = Pick<CompiledStage, 'count' | 'records' | 'urgent' | 'variables'> & {
   space: Pick<TaskSpace, 'order' | 'vars'>;
 };
 
@@ -466,6 +474,7 @@ function templateTasks(
       count: records.length,
       records: () => records,
       space: { vars: (k) => params[k]!, ...(order ? { order } : {}) },
+      variables: { params },
       ...(prio?.urgent ? { urgent: prio.urgent } : {}),
     };
   }
@@ -509,6 +518,7 @@ function templateTasks(
   return {
     count: total,
     space: { vars: (k) => matrixVars(axes, k), ...(order ? { order } : {}) },
+    variables: { matrix: axes },
     ...(prio?.urgent ? { urgent: prio.urgent } : {}),
     *records() {
       for (let p = 0; p < total; p++) {
@@ -519,11 +529,6 @@ function templateTasks(
       }
     },
   };
-}
-
-interface Axis {
-  key: string;
-  values: readonly (string | number | boolean)[];
 }
 
 function matrixAxes(matrix: Matrix, at: DocPath, issues: IssueList, maxTasks: number): Axis[] | undefined {
@@ -558,15 +563,4 @@ function matrixAxes(matrix: Matrix, at: DocPath, issues: IssueList, maxTasks: nu
     return undefined;
   }
   return axes;
-}
-
-/** The k-th combination; the first key varies slowest (like nested loops written in order). */
-function matrixVars(axes: Axis[], k: number): Record<string, unknown> {
-  const vars: Record<string, unknown> = {};
-  for (let a = axes.length - 1; a >= 0; a--) {
-    const axis = axes[a]!;
-    vars[axis.key] = axis.values[k % axis.values.length];
-    k = Math.floor(k / axis.values.length);
-  }
-  return vars;
 }

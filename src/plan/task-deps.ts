@@ -20,6 +20,8 @@ export interface TaskSpace {
   order?: ArrayLike<number>;
   /** Template stages: the variables of the task with spec index k. */
   vars?: (k: number) => Record<string, unknown>;
+  /** Why a stage without `vars` has none, when not because it lists its tasks. */
+  noVars?: string;
 }
 
 /** Why stage D depends on stage S: one task that requires one of S's, for messages. */
@@ -74,27 +76,29 @@ interface StageOut {
  * give each dependant stage its `requires` (stages it needs task by task only) and segments, with
  * stage indices into the returned order. `stages` is compile's list (in `after` order); `spaces`
  * is indexed like `specStages`. Throws the SpecError of what is wrong; returns `stages` untouched
- * when no task requires another.
+ * when no task requires another. `existing` (batchplan add): the plan's stages, in plan order, which
+ * the spec's stages come after and may require; indices in the segments are then plan-wide.
  */
 export function orderTaskDeps<S extends StageOut>(
   specStages: readonly StageSpec[],
   spaces: readonly TaskSpace[],
   stages: S[],
   issues: Issues,
+  existing: readonly TaskSpace[] = [],
 ): S[] {
   if (!hasRequirements(specStages)) return stages;
-  const deps = resolveTaskDeps(spaces, (path, msg) => issues.add(path, msg));
+  const base = existing.length;
+  const nameOf = (j: number) =>
+    j < specStages.length ? specStages[j]!.name : existing[j - specStages.length]!.spec.name;
+  const deps = resolveTaskDeps([...spaces, ...existing], (path, msg) => issues.add(path, msg));
   issues.throwIfAny();
   const nodes = specStages.map((s, i) => ({
     name: s.name,
-    after: [
-      ...new Set([
-        ...(s.after ?? []),
-        ...[...(deps.edges.get(i)?.keys() ?? [])].map((j) => specStages[j]!.name),
-      ]),
-    ],
+    after: [...new Set([...(s.after ?? []), ...[...(deps.edges.get(i)?.keys() ?? [])].map(nameOf)])],
   }));
-  const ordered = topologicalOrder(nodes);
+  // The plan's stages come first anyway: only the spec's own are ordered.
+  const own = new Set(specStages.map((s) => s.name));
+  const ordered = topologicalOrder(nodes.map((n) => ({ ...n, after: n.after.filter((a) => own.has(a)) })));
   if ('cycle' in ordered) {
     const index = new Map(specStages.map((s, i) => [s.name, i]));
     const witness = (from: string, to: string) => deps.edges.get(index.get(from)!)?.get(index.get(to)!);
@@ -109,13 +113,15 @@ export function orderTaskDeps<S extends StageOut>(
     const stage = byName.get(specStages[i]!.name)!;
     const edges = deps.edges.get(i);
     if (!edges) return stage;
-    const own = new Set(specStages[i]!.after ?? []);
+    const after = new Set(specStages[i]!.after ?? []);
     const out: S = { ...stage, after: nodes[i]!.after };
-    out.requires = [...edges.keys()].map((j) => specStages[j]!.name).filter((n) => !own.has(n));
+    out.requires = [...edges.keys()].map(nameOf).filter((n) => !after.has(n));
+    const planIndex = (s: number) =>
+      s < specStages.length ? base + position.get(s)! : s - specStages.length;
     out.taskDeps = (deps.segments.get(i) ?? []).map(([from, n, runs]) => [
       from,
       n,
-      runs.map(([s, a, w, st]) => [position.get(s)!, a, w, st] as RequiredRun),
+      runs.map(([s, a, w, st]) => [planIndex(s), a, w, st] as RequiredRun),
     ]);
     return out;
   });
@@ -247,7 +253,7 @@ class Resolver {
       if (!target.vars) {
         report(
           [...path, 'match'],
-          `stage ${req.stage} lists its tasks (no template), so it has no variables to match: name its tasks by id instead (e.g. ${this.idAt(stage, 0)})`,
+          `stage ${req.stage} ${target.noVars ?? 'lists its tasks (no template)'}, so it has no variables to match: name its tasks by id instead (e.g. ${this.idAt(stage, 0)})`,
         );
         return undefined;
       }

@@ -29,6 +29,7 @@ import {
 } from './format.js';
 import type { PlanFile } from './format-schema.js';
 import { writeTaskDeps } from './task-deps-write.js';
+import { writeTaskVars } from './task-vars.js';
 
 export interface PlanMeta {
   batchplanVersion: string;
@@ -203,6 +204,7 @@ async function writeContents(
     }),
   };
   writeTaskDeps(dir, plan);
+  writeTaskVars(dir, plan.stages);
   writeFileAtomic(join(dir, PLAN_FILE), JSON.stringify(file, null, 2) + '\n');
   fsyncDir(dir);
   return file;

@@ -214,6 +214,6 @@ describe('bad plans and arguments: nothing written', () => {
   });
 
   it('the plan directory is exactly as planned after all of the above', () => {
-    expect(readdirSync(plan).sort()).toEqual(['plan.json', 'tasks.idx', 'tasks.jsonl']);
+    expect(readdirSync(plan).sort()).toEqual(['plan.json', 'tasks.idx', 'tasks.jsonl', 'vars']);
   });
 });

@@ -93,7 +93,8 @@ describe('write and read back', () => {
   const all = new Map(compiled.stages.map((s) => [s.name, [...s.records()]] as [string, TaskRecord[]]));
 
   it('writes exactly plan.json, tasks.jsonl and tasks.idx, and nothing beside the plan', () => {
-    expect(readdirSync(dest).sort()).toEqual([INDEX_FILE, PLAN_FILE, TASKS_FILE].sort());
+    // vars/: the template stages' variables (task-vars.ts).
+    expect(readdirSync(dest).sort()).toEqual([INDEX_FILE, PLAN_FILE, TASKS_FILE, 'vars'].sort());
     expect(readdirSync(parent)).toEqual(['round.plan']);
     expect(statSync(join(dest, INDEX_FILE)).size).toBe((compiled.totalTasks + 1) * 8);
   });
@@ -287,7 +288,7 @@ describe('a failed write leaves nothing behind', () => {
 });
 
 describe('size', () => {
-  it('a 100,000-task plan is still exactly three files, and any slice reads back', async () => {
+  it('a 100,000-task plan is still exactly four files, and any slice reads back', async () => {
     const compiled = compileSpec({
       stages: [
         {
@@ -300,7 +301,9 @@ describe('size', () => {
     expect(compiled.totalTasks).toBe(100_000);
     const dest = join(freshParent(), 'big.plan');
     await writePlanDir(dest, compiled, META);
-    expect(readdirSync(dest).sort()).toEqual([INDEX_FILE, PLAN_FILE, TASKS_FILE].sort());
+    expect(readdirSync(dest).sort()).toEqual([INDEX_FILE, PLAN_FILE, TASKS_FILE, 'vars'].sort());
+    // The matrix's variables are its axes, not one entry per task.
+    expect(statSync(join(dest, 'vars', 'stage-0.json')).size).toBeLessThan(4000);
     expect(statSync(join(dest, INDEX_FILE)).size).toBe(100_001 * 8);
     const plan = readPlan(dest);
     const stage = plan.file.stages[0]!;
