@@ -40,78 +40,109 @@ function eqHelper(...args: unknown[]): boolean {
   return args.length === 2 && String(args[0]) === String(args[1]);
 }
 
-/** `fastPath: false` renders every task through Handlebars (tests compare the two paths). */
-export function compileTaskTemplate(source: string, { fastPath = true } = {}): TaskTemplate {
-  const ast = hb.parse(source); // compile() is lazy: a syntax error would otherwise surface at the first render.
-  const render = hb.compile(source, { strict: true, noEscape: true });
-  const helpers = { q: quoteHelper(source), eq: eqHelper };
-  const handlebars: TaskTemplate = (vars, index) => render(vars, { data: { index }, helpers });
-  if (!fastPath) return handlebars;
-  const parts = plainParts(ast, new Set([...Object.keys(hb.helpers), ...Object.keys(helpers)]));
-  return parts ? plainTemplate(parts, handlebars) : handlebars;
+/** How command templates are compiled: strict (an undefined `{{name}}` throws), values as written. */
+export const TEMPLATE_OPTIONS = { strict: true, noEscape: true } as const;
+
+/** The helpers of command templates; `source` lets `{{q}}` quote itself in its error. */
+export function taskHelpers(source: string) {
+  return { q: quoteHelper(source), eq: eqHelper };
 }
 
-// Fast path (performance): most sweep templates are text with plain `{{name}}` and `{{@index}}`
-// substitutions. Rendering them through Handlebars took 1.8 of the 3.1 s of a million-task compile
-// (many small objects per task); concatenating the parts takes about a twelfth of that (1M renders of
-// a three-variable template: 1.37 s of CPU against 0.11 s). That is why both paths stay; the fast path is
-// taken only where its output is exactly Handlebars' own: the parts come from Handlebars' parser
-// (whitespace control and comments already applied), names that are helpers are left to
-// Handlebars, and a task whose value is not an own string, number or boolean (missing, null, a list
-// …) is rendered by Handlebars, so strict mode's errors and every edge case stay Handlebars'.
-// test/plan/template-paths.test.ts proves both paths agree: random templates of every construct,
-// values of every kind, the same text or the same error.
+// One rendering path (docs/contributing.md, "Command templates"). Handlebars parses every template,
+// here and nowhere else (hb.parse: its grammar, with whitespace control, comments and `\{{` already
+// applied), and that AST is compiled once, into one of two forms:
+// - a template made only of text, `{{name}}`, `{{@index}}` and `{{q name}}` compiles to its parts, and
+//   a task renders by concatenating them (a tenth of Handlebars' cost per task: Handlebars' runtime
+//   sets up its helpers and data frame on every call, 1.8 of the 3.1 s of a million-task plan when
+//   every task took it);
+// - any other statement (a block, a path such as `this.a` or `../a`, a subexpression, a partial, an
+//   unknown or built-in helper, a name that is a helper) leaves the whole template to Handlebars'
+//   compiled form.
+// A part covers only a value that is an own string, number or boolean; a task with any other (missing,
+// null, a list, an object, an inherited name such as `toString`) is rendered by Handlebars, so its
+// text, or its strict-mode error, is Handlebars' own. The parts thus decide nothing Handlebars would
+// decide differently: `'' + value` (or `{{q}}`'s own shellQuote) of a value Handlebars' lookup returns
+// unchanged. test/plan/template-render.test.ts renders random and hostile templates both through
+// this path and through Handlebars alone: the same text or the same error.
 
-/** A literal, a variable name, or INDEX for `{{@index}}`. */
-type Part = string | { name: string } | typeof INDEX;
+/** Compile a command template (`{{q x}}` and `{{eq a b}}` helpers; `@index` is the task's index). */
+export function compileTaskTemplate(source: string): TaskTemplate {
+  const ast = hb.parse(source); // compile() is lazy: a syntax error would otherwise surface at the first render.
+  const render = hb.compile(source, TEMPLATE_OPTIONS);
+  const helpers = taskHelpers(source);
+  const handlebars: TaskTemplate = (vars, index) => render(vars, { data: { index }, helpers });
+  const parts = templateParts(ast, helpers);
+  return parts ? partsTemplate(parts, handlebars) : handlebars;
+}
+
+/** Whether tasks of `source` render from its compiled parts (when their values are ones the parts cover). */
+export function rendersFromParts(source: string): boolean {
+  return templateParts(hb.parse(source), taskHelpers(source)) !== undefined;
+}
+
+/** A literal, a variable (shell-quoted for `{{q name}}`), or INDEX for `{{@index}}`. */
+type Part = string | { name: string; quote: boolean } | typeof INDEX;
 const INDEX = Symbol('@index');
 
+interface PathNode {
+  type: string;
+  original: string;
+  parts: string[];
+  data: boolean;
+  depth: number;
+}
 interface Node {
   type: string;
   value?: string;
-  path?: { type: string; original: string; parts: string[]; data: boolean; depth: number };
-  params?: unknown[];
+  path?: PathNode;
+  params?: Node[];
   hash?: unknown;
 }
 
-function plainParts(ast: { body: Node[] }, helperNames: Set<string>): Part[] | undefined {
+function templateParts(ast: { body: Node[] }, helpers: Record<string, unknown>): Part[] | undefined {
+  const helperNames = new Set([...Object.keys(hb.helpers), ...Object.keys(helpers)]);
+  /** The name of a plain one-segment path (`a` or `[a]`; not `this.a`, `../a`, `a.b`, `@x`, a helper). */
+  const plainName = (path: Node | PathNode | undefined): string | undefined => {
+    const p = path as PathNode | undefined;
+    if (p?.type !== 'PathExpression' || p.data || p.depth !== 0 || p.parts.length !== 1) return undefined;
+    const name = p.parts[0]!;
+    return p.original === name && !helperNames.has(name) ? name : undefined;
+  };
   const parts: Part[] = [];
   for (const node of ast.body) {
     if (node.type === 'ContentStatement') {
       if (node.value) parts.push(node.value); // Handlebars appends no empty text either
-    } else if (node.type === 'CommentStatement') continue;
-    else if (node.type !== 'MustacheStatement') return undefined;
-    else {
-      const path = node.path;
-      if (path?.type !== 'PathExpression' || node.params?.length || node.hash) return undefined;
-      // `this`, `this.x`, `../x`, `a.b`, `[a]`: Handlebars. (`@index` is original '@index'.)
-      const plain = (path.data ? '@' : '') + path.parts.join('.');
-      if (path.depth !== 0 || path.parts.length !== 1 || path.original !== plain) return undefined;
-      const name = path.parts[0]!;
-      if (path.data) {
-        if (name !== 'index') return undefined;
-        parts.push(INDEX);
-      } else if (helperNames.has(name)) return undefined;
-      else parts.push({ name });
+      continue;
     }
+    if (node.type === 'CommentStatement') continue;
+    if (node.type !== 'MustacheStatement' || node.hash) return undefined;
+    const path = node.path!;
+    const params = node.params ?? [];
+    if (params.length === 0 && path.type === 'PathExpression' && path.data && path.original === '@index') {
+      parts.push(INDEX);
+      continue;
+    }
+    const quote = params.length === 1 && path.type === 'PathExpression' && path.original === 'q';
+    const name = quote ? plainName(params[0]) : params.length === 0 ? plainName(path) : undefined;
+    if (name === undefined) return undefined;
+    parts.push({ name, quote });
   }
   return parts;
 }
 
-function plainTemplate(parts: Part[], handlebars: TaskTemplate): TaskTemplate {
+function partsTemplate(parts: Part[], handlebars: TaskTemplate): TaskTemplate {
   return (vars, index) => {
     let out = '';
     for (let k = 0; k < parts.length; k++) {
       const part = parts[k]!;
-      let value: unknown;
-      if (typeof part === 'string') value = part;
-      else if (part === INDEX) value = index;
+      if (typeof part === 'string') out += part;
+      else if (part === INDEX) out += index;
       else {
-        value = Object.hasOwn(vars, part.name) ? vars[part.name] : undefined;
+        const value = Object.hasOwn(vars, part.name) ? vars[part.name] : undefined;
         const t = typeof value;
         if (t !== 'string' && t !== 'number' && t !== 'boolean') return handlebars(vars, index);
+        out += part.quote ? shellQuote(String(value)) : (value as string);
       }
-      out += value as string;
     }
     return out;
   };
