@@ -58,6 +58,11 @@ export interface Dependency {
   type: 'afterok' | 'afterany';
   /** Only these array elements of the job (per-partition dependencies, from `narrow`). */
   elements?: number[];
+  /**
+   * Element by element (a scheduler with `pairs`): element e of this array waits only for element e
+   * of that job's array, which has the same elements (Grid Engine's -hold_jid_ad).
+   */
+  paired?: boolean;
 }
 
 /** The command that submits one array (or plain job). */
@@ -150,6 +155,13 @@ export interface SchedulerAdapter {
    * wait for `after` only (element-level where `elements` are given). Absent: stage barriers.
    */
   narrow?(self: number, element: number, after: readonly Dependency[]): SubmitCommand;
+  /**
+   * Per-partition dependencies where they pair equal elements only: element e of an array can wait
+   * for element e of an earlier array with the same elements (`paired` dependencies; Grid Engine's
+   * -hold_jid_ad, which refuses arrays of different ranges). Used where every element needs at
+   * most its own counterpart; otherwise the stage barrier stays.
+   */
+  pairs?: boolean;
   /** The command that cancels jobs, the ids appended; dependants first where the scheduler needs it. */
   cancel: { argv: string[]; dependantsFirst?: boolean };
   /** argv printing the array elements of one job (pending, running and recently finished). */

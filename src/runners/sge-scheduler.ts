@@ -81,9 +81,17 @@ export function arrayOptions(sub: Pick<ArraySubmission, 'offset' | 'size'>, maxR
   ];
 }
 
-/** Stage order: start only after every job in `after` ended (see the stage script for failures). */
+/**
+ * Stage order: start only after every job in `after` ended (see the stage script for failures);
+ * for a `paired` one, each task only after the same task of that array (-hold_jid_ad: same ranges).
+ */
 export function holdOptions(after: readonly Dependency[]): Word[] {
-  return after.length ? [w('-hold_jid'), w(...joinJobs(after, ','))] : [];
+  const whole = after.filter((d) => !d.paired);
+  const paired = after.filter((d) => d.paired);
+  return [
+    ...(whole.length ? [w('-hold_jid'), w(...joinJobs(whole, ','))] : []),
+    ...(paired.length ? [w('-hold_jid_ad'), w(...joinJobs(paired, ','))] : []),
+  ];
 }
 
 /**
@@ -161,6 +169,9 @@ export function explainSge(stdout: string, jobs: PartitionJob[]): PartitionJob[]
 
 export const sgeScheduler: WatchedScheduler = {
   commands: ['qsub', 'qstat', 'qdel'],
+  // -hold_jid_ad: task i of an array waits for task i of an array of the same range (recorded on Son
+  // of Grid Engine 8.1.9: other ranges are refused, "must have the same range of sub-tasks").
+  pairs: true,
   submit: (sub, opts) => ({
     argv: [
       w('qsub'),

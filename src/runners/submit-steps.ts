@@ -31,25 +31,59 @@ export function submitSteps(
       (stage?.after ?? []).map((name) => ctx.stages.find((s) => s.name === name)!.index),
     );
     // Stages needed task by task: waited for per partition where the scheduler can say so.
-    const needs = scheduler.narrow ? new Map(stage?.requires?.map((r) => [r.stage, r])) : new Map();
-    const after: Dependency[] = subs
-      .slice(0, k)
-      .flatMap((s, j) =>
-        follows.has(s.stageIndex)
-          ? [{ job: j, type: needs.has(s.stageIndex) ? ('afterany' as const) : ('afterok' as const) }]
-          : [],
-      );
+    const needs = new Map(stage?.requires?.map((r) => [r.stage, r]));
+    const after: Dependency[] = subs.slice(0, k).flatMap((s, j): Dependency[] => {
+      if (!follows.has(s.stageIndex)) return [];
+      const need = needs.get(s.stageIndex);
+      if (!need) return [{ job: j, type: 'afterok' }];
+      if (scheduler.narrow) return [{ job: j, type: 'afterany' }];
+      if (!scheduler.pairs) return [{ job: j, type: 'afterok' }];
+      const pairing = pairingOf(sub, s, need);
+      if (pairing === 'none') return [];
+      return [
+        pairing === 'paired' ? { job: j, type: 'afterany', paired: true } : { job: j, type: 'afterok' },
+      ];
+    });
     const step: SubmitStep = {
       sub,
       after,
       command: scheduler.submit(sub, { after, maxRunning: ctx.options.maxRunning, options: ctx.options }),
     };
-    if (needs.size && sub.array) {
+    if (scheduler.narrow && needs.size && sub.array) {
       const then = narrowed(sub, after, subs, needs).map(([e, deps]) => scheduler.narrow!(k, e, deps));
       if (then.length) step.then = then;
     }
     return step;
   });
+}
+
+/**
+ * How `sub` can wait for `dep`, an array of a stage it needs task by task, with a scheduler that
+ * pairs equal elements only: 'none' when no element needs a partition `dep` holds, 'paired' when
+ * each needs at most its own counterpart in an array of the same elements, else 'barrier'.
+ */
+function pairingOf(
+  sub: ArraySubmission,
+  dep: ArraySubmission,
+  need: PartitionNeeds,
+): 'none' | 'paired' | 'barrier' {
+  const held = new Set(elementsOf(dep).map((e) => dep.offset + e));
+  const same =
+    sub.array &&
+    dep.array &&
+    sub.offset === dep.offset &&
+    sub.size === dep.size &&
+    String(elementsOf(sub)) === String(elementsOf(dep));
+  let any = false;
+  for (const e of elementsOf(sub)) {
+    const p = sub.offset + e;
+    for (const q of need.partitions[p] ?? []) {
+      if (!held.has(q)) continue;
+      any = true;
+      if (q !== p || !same) return 'barrier';
+    }
+  }
+  return any ? 'paired' : 'none';
 }
 
 /**

@@ -6,18 +6,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { edge, engineHarness, lines, type EngineStage as Stage } from '../engine-harness.js';
 import { cli, cliAsync, scratch } from '../helpers.js';
+import { cellUp } from './cell.js';
 
 const dir = scratch('batchplan-sge-');
-
-function cellUp(): boolean {
-  const up = spawnSync('qstat', ['-f', '-q', 'all.q'], { encoding: 'utf8' });
-  const ok = up.status === 0 && /^all\.q@\S+\s+\S+\s+\d+\/\d+\/\d+\s+\S+\s+\S+\s*$/m.test(up.stdout);
-  if (!ok && process.env.BATCHPLAN_REQUIRE_ENGINES === '1')
-    throw new Error(
-      `the Grid Engine cell is not running (qstat -f: ${up.error?.message ?? (up.stderr || up.stdout)}); start it with scripts/sge/up.sh`,
-    );
-  return ok;
-}
 
 const available = cellUp();
 
