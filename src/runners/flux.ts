@@ -10,10 +10,9 @@ import type { FluxOptions } from './flux-descriptor.js';
 import type { RenderContext, RenderedFile } from './runner.js';
 import { fluxScheduler } from './flux-scheduler.js';
 import { JOBS_DIR, type ArraySubmission } from './scheduler.js';
-import { submitScriptView } from './submit-script.js';
+import { schedulerScripts } from './scheduler-scripts.js';
 import { scriptView } from './script-view.js';
 import { jobName } from './slurm-directives.js';
-import { renderTemplate } from './templates.js';
 
 const stageFile = (index: number) => `stage-${index}.flux`;
 
@@ -52,24 +51,20 @@ export function fluxOptions(r: Resources): string[] {
 }
 
 export function render(ctx: RenderContext<FluxOptions>): RenderedFile[] {
-  const view = scriptView(ctx);
-  const stageScripts = ctx.stages.map((s) => {
-    const content = renderTemplate('flux', 'stage.flux', {
-      ...view,
-      stage: { ...s, number: s.index + 1 },
-      directives: [
-        `--job-name=${jobName(s.index, s.name)}`,
-        `--output=${shellQuote(`${ctx.planDir}/${JOBS_DIR}/stage-${s.index}-{{id}}.out`)}`,
-        ...fluxOptions(s.resources),
-      ],
-    });
-    return { path: stageFile(s.index), content, executable: true };
+  return schedulerScripts(ctx, {
+    runner: 'flux',
+    stageTemplate: 'stage.flux',
+    stageFile,
+    view: scriptView(ctx),
+    directives: (s) => [
+      `--job-name=${jobName(s.index, s.name)}`,
+      `--output=${shellQuote(`${ctx.planDir}/${JOBS_DIR}/stage-${s.index}-{{id}}.out`)}`,
+      ...fluxOptions(s.resources),
+    ],
+    scheduler: fluxScheduler,
+    submissions: fluxSubmissions(ctx),
+    record: false,
   });
-  const driver = renderTemplate('flux', 'submit.sh', {
-    ...view,
-    ...submitScriptView(ctx, 'flux', fluxScheduler, fluxSubmissions(ctx), { record: false }),
-  });
-  return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }
 
 export const submissions = fluxSubmissions;

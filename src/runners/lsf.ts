@@ -8,8 +8,7 @@ import { arraySpec, lsfJobName, lsfOutput, resourceOptions } from './lsf-directi
 import { LSF_MAX_ARRAY_SIZE, type LsfOptions } from './lsf-descriptor.js';
 import type { RenderContext, RenderedFile } from './runner.js';
 import { lsfScheduler, type LsfSubmission } from './lsf-scheduler.js';
-import { submitScriptView } from './submit-script.js';
-import { renderTemplate } from './templates.js';
+import { schedulerScripts } from './scheduler-scripts.js';
 
 const stageFile = (index: number) => `stage-${index}.lsf`;
 
@@ -25,27 +24,20 @@ export function lsfSubmissions(ctx: RenderContext<LsfOptions>): LsfSubmission[] 
 export function render(ctx: RenderContext<LsfOptions>): RenderedFile[] {
   const max = ctx.options.maxArraySize ?? LSF_MAX_ARRAY_SIZE;
   const maxRunning = ctx.options.maxRunning;
-  const view = scriptView(ctx);
-  const stageScripts = ctx.stages.map((s) => {
-    const name = lsfJobName(s.index, s.name);
-    const directives = [
-      `-J ${arraySpec(name, Math.min(s.partitions, max), maxRunning)}`,
+  return schedulerScripts(ctx, {
+    runner: 'lsf',
+    stageTemplate: 'stage.lsf',
+    stageFile,
+    view: scriptView(ctx),
+    directives: (s) => [
+      `-J ${arraySpec(lsfJobName(s.index, s.name), Math.min(s.partitions, max), maxRunning)}`,
       `-o ${lsfOutput(ctx.planDir, s.index)}`,
       ...resourceOptions(s.resources),
-    ];
-    const content = renderTemplate('lsf', 'stage.lsf', {
-      ...view,
-      stage: { ...s, number: s.index + 1 },
-      directives,
-    });
-    return { path: stageFile(s.index), content, executable: true };
+    ],
+    scheduler: lsfScheduler,
+    submissions: lsfSubmissions(ctx),
+    record: false,
   });
-
-  const driver = renderTemplate('lsf', 'submit.sh', {
-    ...view,
-    ...submitScriptView(ctx, 'lsf', lsfScheduler, lsfSubmissions(ctx), { record: false }),
-  });
-  return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }
 
 export const submissions = lsfSubmissions;

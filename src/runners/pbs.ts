@@ -12,11 +12,10 @@ import {
   resourceDirectives,
   type PbsFlavor,
 } from './pbs-scheduler.js';
-import { submitScriptView } from './submit-script.js';
+import { schedulerScripts } from './scheduler-scripts.js';
 import { PBS_MAX_ARRAY_SIZE, type PbsOptions } from './pbs-descriptor.js';
 import type { RenderContext, RenderedFile } from './runner.js';
 import { JOBS_DIR, type ArraySubmission } from './scheduler.js';
-import { renderTemplate } from './templates.js';
 import { shellQuote } from '../util/shell-quote.js';
 
 export const pbsStageFile = (index: number) => `stage-${index}.pbs`;
@@ -70,32 +69,30 @@ export function render(ctx: RenderContext<PbsOptions>): RenderedFile[] {
     indexVar: indexVars[0],
     otherIndexVar: indexVars[1],
   };
-  const stageScripts = ctx.stages.map((s) => {
-    // The array directive only where one array holds the whole stage (submit.sh and `batchplan
-    // submit` give the range on the command line anyway, which overrides it).
-    const array = s.partitions > 1 && s.partitions <= max ? arrayArgs(flavor, s.partitions, maxRunning) : [];
-    const directives = [
-      `-N ${pbsJobName(flavor, s.index, s.name)}`,
-      ...(array.length ? [array.join(' ')] : []),
-      '-j oe',
-      // A directory: PBS names each job's (each subjob's) output file itself.
-      `-o ${shellQuote(`${ctx.planDir}/${JOBS_DIR}/`)}`,
-      ...resourceDirectives(flavor, s.resources),
-    ];
-    const content = renderTemplate('pbs', 'stage.pbs', {
-      ...view,
-      stage: { ...s, number: s.index + 1 },
-      directives,
-    });
-    return { path: pbsStageFile(s.index), content, executable: true };
+  return schedulerScripts(ctx, {
+    runner: 'pbs',
+    stageTemplate: 'stage.pbs',
+    stageFile: pbsStageFile,
+    view,
+    directives: (s) => {
+      // The array directive only where one array holds the whole stage (submit.sh and `batchplan
+      // submit` give the range on the command line anyway, which overrides it).
+      const array =
+        s.partitions > 1 && s.partitions <= max ? arrayArgs(flavor, s.partitions, maxRunning) : [];
+      return [
+        `-N ${pbsJobName(flavor, s.index, s.name)}`,
+        ...(array.length ? [array.join(' ')] : []),
+        '-j oe',
+        // A directory: PBS names each job's (each subjob's) output file itself.
+        `-o ${shellQuote(`${ctx.planDir}/${JOBS_DIR}/`)}`,
+        ...resourceDirectives(flavor, s.resources),
+      ];
+    },
+    submitView: { torque: flavor === 'torque' },
+    scheduler: pbsScheduler,
+    submissions: subs,
+    record: true,
   });
-
-  const driver = renderTemplate('pbs', 'submit.sh', {
-    ...view,
-    torque: flavor === 'torque',
-    ...submitScriptView(ctx, 'pbs', pbsScheduler, subs, { record: true }),
-  });
-  return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }
 
 export const submissions = pbsSubmissions;

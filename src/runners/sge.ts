@@ -13,8 +13,7 @@ import {
   type SgeSubmission,
 } from './sge-scheduler.js';
 import { jobName } from './slurm-directives.js';
-import { renderTemplate } from './templates.js';
-import { submitScriptView } from './submit-script.js';
+import { schedulerScripts } from './scheduler-scripts.js';
 
 export const stageFile = (index: number) => `stage-${index}.sge`;
 
@@ -43,28 +42,23 @@ export function sgeSubmissions(ctx: RenderContext<SgeOptions>): SgeSubmission[] 
 }
 
 export function render(ctx: RenderContext<SgeOptions>): RenderedFile[] {
-  const subs = sgeSubmissions(ctx);
-  const view = scriptView(ctx);
-  const stageScripts = ctx.stages.map((s) => {
-    const content = renderTemplate('sge', 'stage.sge', {
-      ...view,
-      stage: { ...s, number: s.index + 1 },
-      directives: [
-        `-N ${jobName(s.index, s.name)}`,
-        '-S /bin/bash',
-        '-cwd',
-        '-j y',
-        '-o /dev/null',
-        '-notify',
-      ],
-    });
-    return { path: stageFile(s.index), content, executable: true };
+  return schedulerScripts(ctx, {
+    runner: 'sge',
+    stageTemplate: 'stage.sge',
+    stageFile,
+    view: scriptView(ctx),
+    directives: (s) => [
+      `-N ${jobName(s.index, s.name)}`,
+      '-S /bin/bash',
+      '-cwd',
+      '-j y',
+      '-o /dev/null',
+      '-notify',
+    ],
+    scheduler: sgeScheduler,
+    submissions: sgeSubmissions(ctx),
+    record: true,
   });
-  const driver = renderTemplate('sge', 'submit.sh', {
-    ...view,
-    ...submitScriptView(ctx, 'sge', sgeScheduler, subs, { record: true }),
-  });
-  return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }
 
 export const submissions = sgeSubmissions;

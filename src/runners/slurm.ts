@@ -7,7 +7,7 @@ import type { ArraySubmission } from './scheduler.js';
 import { jobName, outputPattern, resourceOptions } from './slurm-directives.js';
 import { SLURM_MAX_ARRAY_SIZE, type SlurmOptions } from './slurm-descriptor.js';
 import { arrayOptions, slurmScheduler } from './slurm-scheduler.js';
-import { submitScriptView } from './submit-script.js';
+import { schedulerScripts } from './scheduler-scripts.js';
 import { renderTemplate } from './templates.js';
 
 export const DEFAULT_SIGNAL_GRACE = 120;
@@ -43,27 +43,25 @@ function renderArrays(ctx: RenderContext<SlurmOptions>): RenderedFile[] {
   const subs = slurmSubmissions(ctx);
   const maxRunning = ctx.options.maxRunning;
   const view = common(ctx);
-  const stageScripts = ctx.stages.map((s) => {
-    const first = subs.find((sub) => sub.stageIndex === s.index)!;
-    const directives = [
+  return schedulerScripts(ctx, {
+    runner: 'slurm',
+    stageTemplate: 'stage.sbatch',
+    stageFile,
+    view,
+    directives: (s) => [
       `--job-name=${jobName(s.index, s.name)}`,
-      ...arrayOptions(first, maxRunning).slice(0, 1),
+      ...arrayOptions(
+        subs.find((sub) => sub.stageIndex === s.index)!,
+        maxRunning,
+      ).slice(0, 1),
       `--output=${outputPattern(ctx.planDir, `stage-${s.index}-%A_%a.out`)}`,
       `--signal=B:USR1@${warningGrace(view.grace, s.resources.time)}`,
       ...resourceOptions(s.resources),
-    ];
-    const content = renderTemplate('slurm', 'stage.sbatch', {
-      ...view,
-      stage: { ...s, number: s.index + 1 },
-      directives,
-    });
-    return { path: stageFile(s.index), content, executable: true };
+    ],
+    scheduler: slurmScheduler,
+    submissions: subs,
+    record: true,
   });
-  const driver = renderTemplate('slurm', 'submit.sh', {
-    ...view,
-    ...submitScriptView(ctx, 'slurm', slurmScheduler, subs, { record: true }),
-  });
-  return [{ path: 'submit.sh', content: driver, executable: true }, ...stageScripts];
 }
 
 function renderAllocation(ctx: RenderContext<SlurmOptions>): RenderedFile[] {
