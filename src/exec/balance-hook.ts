@@ -2,7 +2,7 @@
 // tasks from a Balancer (balance.ts) instead of the partition's slice alone.
 import { basename } from 'node:path';
 import { BatchplanError } from '../errors.js';
-import { Balancer, type BalanceStats } from './balance.js';
+import { Balancer, POLL_MS, type BalanceStats } from './balance.js';
 import type { TaskOutcome, Unit, UnitContext } from './balance-unit.js';
 import { ClaimDir } from './claims.js';
 import { backupFactor, Stragglers } from './balance-backup.js';
@@ -93,7 +93,7 @@ export function openBalancer(ctx: BalanceHookContext): BalancedPool {
         }
         if (item === undefined) return;
         if (item === 'wait') {
-          await ctx.stopSleep(150 + Math.random() * 200);
+          await ctx.stopSleep(POLL_MS * (0.6 + Math.random() * 0.8));
           continue;
         }
         if (mayLaunch && !mayLaunch(item.u.start + item.k)) {

@@ -1,7 +1,14 @@
 // Balanced mode: the partitions of a stage share its work through the plan directory alone. Each
 // partition's slice is cut into chunks (a fixed layout every partition computes from (T, N)); a
-// partition claims its own chunks front to back (claims.ts), and when none is left it takes the last
-// free chunk of the partition with the most free chunks left, then chunks whose holder is gone.
+// partition claims its own chunks front to back (claims.ts). Slices move at one pace: when another
+// slice has fallen PACE_LAG chunks behind ours (its tasks are longer, or its partition started late
+// or not at all), we take its last free chunk before our own (its owner works from the front), so that long tasks clustered in one
+// slice start early, spread over every partition, instead of queueing behind its slots until the
+// others run dry. A chunk whose tasks run far longer than this partition's typical task (HEAVY_X
+// times the median) is split: the back half of its queue goes back (a released range, taken by
+// others before anything else), so a cluster of long tasks spreads over every partition's slots
+// while it is found, not at the end. When none of our own is left we take the last free chunk of the
+// partition with the most free chunks left, then chunks whose holder is gone.
 // A partition with free slots and nothing to claim says so (a hungry marker); a holder with tasks
 // still queued behind its busy slots then gives back the back half of its queue, as a new chunk.
 // Claims are per chunk, so a stage costs O(chunks) small files, never one per task.
@@ -22,7 +29,13 @@ import { NO_BACKUP_ENV, type Stragglers } from './balance-backup.js';
 /** Chunks per partition's slice: enough to even out the load, few enough to cost nothing. */
 export const CHUNKS_PER_PARTITION = 16;
 /** How often a holder looks for hungry partitions, and a hungry one for work (ms). */
-const POLL_MS = 250;
+export const POLL_MS = 100;
+/** How many chunks a slice may fall behind ours before we take its next one first. */
+const PACE_LAG = 2;
+/** A chunk is heavy when its tasks run this many times longer than the partition's median task. */
+const HEAVY_X = 4;
+/** Finished tasks the median needs before anything is judged heavy. */
+const HEAVY_SAMPLES = 5;
 
 export interface Held {
   /** The claim's name range, and its generation. */
@@ -34,6 +47,9 @@ export interface Held {
   /** Unit-relative tasks not started yet, ascending. */
   queue: number[];
   running: number;
+  /** When each running task started (ms), and the durations of those finished (ms). */
+  startedAt: Map<number, number>;
+  took: number[];
   failed: boolean;
   interrupted: boolean;
 }
@@ -51,8 +67,10 @@ export interface BalanceStats {
   takenOver: number;
   /** Tasks run that belong to other partitions' slices. */
   stolenTasks: number;
-  /** Times this partition gave back the back half of a queue. */
+  /** Times this partition gave back the back half of a queue (to a hungry partition, or split). */
   gaveBack: number;
+  /** Of them, heavy chunks split (their tasks far longer than this partition's typical). */
+  split: number;
   /** Backup copies this partition started. */
   backups: number;
 }
@@ -80,8 +98,11 @@ export class Balancer {
     takenOver: 0,
     stolenTasks: 0,
     gaveBack: 0,
+    split: 0,
     backups: 0,
   };
+  /** Durations (ms) of the tasks this partition finished, for the median of heavy(). */
+  private readonly durations: number[] = [];
   private readonly held: Held[] = [];
   private readonly layout: Range[][];
   private readonly own: Range;
@@ -109,7 +130,10 @@ export class Balancer {
       });
     });
     this.own = { start: o.main.start, end: o.main.end };
-    this.timer = setInterval(() => this.giveToHungry(), POLL_MS);
+    this.timer = setInterval(() => {
+      this.giveToHungry();
+      this.splitHeavy();
+    }, POLL_MS);
     this.timer.unref();
   }
 
@@ -123,6 +147,7 @@ export class Balancer {
   /** A task a live copy is working on (peers.ts): back in its queue, tried again later. */
   requeue(item: Item): void {
     item.held.running--;
+    item.held.startedAt.delete(item.k);
     const q = item.held.queue;
     let at = q.length;
     while (at > 0 && q[at - 1]! > item.k) at--;
@@ -133,6 +158,12 @@ export class Balancer {
   finished(item: Item, outcome: TaskOutcome): void {
     const h = item.held;
     h.running--;
+    const t = h.startedAt.get(item.k);
+    h.startedAt.delete(item.k);
+    if (t !== undefined && outcome !== 'skipped' && outcome !== 'interrupted') {
+      h.took.push(Date.now() - t);
+      this.durations.push(Date.now() - t);
+    }
     if (outcome === 'failed' || outcome === 'blocked') h.failed = true;
     if (outcome === 'interrupted') h.interrupted = true;
     if (item.u !== this.o.main && outcome !== 'skipped') this.stats.stolenTasks++;
@@ -180,7 +211,9 @@ export class Balancer {
       for (const h of this.held)
         if (h.queue.length > 0) {
           h.running++;
-          return { u: h.u, k: h.queue.shift()!, held: h };
+          const k = h.queue.shift()!;
+          h.startedAt.set(k, Date.now());
+          return { u: h.u, k, held: h };
         }
       if (Date.now() - this.lastWait < POLL_MS) return 'wait';
       const listing = this.o.claims.list();
@@ -221,6 +254,23 @@ export class Balancer {
     listing: Listing,
     alive: (b: string | undefined) => boolean,
   ): Promise<Held | undefined> {
+    // Tasks given back first (a heavy chunk split, a hungry partition served, a stop): the largest.
+    const released: Range[] = [];
+    for (const e of listing.chunks.values())
+      for (const r of e.released) if (!this.skip.has(chunkKey(r))) released.push(r);
+    released.sort((a, b) => b.end - b.start - (a.end - a.start));
+    for (const r of released) {
+      const got = await this.take(r, listing.chunks.get(chunkKey(r)), alive, false);
+      if (got === 'never') this.skip.add(chunkKey(r));
+      else if (got) return got;
+    }
+    const lost = new Set<string>(); // free in the listing, but another partition won it since
+    for (let c = this.behind(listing, lost); c; c = this.behind(listing, lost)) {
+      const got = await this.take(c, undefined, alive, false);
+      if (got === 'never') this.skip.add(chunkKey(c));
+      else if (got) return got;
+      else lost.add(chunkKey(c));
+    }
     for (const c of this.layout[this.o.index]!) {
       const key = chunkKey(c);
       if (this.ownDone.has(key)) continue;
@@ -235,16 +285,7 @@ export class Balancer {
         return r;
       }
     }
-    // Chunks given back, then the back of the slice with the most free chunks, then takeovers.
-    const released: Range[] = [];
-    for (const e of listing.chunks.values())
-      for (const r of e.released) if (!this.skip.has(chunkKey(r))) released.push(r);
-    released.sort((a, b) => b.end - b.start - (a.end - a.start));
-    for (const r of released) {
-      const got = await this.take(r, listing.chunks.get(chunkKey(r)), alive, false);
-      if (got === 'never') this.skip.add(chunkKey(r));
-      else if (got) return got;
-    }
+    // Then the back of the slice with the most free chunks, then takeovers.
     const free = this.layout.map((chunks, p) =>
       p === this.o.index
         ? []
@@ -272,6 +313,36 @@ export class Balancer {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The last free chunk of the slice furthest behind ours, when it is PACE_LAG chunks behind or more
+   * (progress: the share of a slice's chunks claimed or finished, in chunks of ours); else undefined.
+   */
+  private behind(listing: Listing, lost: Set<string>): Range | undefined {
+    const isFree = (c: Range) => {
+      const key = chunkKey(c);
+      return !listing.chunks.has(key) && !this.skip.has(key) && !lost.has(key);
+    };
+    const taken = (p: number) =>
+      this.layout[p]!.filter((c) => !isFree(c) || (p === this.o.index && this.ownDone.has(chunkKey(c))))
+        .length;
+    const mine = this.layout[this.o.index]!;
+    if (mine.length === 0) return undefined;
+    const pace = taken(this.o.index) / mine.length;
+    let best: Range | undefined;
+    let bestShare = pace - PACE_LAG / mine.length;
+    for (let p = 0; p < this.layout.length; p++) {
+      const chunks = this.layout[p]!;
+      if (p === this.o.index || chunks.length === 0) continue;
+      const share = taken(p) / chunks.length;
+      if (share > bestShare) continue;
+      const c = chunks.findLast(isFree); // its owner works from the front: a second front
+      if (!c) continue;
+      best = c;
+      bestShare = share;
+    }
+    return best;
   }
 
   /**
@@ -324,6 +395,8 @@ export class Balancer {
       u,
       queue: unitTodo(u, c.start, end),
       running: 0,
+      startedAt: new Map(),
+      took: [],
       failed: false,
       interrupted: false,
     };
@@ -352,6 +425,8 @@ export class Balancer {
         u,
         queue: [],
         running: 0,
+        startedAt: new Map(),
+        took: [],
         failed: false,
         interrupted: false,
       };
@@ -362,6 +437,7 @@ export class Balancer {
       }
       this.stats.backups++;
       held.running++;
+      held.startedAt.set(0, Date.now());
       return { u, k: 0, held };
     }
     return undefined;
@@ -391,6 +467,41 @@ export class Balancer {
   }
 
   /**
+   * Split a heavy chunk: one whose tasks (those finished, and the running ones so far) take HEAVY_X
+   * times this partition's median task, with more tasks queued than our slots start next. The back
+   * half of its queue goes back as a chunk of its own, which any partition takes before its own
+   * work; the taker splits it again if it is still heavy there.
+   */
+  private splitHeavy(): void {
+    const typical = median(this.durations);
+    if (typical === undefined) return;
+    const now = Date.now();
+    for (const h of this.held) {
+      if (h.queue.length <= this.o.slots || h.gen < 0) continue;
+      const n = h.took.length + h.startedAt.size;
+      let sum = h.took.reduce((a, d) => a + d, 0);
+      for (const t of h.startedAt.values()) sum += now - t;
+      if (n === 0 || sum / n <= HEAVY_X * Math.max(typical, 1)) continue;
+      if (!this.keepOnly(h, Math.max(this.o.slots, Math.ceil(h.queue.length / 2)))) return;
+      this.stats.split++;
+    }
+  }
+
+  /** Give back the queue of h past its first `keep` tasks (a chunk of its own); false: could not. */
+  private keepOnly(h: Held, keep: number): boolean {
+    const from = { start: h.u.start + h.queue[keep]!, end: h.end };
+    try {
+      this.o.claims.release(h.name, h.gen, from);
+    } catch {
+      return false;
+    }
+    h.queue.length = keep;
+    h.end = from.start;
+    this.stats.gaveBack++;
+    return true;
+  }
+
+  /**
    * When every slot of ours is busy and a live partition is hungry, give it the back half of our
    * longest queue (all of it when it is one task): those tasks would only wait here.
    */
@@ -404,17 +515,14 @@ export class Balancer {
     if (!h) return;
     const alive = this.aliveCache();
     if (!this.o.claims.hungry().some((b) => b !== this.o.holder && alive(b))) return;
-    const keep = Math.floor(h.queue.length / 2);
-    const from = { start: h.u.start + h.queue[keep]!, end: h.end };
-    try {
-      this.o.claims.release(h.name, h.gen, from);
-    } catch {
-      return;
-    }
-    h.queue.length = keep;
-    h.end = from.start;
-    this.stats.gaveBack++;
+    this.keepOnly(h, Math.floor(h.queue.length / 2));
   }
+}
+
+/** The median of durations (ms); undefined with fewer than HEAVY_SAMPLES. */
+function median(d: number[]): number | undefined {
+  if (d.length < HEAVY_SAMPLES) return undefined;
+  return [...d].sort((a, b) => a - b)[d.length >> 1];
 }
 
 /** When the run holding a claim started (from its journal's name); 0 when unknown. */
