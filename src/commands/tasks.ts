@@ -33,6 +33,8 @@ export interface TaskRow {
   cmd: string;
   signal?: string;
   timedOut?: boolean;
+  /** Attempts stopped because a backup copy of the task succeeded first (docs/balancing.md). */
+  superseded?: number;
   stderrTail?: string[];
 }
 
@@ -88,7 +90,8 @@ export default async function tasks(planDir: string, opts: Options): Promise<num
 }
 
 function cells(r: TaskRow): (string | number)[] {
-  return [r.id, r.stage, r.state, exitText(r), r.attempts, durationText(r.durationMs), r.host ?? '-', r.cmd];
+  const attempts = r.superseded ? `${r.attempts} (${r.superseded} superseded)` : r.attempts;
+  return [r.id, r.stage, r.state, exitText(r), attempts, durationText(r.durationMs), r.host ?? '-', r.cmd];
 }
 
 interface StagePick {
@@ -158,6 +161,8 @@ function* rowChunks(
         };
         if (t.signal) row.signal = t.signal;
         if (t.timedOut) row.timedOut = true;
+        const superseded = status.supersededOf(i);
+        if (superseded > 0) row.superseded = superseded;
         // Only --tail needs the end record itself (where its stderr sits in the log).
         const end = journal && t.endedAt !== null && tail > 0 ? endOf(journal, i) : undefined;
         if (end)

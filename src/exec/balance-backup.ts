@@ -3,33 +3,34 @@
 // stage's typical duration (a slow node, a stuck mount). The first copy to succeed wins; the other
 // sees that success in the journals while it runs, is stopped, and is recorded `superseded`.
 //
-// Off unless asked for (a task run twice at once must be safe: not every task is): BATCHPLAN_BACKUP=on
-// (a factor of 3) or a factor F. The threshold: F times the median duration of the stage's tasks
+// Off unless asked for (a task run twice at once must be safe: not every task is): `backup: true` (a
+// factor of 3) or `backup: F` on the stage in the spec, or BATCHPLAN_BACKUP=on / F / off over it. The threshold: F times the median duration of the stage's tasks
 // that succeeded so far, and at least 1 s; only once 5 tasks have succeeded. A task
 // whose environment (the spec's env, of the stage or the task) sets BATCHPLAN_NO_BACKUP=1 is not safe
 // to run twice at once and never gets a backup. One backup per attempt, claimed with an exclusive
 // file (claims.ts): `b<i>.<attempt>`, so the cost is a file per straggler.
 import { BatchplanError } from '../errors.js';
 import { loadStageStatus } from '../status/load.js';
+import { DEFAULT_BACKUP_FACTOR } from '../plan/model.js';
 
 export const BACKUP_ENV = 'BATCHPLAN_BACKUP';
 export const NO_BACKUP_ENV = 'BATCHPLAN_NO_BACKUP';
-const DEFAULT_FACTOR = 3;
 const MIN_SECONDS = 1;
 const MIN_SAMPLES = 5;
 const LOOK_MS = 1000;
 
-/** The threshold factor, or undefined when backups are off. */
-export function backupFactor(env: NodeJS.ProcessEnv): number | undefined {
+/** The threshold factor (BATCHPLAN_BACKUP, else the stage's `backup`), or undefined when backups are off. */
+export function backupFactor(env: NodeJS.ProcessEnv, planned?: number): number | undefined {
   const v = env[BACKUP_ENV]?.trim().toLowerCase();
-  if (v === undefined || v === '' || v === '0' || v === 'off') return undefined;
-  if (v === 'on' || v === '1') return DEFAULT_FACTOR;
+  if (v === undefined || v === '') return planned;
+  if (v === '0' || v === 'off') return undefined;
+  if (v === 'on' || v === '1') return DEFAULT_BACKUP_FACTOR;
   const f = Number(v);
   if (!Number.isFinite(f) || f < 1)
     throw new BatchplanError(
       'E_USAGE',
       `${BACKUP_ENV}=${env[BACKUP_ENV]} is not on, off, or a factor over 1`,
-      `Set ${BACKUP_ENV}=3 to back up tasks running over 3 times the stage's median duration, or 0 to turn backups off.`,
+      `Set ${BACKUP_ENV}=3 to back up tasks running over 3 times the stage's median duration, 0 to turn backups off, or unset it (the stage's backup in the spec decides).`,
     );
   return f;
 }

@@ -60,7 +60,7 @@ export interface BalancedPool {
 }
 
 export function openBalancer(ctx: BalanceHookContext): BalancedPool {
-  const factor = backupFactor(ctx.stageEnv);
+  const factor = backupFactor(ctx.stageEnv, ctx.stage.backup);
   // Both copies of a backed-up task must see the other's success: every unit watches.
   if (factor !== undefined) ctx.main.watch = true;
   const balancer = new Balancer({

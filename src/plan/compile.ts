@@ -8,6 +8,7 @@ import { paramRows } from '../spec/params-file.js';
 import type { LoadedSpec } from '../spec/load.js';
 import type { Defaults, Matrix, StageSpec, TaskSpec } from '../spec/schema.js';
 import type { DocPath } from '../spec/source.js';
+import { DEFAULT_BACKUP_FACTOR } from './model.js';
 import {
   BUILTIN_SETTINGS,
   type PlanDefaults,
@@ -237,7 +238,7 @@ function isExplicitAt(stages: StageSpec[], name: string, k: number): boolean {
 
 type Overrides = Pick<
   Defaults,
-  'retries' | 'timeout' | 'backoff' | 'env' | 'cwd' | 'nprocs' | 'shell' | 'max_fails' | 'balance'
+  'retries' | 'timeout' | 'backoff' | 'env' | 'cwd' | 'nprocs' | 'shell' | 'max_fails' | 'balance' | 'backup'
 >;
 
 function mergeSettings(
@@ -252,6 +253,9 @@ function mergeSettings(
   if (over.retries !== undefined) out.retries = over.retries;
   if (over.max_fails !== undefined) out.maxFails = over.max_fails;
   if (over.balance !== undefined) out.balance = over.balance;
+  if (over.backup === true) out.backup = DEFAULT_BACKUP_FACTOR;
+  else if (over.backup === false) delete out.backup;
+  else if (over.backup !== undefined) out.backup = over.backup;
   if (over.shell !== undefined) out.shell = over.shell;
   if (over.cwd !== undefined) out.cwd = resolve(baseDir, over.cwd);
   const timeout = duration(over.timeout, [...at, 'timeout'], issues);

@@ -80,6 +80,10 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
         balance: {
           type: 'boolean',
         },
+        backup: {
+          type: 'number',
+          minimum: 1,
+        },
         resources: {
           type: 'object',
           properties: {
@@ -396,6 +400,10 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
           },
           balance: {
             type: 'boolean',
+          },
+          backup: {
+            type: 'number',
+            minimum: 1,
           },
         },
         required: ['name', 'after', 'tasks', 'firstTask', 'resources', 'retries', 'backoff', 'env', 'shell'],

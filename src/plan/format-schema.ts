@@ -15,6 +15,7 @@ const settings = {
   shell: z.string(),
   maxFails: z.int().positive().optional(),
   balance: z.boolean().optional(),
+  backup: z.number().min(1).optional(),
 };
 
 const resources = z.strictObject({

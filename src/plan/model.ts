@@ -17,6 +17,8 @@ export interface StageSettings {
   maxFails?: number;
   /** Balanced mode (exec/balance.ts): the stage's partitions share its work. Unset: static. */
   balance?: boolean;
+  /** Backup tasks (exec/balance-backup.ts): the threshold factor (`backup: true` is 3); unset: off. */
+  backup?: number;
 }
 
 export interface PlanDefaults extends StageSettings {
@@ -83,3 +85,6 @@ export interface TaskRecord {
 }
 
 export const BUILTIN_SETTINGS: StageSettings = { retries: 0, backoff: 1, env: {}, shell: '/bin/sh' };
+
+/** The threshold factor of backup tasks turned on without one (`backup: true`, BATCHPLAN_BACKUP=on). */
+export const DEFAULT_BACKUP_FACTOR = 3;

@@ -132,6 +132,14 @@ const balance = z
     "Partitions take unstarted tasks from the stage's busy partitions when their own are done (docs/balancing.md); --balance/--no-balance and BATCHPLAN_BALANCE override it.",
   );
 
+/** Backup tasks (exec/balance-backup.ts) in balanced mode: on, off, or the threshold factor. */
+const backup = z
+  .union([z.boolean(), z.number().min(1)])
+  .optional()
+  .describe(
+    "Balanced mode: an idle partition may start a second copy of a task running over this many times the stage's median duration (true: 3); off by default. BATCHPLAN_BACKUP overrides it; a task whose env sets BATCHPLAN_NO_BACKUP=1 never gets one (docs/balancing.md).",
+  );
+
 /**
  * A stage's own partition count, or its target partition size. Checked in the compiler, which
  * names the stage (plan/compile.ts stagePartitionCount); editors see a positive integer.
@@ -152,6 +160,7 @@ export const stageSchema = z.strictObject({
   nprocs: z.int().positive().optional(),
   max_fails: maxFails,
   balance,
+  backup,
   shell: z.string().min(1).optional(),
   ...inherited,
   tasks: z.array(taskSchema).optional(),
@@ -171,6 +180,7 @@ export const defaultsSchema = z.strictObject({
   nprocs: z.int().positive().optional(),
   max_fails: maxFails,
   balance,
+  backup,
   shell: z.string().min(1).optional(),
   ...inherited,
 });

@@ -58,7 +58,8 @@ export class StageStatus {
   private readonly signals = new Map<number, string>();
   private readonly timedOut = new Set<number>();
   /** Tasks with an attempt stopped because a backup copy succeeded first (balance-backup.ts). */
-  private readonly superseded = new Set<number>();
+  /** Attempts per task stopped because a backup copy succeeded first (sparse: rare). */
+  private readonly superseded = new Map<number, number>();
   /** Per task, the time of its newest reset (resets.ts): older records count only as attempts. */
   private resetT: Float64Array | undefined;
 
@@ -105,7 +106,7 @@ export class StageStatus {
     if (i < 0 || i >= this.count) return;
     if (rec.a > this.attempts[i]!) this.attempts[i] = rec.a;
     if (this.resetT && rec.t < this.resetT[i]!) return;
-    if (rec.k === 'e' && rec.st === 'superseded') this.superseded.add(i);
+    if (rec.k === 'e' && rec.st === 'superseded') this.superseded.set(i, (this.superseded.get(i) ?? 0) + 1);
     if (this.code[i] === SUCCEEDED || rec.t < this.lastT[i]!) return;
     this.lastT[i] = rec.t;
     this.src[i] = j;
@@ -152,6 +153,11 @@ export class StageStatus {
   /** How many tasks had a copy superseded by a backup that succeeded first. */
   supersededCount(): number {
     return this.superseded.size;
+  }
+
+  /** Attempts of task i stopped because another copy of it succeeded first. */
+  supersededOf(i: number): number {
+    return this.superseded.get(i) ?? 0;
   }
 
   isSucceeded(i: number): boolean {

@@ -12,13 +12,14 @@ const dir = scratch();
 const BAL = { BATCHPLAN_BALANCE: '1' };
 
 /** A stage whose task k logs `S k partition` and `O k partition`, running `body` between. */
-function ledgerPlan(name: string, count: number, body: (k: number) => string) {
+function ledgerPlan(name: string, count: number, body: (k: number) => string, stage: object = {}) {
   const ledger = join(dir, `${name}.ledger`);
   const plan = makePlan(dir, name, {
     stages: [
       {
         name: 's',
         shell: 'bash',
+        ...stage,
         tasks: Array.from({ length: count }, (_, k) => ({
           cmd: `echo "S ${k} $BATCHPLAN_PARTITION" >> '${ledger}'; ${body(k)}; echo "O ${k} $BATCHPLAN_PARTITION" >> '${ledger}'; echo out-${k}`,
         })),
@@ -196,13 +197,18 @@ describe('balanced mode', () => {
 
   it('backup tasks: an idle partition runs a second copy of a straggler; the first to succeed wins', async () => {
     // Task 3 hangs where it first runs (partition 0: a slow node) and is quick anywhere else.
-    const { plan, ledger } = ledgerPlan('backup', 16, (k) =>
-      k === 3 ? 'if [ "$BATCHPLAN_PARTITION" = 0 ]; then sleep 30; else sleep 0.1; fi' : 'sleep 0.1',
+    // Backups are the stage's setting in the spec (backup: true), carried in plan.json.
+    const { plan, ledger } = ledgerPlan(
+      'backup',
+      16,
+      (k) => (k === 3 ? 'if [ "$BATCHPLAN_PARTITION" = 0 ]; then sleep 30; else sleep 0.1; fi' : 'sleep 0.1'),
+      { balance: true, backup: true },
     );
+    expect(JSON.parse(readFileSync(join(plan, 'plan.json'), 'utf8')).stages[0].backup).toBe(3);
     const t0 = Date.now();
     const runs = ['0', '1'].map((i) =>
       cliAsync(['run-partition', plan, 's', '2', i, '--nprocs', '2', '--json'], {
-        env: { ...BAL, BATCHPLAN_BACKUP: 'on' },
+        env: { BATCHPLAN_BALANCE: '', BATCHPLAN_BACKUP: '' },
       }),
     );
     const [r0, r1] = (await Promise.all(runs.map((r) => r.done))) as [CliResult, CliResult];
@@ -218,6 +224,16 @@ describe('balanced mode', () => {
     const st = stageStatus(plan);
     expect(st).toMatchObject({ succeeded: 16, running: 0, lost: 0, superseded: 1 });
     expect(cli(['status', plan]).stdout).toContain('1 task(s) finished first by a backup copy');
+    // tasks marks the superseded attempt (text and JSON); the others have none.
+    const rows = JSON.parse(cli(['tasks', plan, '--json']).stdout);
+    expect(
+      rows.filter((t: { superseded?: number }) => t.superseded).map((t: { id: string }) => t.id),
+    ).toEqual(['s.3']);
+    expect(rows.find((t: { id: string }) => t.id === 's.3')).toMatchObject({
+      state: 'succeeded',
+      superseded: 1,
+    });
+    expect(cli(['tasks', plan, '--state', 'succeeded']).stdout).toMatch(/s\.3 .*\(1 superseded\)/);
     await waitFor(() => processesOfPlan(plan).length === 0, 5000);
   });
 
