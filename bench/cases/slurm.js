@@ -24,12 +24,12 @@ const FINISHED = new Set([
 ]);
 
 /** Our own job ids still possibly active, cancelled on the way out if the bench is interrupted. */
-const ours = new Set();
+export const ours = new Set();
 export function cancelOwnJobs() {
   if (ours.size) runSync(['scancel', ...ours], { allowFail: true });
 }
 
-function slurmUp() {
+export function slurmUp() {
   if (!have('sbatch') || !have('squeue') || !have('sinfo')) return 'sbatch/squeue/sinfo not installed';
   const r = runSync(['sinfo', '-h', '-o', '%a %t'], { allowFail: true });
   if (r.status !== 0) return `sinfo failed: ${r.stderr.trim()}`;
