@@ -1,7 +1,7 @@
 // Fixed render contexts shared by the golden and the conformance tests. Everything here is a
 // constant (a bare `batchplan` command, a fixed version, made-up plan paths), so the golden files
 // hold nothing of the machine that wrote them.
-import { actualPartitions } from '../../src/plan/partition.js';
+import { stagePartitions } from '../../src/plan/partition.js';
 import type { Resources } from '../../src/plan/model.js';
 import type { RunnerDescriptor } from '../../src/runners/descriptor.js';
 import type { RenderContext, RenderStage, RunnerOptions } from '../../src/runners/runner.js';
@@ -20,15 +20,17 @@ interface StageSpec {
   tasks: number;
   after?: string[];
   resources?: Resources;
+  /** The stage's own partition count (plan.json `partitions`); unset: N. */
+  partitions?: number;
 }
 
-/** Stages as generate-script builds them: partitions = min(tasks, N). */
+/** Stages as generate-script builds them: the stage's own count, else min(tasks, N). */
 function stages(n: number, specs: StageSpec[]): RenderStage[] {
   return specs.map((s, index) => ({
     name: s.name,
     index,
     tasks: s.tasks,
-    partitions: actualPartitions(s.tasks, n),
+    partitions: stagePartitions(s, n),
     after: s.after ?? [],
     resources: s.resources ?? {},
   }));
@@ -90,6 +92,16 @@ export const CONTEXTS: readonly NamedContext[] = [
       ],
       { nprocs: 3, jobs: 2 },
     ),
+  },
+  {
+    // Stages with partition counts of their own (more than N, fewer than N: from tasks_per_partition)
+    // beside one that sets none and takes N = 3.
+    name: 'stage-partitions',
+    ctx: context('/data/sweep.plan', 3, [
+      { name: 'simulate', tasks: 40, partitions: 8 },
+      { name: 'reduce', tasks: 10, partitions: 2, after: ['simulate'] },
+      { name: 'report', tasks: 7, after: ['reduce'] },
+    ]),
   },
   {
     name: 'single',
