@@ -22,7 +22,7 @@ import { BatchplanError, SpecError } from '../errors.js';
 import type { LoadedSpec } from '../spec/load.js';
 import { fsyncDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { compile, type CompileOptions } from './compile.js';
-import { INDEX_FILE, PLAN_FILE, PLAN_FORMAT_VERSION_ADDED, TASKS_FILE } from './format.js';
+import { INDEX_FILE, PLAN_FILE, PLAN_FORMAT_VERSION_ADDED, planFormatVersion, TASKS_FILE } from './format.js';
 import type { PlanFile } from './format-schema.js';
 import { generationFileNames, planGenerations } from './generations.js';
 import { readPlan, readTasks, type Plan } from './read.js';
@@ -106,7 +106,7 @@ export async function addToPlan(
     const stages = written.stages.map((s) => ({ ...s, generation, firstTask: first + s.firstTask }));
     const file: PlanFile = {
       ...plan.file,
-      version: PLAN_FORMAT_VERSION_ADDED,
+      version: PLAN_FORMAT_VERSION_ADDED, // at least: set below from what the plan now holds
       totalTasks: first + written.totalTasks,
       stages: [...plan.file.stages, ...stages],
       generations: [
@@ -121,6 +121,7 @@ export async function addToPlan(
         },
       ],
     };
+    file.version = planFormatVersion(file);
     writeFileAtomic(join(plan.dir, PLAN_FILE), JSON.stringify(file, null, 2) + '\n');
     fsyncDir(plan.dir);
     return { file, generation, stages };

@@ -11,7 +11,7 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
     },
     version: {
       type: 'number',
-      enum: [2, 3],
+      enum: [2, 3, 4],
     },
     batchplanVersion: {
       type: 'string',

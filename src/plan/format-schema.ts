@@ -3,7 +3,12 @@
 // (format-json-schema.ts, kept equal by a test), so that run-partition does not load zod.
 import { z } from 'zod';
 import { RUNNERS } from '../runners/registry.js';
-import { PLAN_FORMAT, PLAN_FORMAT_VERSION, PLAN_FORMAT_VERSION_ADDED } from './format.js';
+import {
+  PLAN_FORMAT,
+  PLAN_FORMAT_VERSION,
+  PLAN_FORMAT_VERSION_ADDED,
+  PLAN_FORMAT_VERSION_PARTITIONS,
+} from './format.js';
 
 const settings = {
   nprocs: z.int().positive().optional(),
@@ -67,7 +72,7 @@ const source = z.strictObject({
 
 export const planFileSchema = z.strictObject({
   format: z.literal(PLAN_FORMAT),
-  version: z.literal([PLAN_FORMAT_VERSION, PLAN_FORMAT_VERSION_ADDED]),
+  version: z.literal([PLAN_FORMAT_VERSION, PLAN_FORMAT_VERSION_ADDED, PLAN_FORMAT_VERSION_PARTITIONS]),
   batchplanVersion: z.string(),
   createdAt: z.string(),
   source,

@@ -9,6 +9,7 @@ import { PLAN_FILE_JSON_SCHEMA, TASK_RECORD_JSON_SCHEMA } from './format-json-sc
 import { checkJson } from '../util/json-check.js';
 import type { PlanStage, TaskRecord } from './model.js';
 import { didYouMean } from '../util/did-you-mean.js';
+import { VERSION } from '../version.js';
 
 export interface Plan {
   dir: string;
@@ -43,12 +44,16 @@ export function readPlan(dir: string): Plan {
   const head = data as { format?: unknown; version?: unknown; batchplanVersion?: unknown };
   if (head?.format !== PLAN_FORMAT)
     throw new BatchplanError('E_PLAN_CORRUPT', `${join(abs, PLAN_FILE)} is not a batchplan plan file`);
-  if (!PLAN_FORMAT_VERSIONS.includes(head.version as number))
+  if (!PLAN_FORMAT_VERSIONS.includes(head.version as number)) {
+    const newer = typeof head.version === 'number' && head.version > Math.max(...PLAN_FORMAT_VERSIONS);
     throw new BatchplanError(
       'E_PLAN_VERSION',
-      `plan ${abs} has format version ${String(head.version)} (written by batchplan ${String(head.batchplanVersion)}); this batchplan reads version ${PLAN_FORMAT_VERSIONS.join(' and ')}`,
-      'Use the batchplan version that wrote the plan, or re-create the plan from its spec.',
+      `plan ${abs} has format version ${String(head.version)} (written by batchplan ${String(head.batchplanVersion)}); this batchplan (${VERSION}) reads version ${PLAN_FORMAT_VERSIONS.join(', ')}`,
+      newer
+        ? `Upgrade batchplan to ${String(head.batchplanVersion)} or newer wherever the plan runs (login and compute nodes): this one cannot run it. Re-creating the plan would lose its recorded work.`
+        : 'Use the batchplan version that wrote the plan, or re-create the plan from its spec.',
     );
+  }
   const problem = checkJson(data, PLAN_FILE_JSON_SCHEMA);
   if (problem)
     throw new BatchplanError(

@@ -25,6 +25,7 @@ import {
   PLAN_FILE,
   PLAN_FORMAT,
   PLAN_FORMAT_VERSION,
+  planFormatVersion,
   TASKS_FILE,
 } from './format.js';
 import type { PlanFile } from './format-schema.js';
@@ -203,6 +204,7 @@ async function writeContents(
       return stage;
     }),
   };
+  file.version = planFormatVersion(file);
   writeTaskDeps(dir, plan);
   writeTaskVars(dir, plan.stages);
   writeFileAtomic(join(dir, PLAN_FILE), JSON.stringify(file, null, 2) + '\n');

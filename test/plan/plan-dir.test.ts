@@ -343,7 +343,8 @@ describe('readPlan refuses what it does not understand', async () => {
     expect(err.exitCode).toBe(8);
     expect(err.message).toContain(`format version ${unknown}`);
     expect(err.message).toContain('batchplan 7.0.0');
-    expect(err.message).toContain(`reads version ${PLAN_FORMAT_VERSION} and ${PLAN_FORMAT_VERSION + 1}`);
+    expect(err.message).toContain(`reads version ${PLAN_FORMAT_VERSIONS.join(', ')}`);
+    expect(err.hint).toContain('Upgrade batchplan to 7.0.0 or newer');
   });
 
   it('a plan.json that is not JSON is E_PLAN_CORRUPT', async () => {

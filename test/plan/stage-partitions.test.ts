@@ -2,7 +2,7 @@
 // over the N of generate-script/submit/run-partition (the default of the stages that set none), in
 // every place that computes a partition's tasks or a stage's array size; bad values refused with
 // the stage named and nothing written.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BatchplanError } from '../../src/errors.js';
@@ -12,31 +12,10 @@ import { readStageDeps } from '../../src/plan/task-deps-format.js';
 import { requiredOf } from '../../src/plan/task-deps-query.js';
 import { renderStages } from '../../src/runners/context.js';
 import { partitionsLeft } from '../../src/submit/partitions-left.js';
-import { cli, scratch } from '../helpers.js';
+import { cli } from '../helpers.js';
+import { specs } from '../partitions/specs.js';
 
-const dir = scratch('batchplan-stage-partitions-');
-let k = 0;
-
-function planOf(yaml: string): string {
-  const spec = join(dir, `spec-${++k}.yaml`);
-  writeFileSync(spec, yaml);
-  const plan = join(dir, `p-${k}.plan`);
-  const r = cli(['plan', spec, '-o', plan]);
-  expect(r.code, r.stderr).toBe(0);
-  return plan;
-}
-
-/** `plan` of a bad spec: the error text, and the proof nothing was written. */
-function refused(yaml: string): string {
-  const spec = join(dir, `bad-${++k}.yaml`);
-  writeFileSync(spec, yaml);
-  const out = join(dir, `bad-${k}.plan`);
-  const r = cli(['plan', spec, '-o', out]);
-  expect(r.code, r.stderr).toBe(4);
-  expect(r.stderr).toContain('E_SPEC_INVALID');
-  expect(existsSync(out), 'nothing written').toBe(false);
-  return r.stderr;
-}
+const { dir, planOf, refused } = specs('batchplan-stage-partitions-');
 
 const THREE = `
 stages:
