@@ -11,8 +11,9 @@ const plan = await createPlan(
   'slurm.plan',
   { force: true },
 );
-// The flags of `batchplan submit`, as named in JavaScript: --time 5 --cpus-per-task 1.
-const sub = await plan.submit(4, { runner: 'slurm', time: '5', cpusPerTask: '1' });
+// The flags of `batchplan submit` for that runner, camel-cased and typed: 4 partitions per stage,
+// --time 5 --cpus-per-task 1 --max-running 2 (a flag another runner takes is a compile error).
+const sub = await plan.submit({ runner: 'slurm', partitions: 4, time: '5', cpusPerTask: 1, maxRunning: 2 });
 if (!('jobIds' in sub)) throw new Error('nothing was submitted');
 console.log(`submitted ${sub.stages.length} stages as ${sub.jobIds.length} job arrays`);
 const { timedOut } = await plan.wait({ intervalS: 1, timeoutS: 300 });

@@ -33,7 +33,7 @@ export type ErrorCode = keyof typeof EXIT_CODES;
 /** What docs/exit-codes.md says each code means (kept next to the numbers so the two cannot drift). */
 export const EXIT_CODE_MEANINGS: Record<ErrorCode, string> = {
   E_TASKS_FAILED: 'one or more tasks failed (run-partition, run, generated scripts)',
-  E_USAGE: 'bad command line: unknown option, missing argument, N = 0, bad number',
+  E_USAGE: 'bad command line (unknown option, missing argument, N = 0, bad number) or API option',
   E_SPEC_PARSE: 'the spec file is not valid YAML/JSON (or gives one key twice), or cannot be read',
   E_SPEC_INVALID: 'the spec does not match the schema (unknown key, wrong type, duplicate name or id, …)',
   E_PLAN_CYCLE: 'the stages’ `after` dependencies form a cycle',
@@ -51,7 +51,7 @@ export const EXIT_CODE_MEANINGS: Record<ErrorCode, string> = {
   E_SSH_AUTH: 'the remote host refused every key (agent, key files) or the user',
   E_SSH_HOST_KEY: 'the remote host’s key is unknown, changed or revoked (see docs/remote.md)',
   E_REMOTE_BATCHPLAN: 'batchplan is missing on the remote host, or is another version',
-  E_NO_MATCH: '`retry`/`rerun` selected no task (nothing was written)',
+  E_NO_MATCH: '`retry`/`rerun` (CLI or API) selected no task (nothing was written)',
   E_NOT_SUBMITTED: 'the plan has no recorded submission (wait, cancel): submit it first',
   E_STAGE_BLOCKED:
     'a partition of a stage was asked to run (API runPartition) before the stages it is `after` succeeded',
@@ -104,6 +104,17 @@ export class SpecError extends BatchplanError {
     super(code, head, 'Fix the spec and run the command again; nothing was written.');
     this.issues = issues;
   }
+}
+
+/**
+ * Whether `err` is a BatchplanError (of one of `codes`, when given): narrows `err.code` to them.
+ * `if (isBatchplanError(err, 'E_NO_MATCH')) …`
+ */
+export function isBatchplanError<C extends ErrorCode = ErrorCode>(
+  err: unknown,
+  ...codes: C[]
+): err is BatchplanError & { readonly code: C } {
+  return err instanceof BatchplanError && (codes.length === 0 || (codes as ErrorCode[]).includes(err.code));
 }
 
 export function usageError(message: string, hint?: string): BatchplanError {

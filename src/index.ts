@@ -10,8 +10,12 @@ export {
   BatchPlan,
   type CreatePlanOptions,
   type PartitionOptions,
-  type SubmitFlags,
+  type RetrySelection,
+  type RerunSelection,
+  type AddedStages,
 } from './api/plan.js';
+export type { SubmitOptions, SubmitOptionsFor, SubmitRunner, ResourceOptions } from './api/submit-options.js';
+export type { ResetResult, RetryState, RerunState } from './status/reset-tasks.js';
 export type { TaskInfo, TaskLog, TaskQuery } from './api/tasks.js';
 export type { RunPlanOptions, RunPlanResult, StageOutcome } from './exec/run-plan.js';
 export type { PartitionResult, PartitionProgress } from './exec/run-partition.js';
@@ -22,7 +26,15 @@ export type { SubmitOutcome } from './submit/submit-plan.js';
 export type { WaitResult } from './submit/wait.js';
 export { localTransport, type Transport, type CommandResult } from './submit/transport.js';
 export { openTransport, type RemoteFlags } from './remote/remote-flags.js';
-export { BatchplanError, SpecError, EXIT_CODES, type ErrorCode, type SpecLocation } from './errors.js';
+export {
+  BatchplanError,
+  SpecError,
+  isBatchplanError,
+  EXIT_CODES,
+  EXIT_CODE_MEANINGS,
+  type ErrorCode,
+  type SpecLocation,
+} from './errors.js';
 export { TASK_STATES, type TaskState } from './status/aggregate.js';
 export type {
   Spec,
@@ -57,7 +69,13 @@ export type {
   RenderContext,
   RenderedFile,
 } from './runners/runner.js';
-/** @internal */ export { submit, type SubmitOptions } from './submit/submit-plan.js';
+/** @internal */ export { submit, type SubmitOptions as SubmitPlanOptions } from './submit/submit-plan.js';
+/** @internal */ export {
+  resetTasks,
+  RETRY_STATES,
+  RERUN_STATES,
+  type ResetSelection,
+} from './status/reset-tasks.js';
 /** @internal */ export { waitForPlan, type WaitOptions } from './submit/wait.js';
 /** @internal */ export { cancelPlan } from './submit/cancel.js';
 /** @internal */ export { planStatus } from './submit/status.js';

@@ -4,7 +4,6 @@
 import { barrierStages } from '../exec/prerequisite-stages.js';
 import { BatchplanError } from '../errors.js';
 import { writeSpecPlan } from '../commands/compile-spec.js';
-import type { RunnerFlags } from '../commands/runner-flags.js';
 import { runPartition, type PartitionResult } from '../exec/run-partition.js';
 import { runPlan, type RunPlanOptions, type RunPlanResult } from '../exec/run-plan.js';
 import { StopSignal } from '../exec/stop-signal.js';
@@ -12,10 +11,20 @@ import { findStage, readPlan, type Plan } from '../plan/read.js';
 import { loadPlanStatus, summarize } from '../status/plan-status.js';
 import { cancelPlan } from '../submit/cancel.js';
 import { planStatus, type PlanStatus } from '../submit/status.js';
+import { addToPlan } from '../plan/add.js';
+import {
+  resetTasks,
+  type ResetResult,
+  type ResetSelection,
+  type RerunState,
+  type RetryState,
+} from '../status/reset-tasks.js';
 import { submit, type SubmitOutcome } from '../submit/submit-plan.js';
 import { localTransport, type Transport } from '../submit/transport.js';
 import { waitForPlan, type WaitResult } from '../submit/wait.js';
+import { VERSION } from '../version.js';
 import { defineSpec, type BatchSpec } from './spec.js';
+import { submitFlags, type SubmitOptions } from './submit-options.js';
 import type { Spec } from '../spec/schema.js';
 import { listTasks, readTaskLog, type TaskInfo, type TaskLog, type TaskQuery } from './tasks.js';
 
@@ -37,8 +46,17 @@ export interface PartitionOptions {
   stop?: StopSignal;
 }
 
-/** `submit`'s flags as commander names them: `{ runner: 'slurm', time: '1:00:00', cpusPerTask: '4' }`. */
-export type SubmitFlags = RunnerFlags;
+/** Which tasks `retry` resets: of these stages, in these states (default: all but succeeded), or these ids. */
+export type RetrySelection = ResetSelection<RetryState>;
+/** Which tasks `rerun` resets: as for retry, succeeded tasks included; `force: true` says so. */
+export type RerunSelection = ResetSelection<RerunState> & { force: true };
+
+/** What `add` added: the new generation's number and stages, and the plan's task count now. */
+export interface AddedStages {
+  generation: number;
+  stages: { name: string; tasks: number; after: string[] }[];
+  totalTasks: number;
+}
 
 /** Compile a spec (from `defineSpec`, a plain object, or `loadSpec`) into a plan directory. */
 export async function createPlan(
@@ -60,7 +78,7 @@ export function openPlan(dir: string): BatchPlan {
 
 export class BatchPlan {
   /** @internal */
-  constructor(private readonly plan: Plan) {}
+  constructor(private plan: Plan) {}
 
   /** The plan directory, absolute. */
   get dir(): string {
@@ -127,12 +145,51 @@ export class BatchPlan {
     return readTaskLog(this.plan, id, opts.attempt);
   }
 
-  /** Render the scripts for `runner` and submit them: `submit(64, { runner: 'slurm' })`. */
-  submit(
-    n: number,
-    flags: SubmitFlags,
+  /**
+   * Make tasks pending again (`batchplan retry`): by default every failed, lost, interrupted or
+   * blocked task; `{ stage: ['merge'], state: ['failed'] }` or `{ id: ['merge.3'] }` picks fewer.
+   * The next run() or submit() runs them. E_NO_MATCH (nothing written) when none is picked.
+   */
+  retry(selection: RetrySelection = {}): ResetResult {
+    return resetTasks(this.plan, 'retry', selection);
+  }
+
+  /** Run tasks again, succeeded ones too (`batchplan rerun --force`): `rerun({ force: true, stage: ['merge'] })`. */
+  rerun(selection: RerunSelection): ResetResult {
+    return resetTasks(this.plan, 'rerun', selection);
+  }
+
+  /**
+   * Append a spec's stages to the plan (`batchplan add`): its tasks may be `after` the plan's stages
+   * or `requires` their tasks; what is there is unchanged, and the next run() or submit() takes up
+   * what is left, which is the new stages.
+   */
+  async add(spec: BatchSpec | Spec, opts: { maxTasks?: number } = {}): Promise<AddedStages> {
+    const checked = 'loaded' in spec ? spec : defineSpec(spec);
+    const r = await addToPlan(
+      this.plan.dir,
+      checked.loaded,
+      { batchplanVersion: VERSION },
+      opts.maxTasks !== undefined ? { maxTasks: opts.maxTasks } : {},
+    );
+    this.plan = readPlan(this.plan.dir);
+    return {
+      generation: r.generation,
+      stages: r.stages.map((s) => ({ name: s.name, tasks: s.tasks, after: [...s.after] })),
+      totalTasks: r.file.totalTasks,
+    };
+  }
+
+  /**
+   * Render the scripts for a scheduler and submit them:
+   * `submit({ runner: 'slurm', partitions: 64, time: '1:00:00', maxRunning: 16 })`. The options
+   * are the flags of `batchplan submit` for that runner, camel-cased and typed.
+   */
+  async submit(
+    options: SubmitOptions,
     opts: { transport?: Transport; dryRun?: boolean; force?: boolean } = {},
   ): Promise<SubmitOutcome> {
+    const { n, flags } = submitFlags(options);
     return submit(this.plan.dir, n, flags, opts);
   }
 

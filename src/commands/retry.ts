@@ -1,18 +1,8 @@
-// `retry` and `rerun --force`: make selected tasks pending again for the next run/submit, by writing
-// one reset marker (src/status/resets.ts). Journals are never rewritten; a kill leaves no marker or
-// the whole marker.
-import { BatchplanError } from '../errors.js';
-import { findTask } from '../plan/find-task.js';
-import { readPlan, readTasks } from '../plan/read.js';
-import type { TaskState } from '../status/aggregate.js';
-import { loadPlanStatus } from '../status/plan-status.js';
-import { toRanges, writeReset, type Ranges } from '../status/resets.js';
+// `retry` and `rerun --force`: make selected tasks pending again for the next run/submit
+// (src/status/reset-tasks.ts picks them and writes the reset marker); this prints what was reset.
+import { readPlan } from '../plan/read.js';
+import { resetTasks } from '../status/reset-tasks.js';
 import { printJson } from './output.js';
-
-/** What retry picks when no --state is given (qdo's retry: everything that did not succeed). */
-export const RETRY_STATES = ['failed', 'lost', 'interrupted', 'blocked'] as const;
-/** rerun --force may also pick succeeded tasks. */
-export const RERUN_STATES = [...RETRY_STATES, 'succeeded'] as const;
 
 export interface RetryOptions {
   stage?: string[];
@@ -22,115 +12,26 @@ export interface RetryOptions {
   json?: boolean;
 }
 
-interface Picked {
-  stage: string;
-  tasks: number;
-  /** The first ids picked (at most 20), for the message. */
-  ids: string[];
-}
-
 export function retryCommand(verb: 'retry' | 'rerun') {
   return async (planDir: string, opts: RetryOptions): Promise<number> => {
-    if (verb === 'rerun' && !opts.force)
-      throw new BatchplanError(
-        'E_USAGE',
-        'rerun runs succeeded tasks again: add --force to say so',
-        'To run only tasks that did not succeed, use `batchplan retry`.',
-      );
     const plan = readPlan(planDir);
-    const allowed: readonly string[] = verb === 'retry' ? RETRY_STATES : RERUN_STATES;
-    for (const state of opts.state ?? [])
-      if (!allowed.includes(state))
-        throw new BatchplanError(
-          'E_USAGE',
-          `${verb} --state takes ${allowed.join(', ')}, not '${state}'`,
-          verb === 'retry' && state === 'succeeded'
-            ? `To run succeeded tasks again: batchplan rerun ${planDir} --force`
-            : 'Pending and running tasks need no reset.',
-        );
-    const states = new Set<string>(opts.state?.length ? opts.state : allowed);
-    const stageNames = new Set(opts.stage ?? []);
-    for (const name of stageNames)
-      if (!plan.file.stages.some((s) => s.name === name))
-        throw new BatchplanError(
-          'E_UNKNOWN_STAGE',
-          `no stage '${name}' in plan ${plan.dir}`,
-          `Stages: ${plan.file.stages.map((s) => s.name).join(', ')}.`,
-        );
-    // As status sees them, status_code files at URLs included (a run sc batch finished can be rerun).
-    const loaded = loadPlanStatus(plan, { remote: true });
-    // --id: exactly those tasks, each of which must be in a selected state.
-    const byId = new Map<number, Set<number>>();
-    for (const id of opts.id ?? []) {
-      const found = findTask(plan, id);
-      const state = loaded[found.stageIndex]!.status.stateOf(found.index);
-      if (!states.has(state))
-        throw new BatchplanError(
-          'E_NO_MATCH',
-          `task '${id}' is ${state}, not ${[...states].join('|')}; nothing was reset`,
-          state === 'succeeded'
-            ? `To run a succeeded task again: batchplan rerun ${planDir} --force --id ${id}`
-            : state === 'running'
-              ? 'It is running now; wait for it or cancel its job first.'
-              : 'A pending task runs on the next run or submit anyway.',
-        );
-      if (!byId.has(found.stageIndex)) byId.set(found.stageIndex, new Set());
-      byId.get(found.stageIndex)!.add(found.index);
-    }
-    const stages: Record<string, Ranges> = {};
-    const picked: Picked[] = [];
-    let newest = 0;
-    let total = 0;
-    plan.file.stages.forEach((stage, k) => {
-      if (stageNames.size && !stageNames.has(stage.name)) return;
-      const ids = byId.get(k);
-      if (opts.id?.length && !ids) return;
-      const { status } = loaded[k]!;
-      const chosen: number[] = [];
-      for (let i = 0; i < stage.tasks; i++) {
-        if (ids ? !ids.has(i) : !states.has(status.stateOf(i) as TaskState)) continue;
-        chosen.push(i);
-        const t = status.task(i);
-        newest = Math.max(newest, t.endedAt ?? t.startedAt ?? 0);
-      }
-      if (chosen.length === 0) return;
-      stages[String(k)] = toRanges(chosen);
-      total += chosen.length;
-      const first = chosen.slice(0, 20);
-      const records = readTasks(plan, stage, first[0]!, first.at(-1)! + 1);
-      picked.push({
-        stage: stage.name,
-        tasks: chosen.length,
-        ids: first.map((i) => records[i - first[0]!]!.id),
-      });
-    });
-    if (total === 0)
-      throw new BatchplanError(
-        'E_NO_MATCH',
-        `no task of plan ${plan.dir} is ${[...states].join('|')}${stageNames.size ? ` in stage ${[...stageNames].join(', ')}` : ''}; nothing was reset`,
-        verb === 'retry'
-          ? `See the states with \`batchplan status ${planDir}\`; to run succeeded tasks again use \`batchplan rerun ${planDir} --force\`.`
-          : `See the states with \`batchplan status ${planDir}\`.`,
-      );
-    // Newer than every attempt it resets, even when a journal's clock ran a little ahead.
-    const t = Math.max(Date.now(), newest + 1);
-    const marker = writeReset(plan.dir, t, stages);
+    const r = resetTasks(plan, verb, opts);
     if (opts.json)
       printJson({
         plan: plan.dir,
         verb,
-        marker,
-        resetAt: new Date(t).toISOString(),
-        tasks: total,
-        stages: picked,
+        marker: r.marker,
+        resetAt: r.resetAt.toISOString(),
+        tasks: r.tasks,
+        stages: r.stages,
       });
     else {
-      for (const p of picked)
+      for (const p of r.stages)
         process.stdout.write(
           `${p.stage}: ${p.tasks} task${p.tasks === 1 ? '' : 's'} reset (${p.ids.join(', ')}${p.tasks > p.ids.length ? ', …' : ''})\n`,
         );
       process.stdout.write(
-        `${total} task${total === 1 ? '' : 's'} will run again on the next \`batchplan run\` or \`submit\`\n`,
+        `${r.tasks} task${r.tasks === 1 ? '' : 's'} will run again on the next \`batchplan run\` or \`submit\`\n`,
       );
     }
     return 0;

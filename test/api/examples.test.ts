@@ -32,6 +32,20 @@ function typeErrors(files: string[]): string[] {
     .map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
 }
 
+/** Every name src/index.ts exports (values and types), as the type checker sees them. */
+function indexExports(): string[] {
+  const program = ts.createProgram([join(ROOT, 'src/index.ts')], {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    noEmit: true,
+    skipLibCheck: true,
+  });
+  const checker = program.getTypeChecker();
+  const index = checker.getSymbolAtLocation(program.getSourceFile(join(ROOT, 'src/index.ts'))!)!;
+  return checker.getExportsOfModule(index).map((s) => s.name);
+}
+
 function tsBlocks(file: string) {
   return codeBlocks(readFileSync(join(ROOT, file), 'utf8')).filter((b) => b.lang === 'ts');
 }
@@ -53,6 +67,10 @@ describe('the API examples', () => {
       "import { defineSpec } from 'batchplan';\n" +
         "defineSpec({ stages: [{ name: 'a', nproc: 2, tasks: [{ cmd: 'true' }] }] });\n" +
         "defineSpec({ stages: [{ name: 'b', nprocs: 'two', tasks: [{ cmd: 'true' }] }] });\n" +
+        "import { openPlan } from 'batchplan';\n" +
+        "await openPlan('p').submit({ runner: 'sge', partitions: 2, layout: 'arrays' });\n" +
+        "await openPlan('p').submit({ runner: 'slurm', partitions: 2, maxRuning: 2 });\n" +
+        "openPlan('p').rerun({ stage: ['a'] });\n" +
         'export {};\n',
     );
     // One program for all (the API's sources are checked once): the errors are all in wrong.ts.
@@ -60,6 +78,10 @@ describe('the API examples', () => {
     expect(errors.filter((e) => !e.startsWith(wrong))).toEqual([]);
     expect(errors.join('\n')).toMatch(/'nproc' does not exist/);
     expect(errors.join('\n')).toMatch(/'string' is not assignable to type 'number'/);
+    // Submit options are typed per runner; rerun needs force: true.
+    expect(errors.join('\n')).toMatch(/'layout' does not exist in type 'SubmitOptionsFor<"sge">'/);
+    expect(errors.join('\n')).toMatch(/'maxRuning' does not exist .*Did you mean to write 'maxRunning'/s);
+    expect(errors.join('\n')).toMatch(/Property 'force' is missing/);
   }, 120_000);
 
   it.each(examples)('docs/api.md shows examples/%s as it is', (file) => {
@@ -67,7 +89,7 @@ describe('the API examples', () => {
     expect(tsBlocks('docs/api.md').map((b) => b.body)).toContain(text);
   });
 
-  it.each(['quickstart.ts', 'errors.ts', ...(slurmUp() ? ['slurm.ts'] : [])])(
+  it.each(['quickstart.ts', 'errors.ts', 'qdo.ts', ...(slurmUp() ? ['slurm.ts'] : [])])(
     'examples/%s runs and prints what docs/api.md shows after it',
     (file) => {
       const text = readFileSync(join(ROOT, 'examples', file), 'utf8').trimEnd();
@@ -82,4 +104,24 @@ describe('the API examples', () => {
       expect(r.stdout.trimEnd()).toBe(shown!.body.trimEnd());
     },
   );
+
+  it("docs/api.md's list of exports is exactly src/index.ts's, one line each", () => {
+    const list = page.slice(page.indexOf('\n## Every export\n'));
+    // Each top-level bullet names one export first: "- `name(...)`: ..." or "- `Name`: ...".
+    const listed = [...list.matchAll(/^- `([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]!);
+    const exported = indexExports();
+    expect(exported.length).toBeGreaterThan(50);
+    expect(
+      listed.filter((n, i) => listed.indexOf(n) !== i),
+      'listed twice',
+    ).toEqual([]);
+    expect(
+      exported.filter((n) => !listed.includes(n)),
+      'exported, not in docs/api.md',
+    ).toEqual([]);
+    expect(
+      listed.filter((n) => !exported.includes(n)),
+      'in docs/api.md, not exported',
+    ).toEqual([]);
+  }, 60_000);
 });
