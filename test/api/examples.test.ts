@@ -12,21 +12,18 @@ const page = readFileSync(join(ROOT, 'docs/api.md'), 'utf8');
 const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.ts'));
 const dir = scratch('batchplan-api-examples-');
 
+/** tsconfig.json's compiler options (target, lib, strictness, the 'batchplan' path), to check with. */
+function projectOptions(): ts.CompilerOptions {
+  const file = join(ROOT, 'tsconfig.json');
+  const { config } = ts.readConfigFile(file, ts.sys.readFile);
+  const { options } = ts.parseJsonConfigFileContent(config, ts.sys, ROOT, undefined, file);
+  const { rootDir: _rootDir, outDir: _outDir, ...rest } = options;
+  return { ...rest, noEmit: true, declaration: false, sourceMap: false };
+}
+
 /** tsc's diagnostics for `files`, with 'batchplan' mapped to the sources, as tsconfig.json maps it. */
 function typeErrors(files: string[]): string[] {
-  const program = ts.createProgram(files, {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    skipLibCheck: true,
-    noEmit: true,
-    types: ['node'],
-    typeRoots: [join(ROOT, 'node_modules/@types')],
-    baseUrl: ROOT,
-    paths: { batchplan: ['./src/index.ts'] },
-  });
+  const program = ts.createProgram(files, projectOptions());
   return ts
     .getPreEmitDiagnostics(program)
     .map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
@@ -34,13 +31,7 @@ function typeErrors(files: string[]): string[] {
 
 /** Every name src/index.ts exports (values and types), as the type checker sees them. */
 function indexExports(): string[] {
-  const program = ts.createProgram([join(ROOT, 'src/index.ts')], {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    noEmit: true,
-    skipLibCheck: true,
-  });
+  const program = ts.createProgram([join(ROOT, 'src/index.ts')], projectOptions());
   const checker = program.getTypeChecker();
   const index = checker.getSymbolAtLocation(program.getSourceFile(join(ROOT, 'src/index.ts'))!)!;
   return checker.getExportsOfModule(index).map((s) => s.name);
