@@ -2,6 +2,7 @@
 // `--help`, `--version` and run-partition's start-up stay light. The one top-level catch maps
 // errors to exit codes.
 import { Command, CommanderError, Option } from 'commander';
+import { didYouMean } from './util/did-you-mean.js';
 import { BatchplanError, EXIT_CODES } from './errors.js';
 import type { ResourceKey, RunnerDescriptor } from './runners/descriptor.js';
 import { declaredFlags, optionKey, RESOURCE_FLAGS } from './runners/flags.js';
@@ -111,6 +112,14 @@ function runnerTable(runners: readonly RunnerDescriptor[]): string {
   return `\nRunners:\n${runners.map((r) => `  ${r.name.padEnd(width)}  ${r.summary}`).join('\n')}`;
 }
 
+/** Commander's "argument 'faild' is invalid. Allowed choices are …" with the nearest choice named. */
+function suggestChoice(message: string): string {
+  const m = /argument '([^']*)' is invalid\. Allowed choices are ([^\n]*)\./.exec(message);
+  if (!m) return message;
+  const hint = didYouMean(m[1]!, m[2]!.split(', '));
+  return hint ? message.replace(m[0], `${m[0].slice(0, -1)}${hint}.`) : message;
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -124,7 +133,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     // Commander's own usage errors carry the code like every other error.
     .configureOutput({
-      writeErr: (s) => process.stderr.write(s.replace(/^error: /, 'batchplan: error [E_USAGE]: ')),
+      writeErr: (s) =>
+        process.stderr.write(suggestChoice(s).replace(/^error: /, 'batchplan: error [E_USAGE]: ')),
     })
     .exitOverride()
     .addHelpText(

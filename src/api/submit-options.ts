@@ -30,6 +30,13 @@ export interface SubmitRunners {
 }
 export type SubmitRunner = keyof SubmitRunners;
 
+/** The same table as a value, for the test that keeps it equal to the descriptors (canSubmit, schedulerArgs). */
+export const SUBMIT_RUNNER_ARGS: { [R in SubmitRunner]: SubmitRunners[R]['args'] } = {
+  slurm: 'sbatchArg',
+  pbs: 'qsubArg',
+  sge: 'qsubArg',
+};
+
 type ValueOf<F> = F extends { kind: 'choice'; choices?: readonly (infer C)[] }
   ? C
   : F extends { kind: 'int' }

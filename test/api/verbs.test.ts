@@ -11,6 +11,9 @@ import {
   isBatchplanError,
   type SubmitOptions,
 } from '../../src/index.js';
+import { SUBMIT_RUNNER_ARGS } from '../../src/api/submit-options.js';
+import { optionKey } from '../../src/runners/flags.js';
+import { RUNNERS } from '../../src/runners/registry.js';
 import { cli, scratch } from '../helpers.js';
 
 const dir = scratch('batchplan-api-verbs-');
@@ -149,6 +152,17 @@ describe('BatchPlan.submit options', () => {
     const unknown = await refused({ runner: 'slrum', partitions: 2 });
     expect(unknown.code).toBe('E_UNKNOWN_RUNNER');
     expect(unknown.message).toContain("did you mean 'slurm'?");
+  });
+});
+
+describe('SubmitOptions types', () => {
+  it('cover exactly the runners that can submit, with their scheduler-args option', () => {
+    const submittable = RUNNERS.filter((r) => r.capabilities.canSubmit);
+    expect(Object.keys(SUBMIT_RUNNER_ARGS).sort()).toEqual(submittable.map((r) => r.name).sort());
+    for (const r of submittable)
+      expect(SUBMIT_RUNNER_ARGS[r.name as keyof typeof SUBMIT_RUNNER_ARGS]).toBe(
+        optionKey(r.schedulerArgs!.flag),
+      );
   });
 });
 

@@ -67,6 +67,15 @@ describe('usage errors', () => {
     );
   });
 
+  it('a mistyped choice (a task state, a format) is named with the nearest choice', () => {
+    const r = cli(['tasks', join(dir, 'none.plan'), '--state', 'faild']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^batchplan: error \[E_USAGE\]: option '--state <state>' argument 'faild' is invalid\. Allowed choices are queued, .*, blocked \(did you mean 'failed'\?\)\.\n/,
+    );
+    expect(cli(['tasks', join(dir, 'none.plan'), '--state', 'xyzzy']).stderr).not.toContain('did you mean');
+  });
+
   it('an option value that starts with -- is a value, not an option', () => {
     const r = cli([
       'generate-script',
