@@ -51,18 +51,19 @@ export function taskHelpers(source: string) {
 // One rendering path (docs/contributing.md, "Command templates"). Handlebars parses every template,
 // here and nowhere else (hb.parse: its grammar, with whitespace control, comments and `\{{` already
 // applied), and that AST is compiled once, into one of two forms:
-// - a template made only of text, `{{name}}`, `{{@index}}` and `{{q name}}` compiles to its parts, and
-//   a task renders by concatenating them (a tenth of Handlebars' cost per task: Handlebars' runtime
+// - a template made only of text, `{{name}}`, `{{@index}}`, `{{q name}}` and `{{#if}}…{{else}}…{{/if}}`
+//   blocks (of these) whose test is a variable or `(eq x y)` of variables and literals (the priority
+//   idiom) compiles to its parts, and a task renders by concatenating them (a tenth of Handlebars' cost per task: Handlebars' runtime
 //   sets up its helpers and data frame on every call, 1.8 of the 3.1 s of a million-task plan when
 //   every task took it);
-// - any other statement (a block, a path such as `this.a` or `../a`, a subexpression, a partial, an
+// - any other statement (another block, a path such as `this.a` or `../a`, a subexpression, a partial, an
 //   unknown or built-in helper, a name that is a helper) leaves the whole template to Handlebars'
 //   compiled form.
 // A part covers only a value that is an own string, number or boolean; a task with any other (missing,
 // null, a list, an object, an inherited name such as `toString`) is rendered by Handlebars, so its
 // text, or its strict-mode error, is Handlebars' own. The parts thus decide nothing Handlebars would
 // decide differently: `'' + value` (or `{{q}}`'s own shellQuote) of a value Handlebars' lookup returns
-// unchanged. test/plan/template-render.test.ts renders random and hostile templates both through
+// unchanged, and a block's branch chosen by Handlebars' own `if` helper on the template's own `eq`. test/plan/template-render.test.ts renders random and hostile templates both through
 // this path and through Handlebars alone: the same text or the same error.
 
 /** Compile a command template (`{{q x}}` and `{{eq a b}}` helpers; `@index` is the task's index). */
@@ -80,8 +81,23 @@ export function rendersFromParts(source: string): boolean {
   return templateParts(hb.parse(source), taskHelpers(source)) !== undefined;
 }
 
-/** A literal, a variable (shell-quoted for `{{q name}}`), or INDEX for `{{@index}}`. */
-type Part = string | { name: string; quote: boolean } | typeof INDEX;
+/**
+ * What the parts are: text, `{{@index}}`, a variable (shell-quoted for `{{q name}}`), or an
+ * `{{#if test}}…{{else}}…{{/if}}` whose test is a variable or `(eq x y)` of variables and literals.
+ */
+type Part = string | typeof INDEX | Variable | IfBlock;
+interface Variable {
+  kind: 'value';
+  name: string;
+  quote?: boolean;
+}
+type Operand = Variable | { kind: 'literal'; value: string | number | boolean };
+interface IfBlock {
+  kind: 'if';
+  test: Operand | { kind: 'eq'; a: Operand; b: Operand };
+  then: Part[];
+  else: Part[];
+}
 const INDEX = Symbol('@index');
 
 interface PathNode {
@@ -93,10 +109,12 @@ interface PathNode {
 }
 interface Node {
   type: string;
-  value?: string;
+  value?: unknown;
   path?: PathNode;
   params?: Node[];
   hash?: unknown;
+  program?: { body: Node[]; blockParams?: string[] };
+  inverse?: { body: Node[]; blockParams?: string[] };
 }
 
 function templateParts(ast: { body: Node[] }, helpers: Record<string, unknown>): Part[] | undefined {
@@ -108,43 +126,104 @@ function templateParts(ast: { body: Node[] }, helpers: Record<string, unknown>):
     const name = p.parts[0]!;
     return p.original === name && !helperNames.has(name) ? name : undefined;
   };
-  const parts: Part[] = [];
-  for (const node of ast.body) {
-    if (node.type === 'ContentStatement') {
-      if (node.value) parts.push(node.value); // Handlebars appends no empty text either
-      continue;
+  const isPath = (p: PathNode | undefined, original: string) =>
+    p?.type === 'PathExpression' && p.original === original;
+  const operand = (node: Node | undefined): Operand | undefined => {
+    const name = plainName(node);
+    if (name !== undefined) return { kind: 'value', name };
+    const literal = ['StringLiteral', 'NumberLiteral', 'BooleanLiteral'].includes(node?.type ?? '');
+    return literal ? { kind: 'literal', value: node!.value as string | number | boolean } : undefined;
+  };
+  const test = (node: Node | undefined): IfBlock['test'] | undefined => {
+    if (node?.type !== 'SubExpression') return operand(node);
+    if (!isPath(node.path, 'eq') || node.hash || node.params?.length !== 2) return undefined;
+    const [a, b] = [operand(node.params[0]), operand(node.params[1])];
+    return a && b ? { kind: 'eq', a, b } : undefined;
+  };
+  const ifBlock = (node: Node): IfBlock | undefined => {
+    const { program, inverse } = node;
+    if (!isPath(node.path, 'if') || node.hash || node.params?.length !== 1 || !program) return undefined;
+    if (program.blockParams?.length || inverse?.blockParams?.length) return undefined;
+    const [cond, then, otherwise] = [test(node.params[0]), body(program.body), body(inverse?.body ?? [])];
+    return cond && then && otherwise ? { kind: 'if', test: cond, then, else: otherwise } : undefined;
+  };
+  const body = (nodes: Node[]): Part[] | undefined => {
+    const parts: Part[] = [];
+    for (const node of nodes) {
+      if (node.type === 'ContentStatement') {
+        if (node.value) parts.push(node.value as string); // Handlebars appends no empty text either
+        continue;
+      }
+      if (node.type === 'CommentStatement') continue;
+      if (node.type === 'BlockStatement') {
+        const block = ifBlock(node);
+        if (!block) return undefined;
+        parts.push(block);
+        continue;
+      }
+      if (node.type !== 'MustacheStatement' || node.hash) return undefined;
+      const params = node.params ?? [];
+      if (params.length === 0 && node.path?.data && isPath(node.path, '@index')) {
+        parts.push(INDEX);
+        continue;
+      }
+      const quote = params.length === 1 && isPath(node.path, 'q');
+      const name = quote ? plainName(params[0]) : params.length === 0 ? plainName(node.path) : undefined;
+      if (name === undefined) return undefined;
+      parts.push({ kind: 'value', name, quote });
     }
-    if (node.type === 'CommentStatement') continue;
-    if (node.type !== 'MustacheStatement' || node.hash) return undefined;
-    const path = node.path!;
-    const params = node.params ?? [];
-    if (params.length === 0 && path.type === 'PathExpression' && path.data && path.original === '@index') {
-      parts.push(INDEX);
-      continue;
+    return parts;
+  };
+  return body(ast.body);
+}
+
+/** A task's value the parts do not cover: the task is Handlebars'. */
+const UNCOVERED = Symbol('uncovered');
+type Value = string | number | boolean | typeof UNCOVERED;
+
+function valueOf(operand: Operand, vars: Record<string, unknown>): Value {
+  if (operand.kind === 'literal') return operand.value;
+  const value = Object.hasOwn(vars, operand.name) ? vars[operand.name] : undefined;
+  const t = typeof value;
+  return t === 'string' || t === 'number' || t === 'boolean' ? (value as string) : UNCOVERED;
+}
+
+// Handlebars' own `if` (its truthiness) and the template's own `eq` decide a block, called as
+// Handlebars calls them; the options say which branch, never render it.
+const ifHelper = hb.helpers.if as (this: unknown, cond: unknown, options: object) => boolean;
+const BRANCH = { hash: {}, fn: () => true, inverse: () => false };
+
+function renderParts(parts: Part[], vars: Record<string, unknown>, index: number): string | typeof UNCOVERED {
+  let out = '';
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k]!;
+    if (typeof part === 'string') out += part;
+    else if (part === INDEX) out += index;
+    else if (part.kind === 'value') {
+      const value = valueOf(part, vars);
+      if (value === UNCOVERED) return UNCOVERED;
+      out += part.quote ? shellQuote(String(value)) : (value as string);
+    } else {
+      const t = part.test;
+      let cond: Value;
+      if (t.kind !== 'eq') cond = valueOf(t, vars);
+      else {
+        const [a, b] = [valueOf(t.a, vars), valueOf(t.b, vars)];
+        cond = a === UNCOVERED || b === UNCOVERED ? UNCOVERED : eqHelper(a, b, {});
+      }
+      if (cond === UNCOVERED) return UNCOVERED;
+      const text = renderParts(ifHelper.call(vars, cond, BRANCH) ? part.then : part.else, vars, index);
+      if (text === UNCOVERED) return UNCOVERED;
+      out += text;
     }
-    const quote = params.length === 1 && path.type === 'PathExpression' && path.original === 'q';
-    const name = quote ? plainName(params[0]) : params.length === 0 ? plainName(path) : undefined;
-    if (name === undefined) return undefined;
-    parts.push({ name, quote });
   }
-  return parts;
+  return out;
 }
 
 function partsTemplate(parts: Part[], handlebars: TaskTemplate): TaskTemplate {
   return (vars, index) => {
-    let out = '';
-    for (let k = 0; k < parts.length; k++) {
-      const part = parts[k]!;
-      if (typeof part === 'string') out += part;
-      else if (part === INDEX) out += index;
-      else {
-        const value = Object.hasOwn(vars, part.name) ? vars[part.name] : undefined;
-        const t = typeof value;
-        if (t !== 'string' && t !== 'number' && t !== 'boolean') return handlebars(vars, index);
-        out += part.quote ? shellQuote(String(value)) : (value as string);
-      }
-    }
-    return out;
+    const out = renderParts(parts, vars, index);
+    return out === UNCOVERED ? handlebars(vars, index) : out;
   };
 }
 

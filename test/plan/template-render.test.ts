@@ -1,6 +1,6 @@
 // Command templates have one rendering path (src/plan/template.ts): Handlebars parses the template and
-// its AST compiles once, to parts concatenated per task when it is text, `{{name}}`, `{{@index}}`
-// and `{{q name}}` only, else to Handlebars' compiled form; a task whose value the parts do not cover
+// its AST compiles once, to parts concatenated per task when it is text, `{{name}}`, `{{@index}}`,
+// `{{q name}}` and `{{#if}}` of a variable or an `(eq …)` only, else to Handlebars' compiled form; a task whose value the parts do not cover
 // goes to Handlebars too. This proves the path renders what Handlebars alone renders (the reference
 // here, in the same environment and with the same helpers): random (seeded) templates of every
 // construct and hostile ones, with values of every kind, give the same text or the same error.
@@ -72,8 +72,24 @@ const PIECES: [string, boolean][] = [
   ['{{eq a b}}', false],
   ['{{nope a}}', false],
   ['{{a x=1}}', false],
-  ['{{#if a}}[{{b}}]{{else}}none{{/if}}', false],
-  ['\n  {{#if b}}\n  yes {{a}}\n  {{/if}}\n', false],
+  ['{{#if a}}[{{b}}]{{else}}none{{/if}}', true],
+  ['\n  {{#if b}}\n  yes {{a}}\n  {{/if}}\n', true],
+  ['{{#if (eq a b)}}={{else}}≠{{/if}}', true],
+  ['{{#if (eq a 7)}}seven{{/if}}', true],
+  ['{{~#if (eq a "v")~}} {{q b}} {{~/if~}}', true],
+  ['{{#if (eq b true)}}T{{@index}}{{/if}}', true],
+  ['{{#if a}}{{#if (eq b 0)}}zero{{/if}}{{/if}}', true],
+  ['{{#if a}}x{{else if b}}y{{else}}z{{/if}}', true],
+  ['{{#if 0}}0 is true{{else}}0 is false{{/if}}', true],
+  ['{{#if (eq a)}}1{{/if}}', false],
+  ['{{#if (eq a null)}}N{{/if}}', false],
+  ['{{#if a includeZero=true}}0{{/if}}', false],
+  ['{{#if (q a)}}q{{/if}}', false],
+  ['{{#if this}}t{{/if}}', false],
+  ['{{#if a as |x|}}{{x}}{{/if}}', false],
+  ['{{^if a}}no{{/if}}', false],
+  ['{{#unless a}}u{{/unless}}', false],
+  ['{{#if a}}{{this.a}}{{/if}}', false],
   ['{{^a}}no{{/a}}', false],
   ['{{#each xs}}{{this}}{{@index}}{{../b}},{{/each}}', false],
   ['{{#with o}}{{k}}{{/with}}', false],
@@ -95,6 +111,8 @@ const VALUES: unknown[] = [
   "it's",
   '$(x)',
   '{{b}}',
+  '7',
+  'true',
   0,
   7,
   -1.5,
@@ -176,6 +194,12 @@ describe('command templates: one rendering path', () => {
       'error:{{q missing}} needs exactly one defined value, got an undefined one - 1:0',
     ],
     ['a\n  {{! a comment alone on its line }}\n{{b}}', true, 'ok:a\n2'],
+    // The priority idiom (docs/dependencies.md): nested blocks of (eq …) against literals.
+    ['{{#if (eq a "v")}}{{#if (eq b 2)}}10{{/if}}{{/if}}', true, 'ok:10'],
+    ['{{#if (eq b 3)}}10{{else if a}}{{q s}}{{else}}0{{/if}}', true, "ok:'a b'"],
+    ['{{#if n}}y{{else}}no{{/if}}', true, 'ok:no'],
+    ['{{#if (eq n null)}}y{{/if}}', false, 'ok:y'],
+    ['{{#if}}x{{/if}}', false, 'error:#if requires exactly one argument'],
   ])('%j (compiled parts: %s) renders %j', (source, parts, expected) => {
     expect(rendersFromParts(source)).toBe(parts);
     expect(outcome(() => compileTaskTemplate(source)(vars, 3))).toBe(expected);
