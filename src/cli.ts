@@ -63,6 +63,8 @@ function remoteFlags(cmd: Command): Command {
 
 const NPROCS_HELP =
   'tasks at once inside a partition (default: the spec’s nprocs, else the allocation’s CPUs, else this machine’s)';
+const SKIP_FAILURES_HELP =
+  'leave tasks that failed in an earlier run alone: do not run them again (they stay failed; retry resets them)';
 const MAX_FAILS_HELP =
   'launch no more tasks of a stage once K of its tasks (over all its partitions) have failed (default: the spec’s max_fails)';
 
@@ -313,6 +315,7 @@ Examples:
     .option('--index-var <name>', "with 'auto': read the index from this environment variable")
     .option('--index-offset <k>', 'added to the index: the first partition of a split array', '0')
     .option('--max-fails <K>', MAX_FAILS_HELP)
+    .option('--skip-failures', SKIP_FAILURES_HELP)
     .option(
       '--bind-gpus',
       'give each concurrency slot its own CUDA_VISIBLE_DEVICES from the allocation’s GPUs',
@@ -339,7 +342,7 @@ Examples:
     .option('--json', 'print the partition summary as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ batchplan run-partition sweep.plan extract 4 0\n  $ batchplan run-partition /abs/sweep.plan extract 64 auto   # in a Slurm array job\n  $ batchplan run-partition sweep.plan extract 4 1 --max-fails 5   # stop the stage after 5 failed tasks\n  $ BATCHPLAN_BALANCE=1 batchplan run-partition sweep.plan extract 8 3   # balanced: share the stage’s work',
+      '\nExamples:\n  $ batchplan run-partition sweep.plan extract 4 0\n  $ batchplan run-partition /abs/sweep.plan extract 64 auto   # in a Slurm array job\n  $ batchplan run-partition sweep.plan extract 4 1 --max-fails 5   # stop the stage after 5 failed tasks\n  $ batchplan run-partition sweep.plan extract 4 1 --skip-failures   # leave earlier failures alone\n  $ BATCHPLAN_BALANCE=1 batchplan run-partition sweep.plan extract 8 3   # balanced: share the stage’s work',
     )
     .action(lazy(() => import('./commands/run-partition.js')));
 
@@ -388,11 +391,12 @@ Examples:
     .option('--force', 're-plan even if the plan directory holds a plan of a different spec')
     .option('--nprocs <P>', NPROCS_HELP)
     .option('--max-fails <K>', MAX_FAILS_HELP)
+    .option('--skip-failures', SKIP_FAILURES_HELP)
     .option('--grace <duration>', 'time between SIGTERM and SIGKILL when stopping tasks', '10s')
     .option('--json', 'print the final status as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ batchplan run sweep.yaml\n  $ batchplan run sweep.yaml --nprocs 8     # again later: runs only what is left\n  $ batchplan run sweep.yaml --max-fails 3  # a stage stops launching after 3 failed tasks',
+      '\nExamples:\n  $ batchplan run sweep.yaml\n  $ batchplan run sweep.yaml --nprocs 8     # again later: runs only what is left\n  $ batchplan run sweep.yaml --max-fails 3  # a stage stops launching after 3 failed tasks\n  $ batchplan run sweep.plan --skip-failures   # run what is pending, not the failed ones again',
     )
     .action(lazy(() => import('./commands/run.js')));
 

@@ -11,6 +11,7 @@ import { note, plural, printJson, Progress } from './output.js';
 interface Options {
   nprocs?: string;
   maxFails?: string;
+  skipFailures?: boolean;
   oneBased?: boolean;
   indexVar?: string;
   indexOffset: string;
@@ -51,6 +52,7 @@ export default async function runPartitionCommand(
       index,
       nprocs: optionalPositiveInt('--nprocs', opts.nprocs),
       maxFails: optionalPositiveInt('--max-fails', opts.maxFails),
+      skipFailures: opts.skipFailures,
       bindGpus: opts.bindGpus,
       grace: durationFlag('--grace', opts.grace),
       prerequisiteWait: durationFlag('--wait-prerequisites', opts.waitPrerequisites),
@@ -71,7 +73,9 @@ export default async function runPartitionCommand(
   if (opts.json) printJson(result);
   else note(summary(result));
   if (result.signal) return stop.exitCode();
-  return result.failed > 0 || result.notStarted || result.blocked ? EXIT_CODES.E_TASKS_FAILED : 0;
+  return result.failed > 0 || result.notStarted || result.blocked || result.failedLeft
+    ? EXIT_CODES.E_TASKS_FAILED
+    : 0;
 }
 
 export function summary(r: PartitionResult): string {
@@ -79,6 +83,7 @@ export function summary(r: PartitionResult): string {
   if (r.skipped) parts.push(`${r.skipped} already done`);
   if (r.failed) parts.push(`${r.failed} failed`);
   if (r.interrupted) parts.push(`${r.interrupted} interrupted`);
+  if (r.failedLeft) parts.push(`${r.failedLeft} failed earlier, left alone (--skip-failures)`);
   if (r.notStarted)
     parts.push(`${r.notStarted} not started: the stage has reached --max-fails ${r.maxFails} failed tasks`);
   if (r.blocked) parts.push(`${r.blocked} blocked`);

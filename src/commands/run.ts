@@ -23,6 +23,7 @@ interface Options {
   force?: boolean;
   nprocs?: string;
   maxFails?: string;
+  skipFailures?: boolean;
   grace: string;
   json?: boolean;
 }
@@ -46,6 +47,8 @@ export default async function run(target: string, opts: Options): Promise<number
     queued: 0,
   }));
   const before = stages.map((s) => s.succeeded); // skipped tasks count as succeeded already
+  // Failures left alone stay failed in the view; without --skip-failures they run again.
+  const failedLeft = stages.map((s) => (opts.skipFailures ? s.failed : 0));
   const doneAtStart = stages.reduce((n, s) => n + s.succeeded, 0);
   const snapshot = (): ProgressSnapshot => ({ stages, elapsedMs: Date.now() - started, doneAtStart });
   const live = new LiveProgress(process.stderr, { intervalMs: 10_000 });
@@ -57,12 +60,13 @@ export default async function run(target: string, opts: Options): Promise<number
     result = await runPlan(plan, {
       nprocs,
       maxFails,
+      skipFailures: opts.skipFailures,
       grace,
       stop,
       onProgress: (name, p) => {
         const k = viewOf(name);
         stages[k]!.succeeded = before[k]! + p.done - p.failed;
-        stages[k]!.failed = p.failed;
+        stages[k]!.failed = failedLeft[k]! + p.failed;
         stages[k]!.running = p.running;
         live.update(snapshot());
       },
@@ -73,7 +77,7 @@ export default async function run(target: string, opts: Options): Promise<number
           if (!live.isTTY) note(`stage ${stage}: not run: ${blockedBy.join(', ')} failed`);
         } else if (r) {
           view.succeeded = before[viewOf(stage)]! + r.succeeded;
-          view.failed = r.failed;
+          view.failed = r.failed + (r.failedLeft ?? 0);
           view.running = 0;
           if (!live.isTTY) note(summary(r));
         }

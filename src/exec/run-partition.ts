@@ -41,6 +41,8 @@ export interface RunPartitionOptions {
   nprocs?: number;
   /** Launch no more of the stage's tasks once this many have failed (max-fails.ts); over the plan's. */
   maxFails?: number;
+  /** Leave tasks that failed in an earlier run alone (Saturn's --skip-failures): not run again. */
+  skipFailures?: boolean;
   bindGpus?: boolean;
   /** Seconds between SIGTERM and SIGKILL when stopping tasks. */
   grace?: number;
@@ -85,6 +87,8 @@ export interface PartitionResult {
   /** Tasks not started because the stage reached its max-fails (set only then). */
   notStarted?: number;
   maxFails?: number;
+  /** Failed in an earlier run and left alone (--skip-failures; set only then): still failed. */
+  failedLeft?: number;
   /** Not started because a task they require did not succeed (only for stages with `requires`). */
   blocked?: number;
   /** Attempts stopped because another copy of their task (a backup) succeeded first. */
@@ -144,13 +148,23 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   });
   const gate = Prerequisites.open(plan, stageIndex, slice, resets, opts.prerequisiteWait);
   if (stage.requires) result.blocked = 0;
-  const todo: number[] = [];
-  records.forEach((rec, k) =>
-    prior.isSucceeded(k) || hooks.some((h) => h.done?.(rec, prior.resetTime(k)))
-      ? result.skipped++
-      : todo.push(k),
-  );
   const balanced = balanceMode(opts.balance, env, stage.balance);
+  if (opts.skipFailures) {
+    // Balanced partitions run each other's tasks, which this partition's view cannot leave alone.
+    if (balanced)
+      throw new BatchplanError(
+        'E_USAGE',
+        `--skip-failures does not apply to balanced partitions (stage ${stage.name})`,
+        'Run this stage static (--no-balance, or BATCHPLAN_BALANCE=0), or drop --skip-failures.',
+      );
+    result.failedLeft = 0;
+  }
+  const todo: number[] = [];
+  records.forEach((rec, k) => {
+    if (prior.isSucceeded(k) || hooks.some((h) => h.done?.(rec, prior.resetTime(k)))) result.skipped++;
+    else if (opts.skipFailures && prior.stateOf(k) === 'failed') result.failedLeft!++;
+    else todo.push(k);
+  });
   if ((todo.length === 0 && !balanced) || opts.stop.signal) {
     await Promise.all(hooks.map((h) => h.close()));
     if (opts.stop.signal) result.signal = opts.stop.signal;

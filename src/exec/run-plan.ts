@@ -13,6 +13,8 @@ export interface RunPlanOptions {
   grace?: number;
   /** A stage launches no more tasks once this many of its tasks have failed (over its `max_fails`). */
   maxFails?: number;
+  /** Leave tasks that failed in an earlier run alone (not run again; they stay failed). */
+  skipFailures?: boolean;
   /** Deal the GPUs visible here to the slots (CUDA_VISIBLE_DEVICES per slot). */
   bindGpus?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -41,7 +43,13 @@ export interface RunPlanResult {
 
 /** A stage that ran with a failed, interrupted or (--max-fails) not started task: its dependants do not run. */
 export function stageFailed(r: PartitionResult): boolean {
-  return r.failed > 0 || r.interrupted > 0 || (r.notStarted ?? 0) > 0 || (r.blocked ?? 0) > 0;
+  return (
+    r.failed > 0 ||
+    r.interrupted > 0 ||
+    (r.notStarted ?? 0) > 0 ||
+    (r.blocked ?? 0) > 0 ||
+    (r.failedLeft ?? 0) > 0
+  );
 }
 
 export async function runPlan(plan: Plan, opts: RunPlanOptions = {}): Promise<RunPlanResult> {
@@ -68,6 +76,7 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions = {}): Promise<Ru
       ...(opts.nprocs !== undefined ? { nprocs: opts.nprocs } : {}),
       ...(opts.grace !== undefined ? { grace: opts.grace } : {}),
       ...(opts.maxFails !== undefined ? { maxFails: opts.maxFails } : {}),
+      ...(opts.skipFailures ? { skipFailures: true } : {}),
       ...(opts.bindGpus ? { bindGpus: true } : {}),
       ...(opts.env ? { env: opts.env } : {}),
       onProgress: (pr) => opts.onProgress?.(name, pr),
