@@ -4,6 +4,7 @@ import { findTask } from '../plan/find-task.js';
 import { findStage, readTasks, type Plan } from '../plan/read.js';
 import type { TaskState } from '../status/aggregate.js';
 import { loadStageStatus } from '../status/load.js';
+import { foldOutside } from '../status/outside.js';
 import { readLog, taskHistory } from '../status/task-history.js';
 
 export interface TaskQuery {
@@ -45,6 +46,8 @@ export function listTasks(plan: Plan, query: TaskQuery): TaskInfo[] {
   for (const [index, stage] of plan.file.stages.entries()) {
     if (query.stage !== undefined && stage.name !== query.stage) continue;
     const { status } = loadStageStatus(plan.dir, index, stage.tasks);
+    // As status() and `batchplan tasks` count them: runs only a Saturn status_code records.
+    foldOutside(plan, index, status, { remote: true });
     const picked: number[] = [];
     for (let i = 0; i < stage.tasks && out.length + picked.length < limit; i++)
       if (!query.state || status.stateOf(i) === query.state) picked.push(i);

@@ -1,7 +1,7 @@
 // The qdo verbs of the API (BatchPlan.retry/rerun/add) do what `batchplan retry/rerun/add` do (one
 // library: src/status/reset-tasks.ts, src/plan/add.ts) and return what they did; submit's options
 // are checked per runner at run time as the types check them at compile time; errors are typed.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,6 +9,7 @@ import {
   SpecError,
   createPlan,
   isBatchplanError,
+  loadSpec,
   type SubmitOptions,
 } from '../../src/index.js';
 import { SUBMIT_RUNNER_ARGS } from '../../src/api/submit-options.js';
@@ -105,6 +106,39 @@ describe('BatchPlan.add', () => {
     expect(clash.message).toMatch(/merge/);
     expect(plan.stages).toHaveLength(2);
     expect(JSON.parse(cli(['status', plan.dir, '--json']).stdout).stages).toHaveLength(2);
+  });
+});
+
+describe('BatchPlan.tasks', () => {
+  it('counts what only a Saturn status_code records, as status() and `batchplan tasks` do', async () => {
+    const work = join(dir, 'saturn');
+    mkdirSync(work);
+    writeFileSync(
+      join(work, 'batch.json'),
+      JSON.stringify({
+        remote_output_path: 'out',
+        runs: [{ cmd: 'true' }, { cmd: 'true' }, { cmd: 'true' }],
+      }),
+    );
+    const plan = await createPlan(loadSpec(join(work, 'batch.json')), join(work, 'batch.plan'));
+    for (const [i, code] of [
+      ['0', '0'],
+      ['1', '3'],
+    ] as const) {
+      mkdirSync(join(work, 'out', i), { recursive: true });
+      writeFileSync(join(work, 'out', i, 'status_code'), code); // done by sc batch
+    }
+    expect(plan.tasks().map((t) => [t.state, t.exitCode])).toEqual([
+      ['succeeded', 0],
+      ['failed', 3],
+      ['pending', null],
+    ]);
+    expect(plan.tasks({ state: 'failed' }).map((t) => t.id)).toEqual(
+      JSON.parse(cli(['tasks', plan.dir, '--state', 'failed', '--json']).stdout).map(
+        (t: { id: string }) => t.id,
+      ),
+    );
+    expect((await plan.status()).overall).toMatchObject({ succeeded: 1, failed: 1, pending: 1 });
   });
 });
 
