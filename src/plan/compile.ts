@@ -1,5 +1,6 @@
 // Compile a validated spec into stages in dependency order and a lazy stream of task records.
 // Pure: no I/O. A 1000 × 1000 matrix stays a few lines of spec until the writer pulls its tasks.
+import { didYouMean } from '../util/did-you-mean.js';
 import { resolve } from 'node:path';
 import { SpecError, type SpecLocation } from '../errors.js';
 import { parseDuration } from '../spec/duration.js';
@@ -127,7 +128,7 @@ export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): Compiled
       if (!index.has(dep) && !existing.has(dep))
         issues.add(
           ['stages', i, 'after', j],
-          `unknown stage '${dep}' (stages are: ${[...existing, ...index.keys()].join(', ')})`,
+          `unknown stage '${dep}'${didYouMean(dep, [...existing, ...index.keys()])} (stages are: ${[...existing, ...index.keys()].join(', ')})`,
         );
     }),
   );

@@ -200,6 +200,25 @@ describe('SubmitOptions types', () => {
   });
 });
 
+describe('spec errors', () => {
+  it('an `after` naming no stage suggests the nearest one', async () => {
+    const err = await rejection(
+      createPlan(
+        {
+          stages: [
+            { name: 'extract', tasks: [{ cmd: 'true' }] },
+            { name: 'merge', after: ['extrct'], tasks: [{ cmd: 'true' }] },
+          ],
+        },
+        join(dir, 'after.plan'),
+      ),
+    );
+    expect(err.message).toBe(
+      "spec (stages[1].after[0]): unknown stage 'extrct' (did you mean 'extract'?) (stages are: extract, merge)",
+    );
+  });
+});
+
 describe('isBatchplanError', () => {
   it('tells a BatchplanError, of some codes, from anything else', () => {
     const e = new BatchplanError('E_NO_MATCH', 'x');
