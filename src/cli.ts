@@ -371,12 +371,16 @@ Examples:
       'the ssh_config to reach the hosts with (as ssh -F; default ~/.ssh/config)',
     )
     .option(
+      '--sync <dir>',
+      'no shared file system: copy the plan into DIR on each host (~ and $VARS expand there), run it there, bring its journals and logs back',
+    )
+    .option(
       '--parent-pid <pid>',
       'stop the partitions (as on SIGHUP) when this process ends, even by SIGKILL (the script passes its $$)',
     )
     .addHelpText(
       'after',
-      "\nExamples:\n  $ batchplan run-hosts /shared/sweep.plan extract 12 --hosts hosts.txt\n  $ batchplan run-hosts /shared/sweep.plan extract 6 --hosts '4/me@ws1,2/ws2:2222,:' --nprocs 8",
+      "\nExamples:\n  $ batchplan run-hosts /shared/sweep.plan extract 12 --hosts hosts.txt\n  $ batchplan run-hosts /shared/sweep.plan extract 6 --hosts '4/me@ws1,2/ws2:2222,:' --nprocs 8\n  $ batchplan run-hosts ~/sweep.plan extract 12 --hosts hosts.txt --sync '~/.batchplan/sync'   # no shared file system",
     )
     .action(lazy(() => import('./commands/run-hosts.js')));
 

@@ -15,6 +15,7 @@ interface Options {
   acceptNewHostKey?: boolean;
   parentPid?: string;
   sshConfig?: string;
+  sync?: string;
 }
 
 export default async function runHosts(
@@ -42,5 +43,6 @@ export default async function runHosts(
     ssh: opts.ssh ?? 'ssh2',
     acceptNewHostKey: opts.acceptNewHostKey === true,
     ...(parentPid !== undefined ? { parentPid } : {}),
+    ...(opts.sync !== undefined ? { sync: opts.sync } : {}),
   });
 }

@@ -21,6 +21,7 @@ import type { Host } from './hosts.js';
 import { watchParent } from './parent-watch.js';
 import { partitionsToRun, rangesText } from './partitions-to-run.js';
 import { checkRemoteVersion } from './remote-batchplan.js';
+import { pullStatus, pushPlan, syncTarget } from './sync.js';
 import {
   commandLine,
   endStdin,
@@ -44,6 +45,9 @@ export interface FanOutOptions {
   acceptNewHostKey?: boolean;
   /** The script that started us: when it ends (even by SIGKILL), stop as on SIGHUP. */
   parentPid?: number;
+  /** No shared file system: each host works on its own copy of the plan under this directory
+   *  there (src/remote/sync.ts). */
+  sync?: string;
 }
 
 type State = 'up' | 'reconnecting' | 'gone';
@@ -54,6 +58,9 @@ interface HostRun {
   state: State;
   busy: number;
   ran: number[];
+  /** With --sync: its copy of the plan, and the pulls from it, one at a time. */
+  dir?: string;
+  pulls?: Promise<unknown>;
 }
 
 const say = (m: string) => process.stderr.write(`batchplan: ${m}\n`);
@@ -124,6 +131,16 @@ async function prepare(o: FanOutOptions, h: HostRun, planBytes: Buffer): Promise
   if (!h.host.dest) return;
   h.t = await open(o, h.host);
   await checkRemoteVersion({ t: h.t, command: o.hostBatchplan, label: h.host.label });
+  if (o.sync !== undefined) {
+    h.dir = await syncTarget(h.t, o.sync, o.planDir, planBytes);
+    const r = await pushPlan(h.t, o.planDir, planBytes, h.dir);
+    h.pulls = Promise.resolve();
+    say(
+      `${h.host.label}: ${r.planCopied ? 'plan copied to' : 'its copy is'} ${h.dir}` +
+        (r.journals ? `, ${r.journals} journal(s) sent` : ''),
+    );
+    return;
+  }
   const file = join(o.planDir, PLAN_FILE);
   let there: Buffer | undefined;
   let why = 'another plan is at that path there';
@@ -137,7 +154,7 @@ async function prepare(o: FanOutOptions, h: HostRun, planBytes: Buffer): Promise
     throw new BatchplanError(
       'E_PLAN_NOT_FOUND',
       `${h.host.label} cannot see the plan at ${o.planDir}: ${why}`,
-      '--runner ssh needs the plan directory at the same path on every host (a shared file system), or take the host out of --hosts.',
+      '--runner ssh needs the plan directory at the same path on every host (a shared file system). Without one, generate the script with --host-sync DIR (run-hosts --sync DIR): each host gets a copy under DIR and its journals and logs come back. Or take the host out of --hosts.',
     );
 }
 
@@ -211,6 +228,13 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
           stop('SIGHUP', `the script that started run-hosts (pid ${o.parentPid}) ended`),
         );
 
+  /** Bring back what grew in a host's copy (one pull at a time per host). */
+  const pull = (h: HostRun): Promise<unknown> => {
+    const next = h.pulls!.catch(() => undefined).then(() => pullStatus(h.t!, h.dir!, o.planDir));
+    h.pulls = next;
+    return next;
+  };
+
   const lost = (h: HostRun, i: number, err: unknown) => {
     const times = (losses.get(i) ?? 0) + 1;
     losses.set(i, times);
@@ -228,6 +252,8 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
       .then(
         () => {
           h.state = 'up';
+          // What its partitions wrote before the drop counts.
+          return pull(h).catch(() => undefined);
         },
         () => {
           h.state = 'gone';
@@ -244,7 +270,7 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
       'run-partition',
       ...(o.nprocs ? ['--nprocs', String(o.nprocs)] : []),
       '--',
-      o.planDir,
+      h.dir ?? o.planDir,
       o.stage,
       String(o.n),
       String(i),
@@ -255,6 +281,8 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
     const io: ExecIo = { stdout: out.data, stderr: err.data, holdStdin: stdin.signal };
     const line = partitionLine(h.host.dest ? o.hostBatchplan : o.localBatchplan, args);
     (h.t ? h.t.exec(line, io) : localExec(line, io))
+      // A partition whose journals do not come back ran for nothing here: lost, as on a drop.
+      .then(async (r) => (h.dir ? (await pull(h), r) : r))
       .then(
         (r) => {
           results.set(i, { code: r.exitCode, host: h.host.label });
@@ -284,6 +312,7 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
   }
   schedule();
   await finished;
+  await Promise.all(runs.map((h) => h.pulls?.catch(() => undefined)));
   for (const s of signals) process.off(s, onSignal);
   unwatch();
   await Promise.all(runs.map((h) => h.t?.close()));

@@ -68,9 +68,16 @@ export async function uploadPlan(
   }
 }
 
-async function uploadTree(t: RemoteTransport, from: string, to: string): Promise<void> {
+/** Copy a directory tree there, file by file (`keep` filters the top-level names). */
+export async function uploadTree(
+  t: RemoteTransport,
+  from: string,
+  to: string,
+  keep: (name: string) => boolean = () => true,
+): Promise<void> {
   await t.mkdir(to);
   for (const name of readdirSync(from)) {
+    if (!keep(name)) continue;
     const src = join(from, name);
     const st = statSync(src);
     if (st.isDirectory()) await uploadTree(t, src, posix.join(to, name));

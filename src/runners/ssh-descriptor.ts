@@ -32,6 +32,10 @@ export const ssh = defineRunner({
       '--host-ssh-config <file>',
       'the ssh_config the script reaches the hosts with (as ssh -F; default ~/.ssh/config): User, Port, IdentityFile, ProxyJump …',
     ),
+    hostSync: str(
+      '--host-sync <dir>',
+      'no shared file system: copy the plan into DIR on each host (~ and $VARS expand there) and bring journals and logs back',
+    ),
     sshClient: choice(
       '--ssh-client <client>',
       ['ssh2', 'openssh'],

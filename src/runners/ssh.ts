@@ -11,10 +11,11 @@ type Options = {
   sshClient?: string;
   hostAcceptNewKey?: boolean;
   hostSshConfig?: string;
+  hostSync?: string;
 };
 
 export const render = (ctx: RenderContext<Options>): RenderedFile[] => {
-  const { hosts, hostBatchplan, sshClient, hostAcceptNewKey, hostSshConfig } = ctx.options;
+  const { hosts, hostBatchplan, sshClient, hostAcceptNewKey, hostSshConfig, hostSync } = ctx.options;
   if (!hosts)
     throw usageError(
       '--runner ssh needs --hosts: a hosts file or a comma list',
@@ -27,6 +28,7 @@ export const render = (ctx: RenderContext<Options>): RenderedFile[] => {
     sshClient: sshClient ?? 'ssh2',
     acceptFlag: hostAcceptNewKey ? ' --accept-new-host-key' : '',
     ...(hostSshConfig ? { sshConfig: hostSshConfig } : {}),
+    ...(hostSync ? { syncDir: hostSync } : {}),
   };
   return [{ path: 'run.sh', content: renderTemplate('ssh', 'run.sh', view), executable: true }];
 };

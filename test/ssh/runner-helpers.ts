@@ -112,6 +112,20 @@ export function runScript(file: string, config: string, env: NodeJS.ProcessEnv =
   return { child, done, mark, output: () => ({ stdout, stderr }) };
 }
 
+/** The run ended well although `host` was dropped: its partitions went to the others and every
+ *  task succeeded. Returns the tasks. */
+export async function finishedAfterDrop(run: ReturnType<typeof runScript>, plan: string, host: string) {
+  const r = await run.done;
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toMatch(new RegExp(`${host}: .*; its partitions go to the other hosts`));
+  const tasks = await tasksOf(plan);
+  expect(
+    tasks.filter((t) => t.state !== 'succeeded'),
+    r.stderr,
+  ).toEqual([]);
+  return tasks;
+}
+
 export const tasksOf = async (plan: string) =>
   JSON.parse((await cliAwait(['tasks', plan, '--json'])).stdout) as {
     id: string;
