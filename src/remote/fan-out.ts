@@ -22,6 +22,7 @@ import { watchParent } from './parent-watch.js';
 import { partitionsToRun, rangesText } from './partitions-to-run.js';
 import { checkRemoteVersion } from './remote-batchplan.js';
 import { pullStatus, pushPlan, syncTarget } from './sync.js';
+import { stoppedAtEof } from './watched.js';
 import {
   commandLine,
   endStdin,
@@ -68,23 +69,7 @@ const say = (m: string) => process.stderr.write(`batchplan: ${m}\n`);
 /** Shell code for one partition there: run-partition, stopped with SIGTERM when stdin (the
  *  connection) reaches EOF; its exit status is the script's. */
 export function partitionLine(command: string, args: string[]): string {
-  return [
-    `BATCHPLAN_EXPECT_VERSION=${shellQuote(VERSION)}; export BATCHPLAN_EXPECT_VERSION`,
-    `${command} ${commandLine(args)} </dev/null &`,
-    'p=$!',
-    "trap 'kill -TERM $p 2>/dev/null' TERM INT HUP",
-    // A background job's stdin is /dev/null unless redirected: hand the watcher ours on fd 3.
-    'exec 3<&0',
-    // The session's process group when this shell leads one (sshd's setsid), else the partition.
-    '{ cat <&3; kill -TERM -- -$$ 2>/dev/null || kill -TERM $p; } >/dev/null 2>&1 &',
-    'w=$!',
-    'exec 3<&-',
-    'rc=0; wait $p || rc=$?',
-    // A trapped signal ends `wait` early: wait until run-partition has really exited.
-    'while [ "$rc" -gt 128 ] && kill -0 $p 2>/dev/null; do rc=0; wait $p || rc=$?; done',
-    'kill $w 2>/dev/null',
-    'exit $rc',
-  ].join('\n');
+  return `BATCHPLAN_EXPECT_VERSION=${shellQuote(VERSION)}; export BATCHPLAN_EXPECT_VERSION\n${stoppedAtEof(`${command} ${commandLine(args)}`)}`;
 }
 
 /** `:` runs here: the same lines under sh, leading a process group of its own. */

@@ -4,11 +4,13 @@
 // version is exactly the silent mismatch to refuse. The check and the command go in one exec
 // (one round trip): `--version` first, the command only if it matches; and the command itself is
 // told the version it must be (BATCHPLAN_EXPECT_VERSION, checked in src/cli.ts).
+import { constants } from 'node:os';
 import { BatchplanError } from '../errors.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { VERSION } from '../version.js';
 import { cdInto } from './remote-dir.js';
-import { commandLine, type ExecIo, type RemoteTransport } from './remote-transport.js';
+import { commandLine, type RemoteTransport } from './remote-transport.js';
+import { stoppedAtEof } from './watched.js';
 
 export interface RemoteBatchplan {
   t: RemoteTransport;
@@ -23,13 +25,15 @@ export interface RemoteBatchplan {
 const CHECK_FAILED = 219;
 const MARK = 'batchplan-version-check:';
 
-/** Shell code: check the remote version, then (when given) run `batchplan <argv>` from --remote-dir. */
-function remoteLine(rb: RemoteBatchplan, argv?: string[]): string {
+/** Shell code: check the remote version, then (when given) run `batchplan <argv>` from --remote-dir;
+ *  `watched`: stopped when our end of the session's stdin closes (./watched.ts). */
+function remoteLine(rb: RemoteBatchplan, argv?: string[], watched = false): string {
   const check =
     `v=$(${rb.command} --version 2>&1); rc=$?; ` +
     `if [ "$rc" != 0 ] || [ "$v" != ${shellQuote(VERSION)} ]; then printf '${MARK} %s %s\\n' "$rc" "$(printf '%s' "$v" | tail -n 1)" >&2; exit ${CHECK_FAILED}; fi`;
   if (!argv) return check;
-  return `${check}; export BATCHPLAN_EXPECT_VERSION=${shellQuote(VERSION)}; ${cdInto(rb.remoteDir)} && ${rb.command} ${commandLine(argv)}`;
+  const run = `${rb.command} ${commandLine(argv)}`;
+  return `${check}; export BATCHPLAN_EXPECT_VERSION=${shellQuote(VERSION)}; ${cdInto(rb.remoteDir)} || exit $?\n${watched ? stoppedAtEof(run) : run}`;
 }
 
 function checkFailed(rb: RemoteBatchplan, stderr: string): BatchplanError {
@@ -56,17 +60,30 @@ export async function checkRemoteVersion(rb: RemoteBatchplan): Promise<void> {
   if (r.exitCode !== 0) throw checkFailed(rb, r.stderr.toString('utf8'));
 }
 
-/** Run `batchplan <argv>` there, output streamed to ours; its exit code. */
-export async function runRemote(rb: RemoteBatchplan, argv: string[], io: ExecIo = {}): Promise<number> {
+/** Run `batchplan <argv>` there, output streamed to ours; its exit code. Ctrl-C, SIGTERM or SIGHUP
+ *  here stops it there at once (its stdin closes: ./watched.ts); we then exit 128+n as it would. */
+export async function runRemote(rb: RemoteBatchplan, argv: string[]): Promise<number> {
   let marker = '';
-  const r = await rb.t.exec(remoteLine(rb, argv), {
-    stdout: (b) => process.stdout.write(b),
-    // The check's own line is ours to report, not the user's to read raw.
-    stderr: (b) => (b.toString().startsWith(MARK) ? (marker += b.toString()) : process.stderr.write(b)),
-    ...io,
-  });
-  if (r.exitCode === CHECK_FAILED && marker) throw checkFailed(rb, marker);
-  return r.exitCode;
+  const hold = new AbortController();
+  let stopped: NodeJS.Signals | undefined;
+  const stop = (sig: NodeJS.Signals) => {
+    stopped ??= sig;
+    hold.abort();
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, stop);
+  try {
+    const r = await rb.t.exec(remoteLine(rb, argv, true), {
+      stdout: (b) => process.stdout.write(b),
+      // The check's own line is ours to report, not the user's to read raw.
+      stderr: (b) => (b.toString().startsWith(MARK) ? (marker += b.toString()) : process.stderr.write(b)),
+      holdStdin: hold.signal,
+    });
+    if (r.exitCode === CHECK_FAILED && marker) throw checkFailed(rb, marker);
+    return stopped ? 128 + (constants.signals[stopped] ?? 0) : r.exitCode;
+  } finally {
+    for (const s of signals) process.off(s, stop);
+  }
 }
 
 /** Run `batchplan <argv>` there and parse its --json output (a failure shows its stderr). */
