@@ -30,10 +30,31 @@ function lazyOrRemote(load: () => Promise<{ default: Action }>) {
   const local = lazy(load);
   return async (...args: unknown[]) => {
     const cmd = args.at(-1) as Command;
-    if (!(cmd.opts() as { remote?: string }).remote && !process.env.BATCHPLAN_REMOTE) return local(...args);
+    // run-partition runs where a job or a host starts it: only an explicit --remote sends it away.
+    const fromEnv = cmd.name() !== 'run-partition' && !!process.env.BATCHPLAN_REMOTE;
+    if (!(cmd.opts() as { remote?: string }).remote && !fromEnv) {
+      refuseStrayRemoteFlags(cmd);
+      return local(...args);
+    }
     const mod = await import('./remote/command.js');
     process.exitCode = await mod.default(cmd);
   };
+}
+
+/** A companion of --remote given without it would be silently ignored: refuse it instead. */
+function refuseStrayRemoteFlags(cmd: Command): void {
+  const stray = ['remoteDir', 'remoteBatchplan', 'ssh', 'acceptNewHostKey'].find(
+    (k) => cmd.getOptionValueSource(k) === 'cli',
+  );
+  if (!stray) return;
+  const flag = `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  throw new BatchplanError(
+    'E_USAGE',
+    `${flag} applies only with --remote (or BATCHPLAN_REMOTE); without it nothing would use it`,
+    cmd.name() === 'generate-script' && stray === 'acceptNewHostKey'
+      ? 'For the hosts of --runner ssh, pass --host-accept-new-key (the script passes it on when it runs).'
+      : 'Add --remote [user@]host, or leave the flag out.',
+  );
 }
 
 const REMOTE_COMMANDS = new Set([
@@ -45,6 +66,8 @@ const REMOTE_COMMANDS = new Set([
   'status',
   'tasks',
   'logs',
+  'report',
+  'run-partition',
 ]);
 
 /** --remote and its companions, on every command that touches a plan or a scheduler. */
@@ -344,7 +367,7 @@ Examples:
       'after',
       '\nExamples:\n  $ batchplan run-partition sweep.plan extract 4 0\n  $ batchplan run-partition /abs/sweep.plan extract 64 auto   # in a Slurm array job\n  $ batchplan run-partition sweep.plan extract 4 1 --max-fails 5   # stop the stage after 5 failed tasks\n  $ batchplan run-partition sweep.plan extract 4 1 --skip-failures   # leave earlier failures alone\n  $ BATCHPLAN_BALANCE=1 batchplan run-partition sweep.plan extract 8 3   # balanced: share the stage’s work',
     )
-    .action(lazy(() => import('./commands/run-partition.js')));
+    .action(lazyOrRemote(() => import('./commands/run-partition.js')));
 
   program
     .command('run-hosts')
@@ -486,7 +509,7 @@ Examples:
       'after',
       '\nExamples:\n  $ batchplan report sweep.plan -o report.html\n  $ batchplan report plan/        # writes plan/report.html, opens from a shared file system',
     )
-    .action(lazy(() => import('./commands/report.js')));
+    .action(lazyOrRemote(() => import('./commands/report.js')));
 
   program
     .command('doctor')

@@ -13,13 +13,23 @@ export default async function report(
   const out = resolve(opts.output ?? `${data.planDir}/report.html`);
   const html = renderReport(data);
   writeFileAtomic(out, html);
-  const bytes = Buffer.byteLength(html);
-  if (opts.json) printJson({ report: out, bytes, tasks: data.overall.total, attempts: data.timeline.total });
+  reportWritten(out, Buffer.byteLength(html), data.overall.total, data.timeline.total, opts.json === true);
+  return 0;
+}
+
+/** Where the page went (also for report --remote, which writes the remote plan's page here). */
+export function reportWritten(
+  out: string,
+  bytes: number,
+  tasks: number,
+  attempts: number,
+  json: boolean,
+): void {
+  if (json) printJson({ report: out, bytes, tasks, attempts });
   else {
     process.stdout.write(`${out}\n`);
     note(
-      `report of ${plural(data.overall.total, 'task')} and ${plural(data.timeline.total, 'attempt')} (${(bytes / 1024).toFixed(0)} KiB)`,
+      `report of ${plural(tasks, 'task')} and ${plural(attempts, 'attempt')} (${(bytes / 1024).toFixed(0)} KiB)`,
     );
   }
-  return 0;
 }

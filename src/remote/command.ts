@@ -1,6 +1,7 @@
 // A command given --remote (or BATCHPLAN_REMOTE): one connection for the whole invocation.
 //   plan             compiles here, writes the plan directory there (./upload-plan.ts)
 //   wait             polls the scheduler there over the connection, reconnecting when it drops
+//   report           the remote batchplan writes the page there, we copy it here (./report.ts)
 //   everything else  runs the remote batchplan (same version) with the same arguments
 import type { Command } from 'commander';
 import { loadPlanSpec, printPlanSummary } from '../commands/plan.js';
@@ -52,6 +53,10 @@ export default async function remoteCommand(cmd: Command): Promise<number> {
         remoteJson<PlanStatus>(rb, ['status', '--json', '--', dir]),
       );
     }
+    if (name === 'report')
+      return await (
+        await import('./report.js')
+      ).remoteReport(rb, cmd.args[0]!, flags as { output?: string; json?: boolean });
     return await runRemote(rb, forwardedArgv(cmd));
   } catch (err) {
     if (err instanceof RemoteExit) return err.exitCode;

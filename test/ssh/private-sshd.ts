@@ -45,7 +45,7 @@ export function freePort(addr = '127.0.0.1'): Promise<number> {
 
 export async function privateSshd(
   dir: string,
-  opts: { alias?: string; addr?: string; user?: string; name?: string } = {},
+  opts: { alias?: string; addr?: string; user?: string; name?: string; authorizedKeys?: string } = {},
 ): Promise<PrivateSshd> {
   const alias = opts.alias ?? 'hdrop';
   const addr = opts.addr ?? '127.0.0.1';
@@ -56,6 +56,9 @@ export async function privateSshd(
     conf,
     readFileSync(join(SSHD_DIR, 'sshd_config'), 'utf8')
       .replace(/^(Port|ListenAddress|PidFile) .*\n/gm, '')
+      .replace(/^AuthorizedKeysFile .*$/m, (l) =>
+        opts.authorizedKeys ? `AuthorizedKeysFile ${opts.authorizedKeys}` : l,
+      )
       .concat(`Port ${port}\nListenAddress ${addr}\nPidFile none\n`),
   );
   const known = join(dir, `known_hosts.${name}`);
