@@ -139,7 +139,8 @@ function stat(pid: number): { ppid: number; state: string } | undefined {
 
 function isSshd(pid: number): boolean {
   try {
-    return readlinkSync(`/proc/${pid}/exe`) === SSHD;
+    // OpenSSH 9.8+ runs each session as sshd-session (and sshd-auth): the same tree.
+    return /^\/usr\/(sbin\/sshd|lib\/openssh\/sshd-(session|auth))$/.test(readlinkSync(`/proc/${pid}/exe`));
   } catch {
     return false;
   }
