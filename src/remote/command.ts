@@ -57,7 +57,7 @@ export default async function remoteCommand(cmd: Command): Promise<number> {
       return await (
         await import('./report.js')
       ).remoteReport(rb, cmd.args[0]!, flags as { output?: string; json?: boolean });
-    return await runRemote(rb, forwardedArgv(cmd));
+    return await runRemote(rb, forwardedArgv(cmd), name !== 'submit' && name !== 'cancel');
   } catch (err) {
     if (err instanceof RemoteExit) return err.exitCode;
     throw err;

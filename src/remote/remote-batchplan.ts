@@ -9,7 +9,7 @@ import { BatchplanError } from '../errors.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { VERSION } from '../version.js';
 import { cdInto } from './remote-dir.js';
-import { commandLine, type RemoteTransport } from './remote-transport.js';
+import { commandLine, type ExecIo, type RemoteTransport } from './remote-transport.js';
 import { stoppedAtEof } from './watched.js';
 
 export interface RemoteBatchplan {
@@ -61,9 +61,12 @@ export async function checkRemoteVersion(rb: RemoteBatchplan): Promise<void> {
 }
 
 /** Run `batchplan <argv>` there, output streamed to ours; its exit code. Ctrl-C, SIGTERM or SIGHUP
- *  here stops it there at once (its stdin closes: ./watched.ts); we then exit 128+n as it would. */
-export async function runRemote(rb: RemoteBatchplan, argv: string[]): Promise<number> {
-  let marker = '';
+ *  here stops it there at once (its stdin closes: ./watched.ts); we then exit 128+n as it would.
+ *  Not `stoppable` (submit, cancel): it runs to its end there whatever becomes of us, so that its
+ *  submission record names every job it submitted (a submit stopped between an sbatch and its
+ *  record would let a second submit submit a stage twice). */
+export async function runRemote(rb: RemoteBatchplan, argv: string[], stoppable = true): Promise<number> {
+  if (!stoppable) return runOnce(rb, remoteLine(rb, argv), {});
   const hold = new AbortController();
   let stopped: NodeJS.Signals | undefined;
   const stop = (sig: NodeJS.Signals) => {
@@ -73,17 +76,23 @@ export async function runRemote(rb: RemoteBatchplan, argv: string[]): Promise<nu
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, stop);
   try {
-    const r = await rb.t.exec(remoteLine(rb, argv, true), {
-      stdout: (b) => process.stdout.write(b),
-      // The check's own line is ours to report, not the user's to read raw.
-      stderr: (b) => (b.toString().startsWith(MARK) ? (marker += b.toString()) : process.stderr.write(b)),
-      holdStdin: hold.signal,
-    });
-    if (r.exitCode === CHECK_FAILED && marker) throw checkFailed(rb, marker);
-    return stopped ? 128 + (constants.signals[stopped] ?? 0) : r.exitCode;
+    const code = await runOnce(rb, remoteLine(rb, argv, true), { holdStdin: hold.signal });
+    return stopped ? 128 + (constants.signals[stopped] ?? 0) : code;
   } finally {
     for (const s of signals) process.off(s, stop);
   }
+}
+
+async function runOnce(rb: RemoteBatchplan, line: string, io: ExecIo): Promise<number> {
+  let marker = '';
+  const r = await rb.t.exec(line, {
+    stdout: (b) => process.stdout.write(b),
+    // The check's own line is ours to report, not the user's to read raw.
+    stderr: (b) => (b.toString().startsWith(MARK) ? (marker += b.toString()) : process.stderr.write(b)),
+    ...io,
+  });
+  if (r.exitCode === CHECK_FAILED && marker) throw checkFailed(rb, marker);
+  return r.exitCode;
 }
 
 /** Run `batchplan <argv>` there and parse its --json output (a failure shows its stderr). */
