@@ -20,10 +20,10 @@ function indexColumn(r: RunnerDescriptor): string {
 /** The README's runner table. */
 export function runnerTable(pages = 'docs/runners/'): string {
   const head =
-    '| runner | renders | how to run it | index variable | stage order | tested |\n| --- | --- | --- | --- | --- | --- |';
+    '| runner | renders | how to run it | index variable | stage order | requires | tested |\n| --- | --- | --- | --- | --- | --- | --- |';
   const rows = ordered().map((r) => {
     const t = r.table;
-    return `| [\`${r.name}\`](${pages}${r.name}.md) | ${t.renders} | ${t.run} | ${indexColumn(r)} | ${t.stageOrder} | ${t.tested} |`;
+    return `| [\`${r.name}\`](${pages}${r.name}.md) | ${t.renders} | ${t.run} | ${indexColumn(r)} | ${t.stageOrder} | ${t.requires} | ${t.tested} |`;
   });
   return [head, ...rows].join('\n');
 }

@@ -120,6 +120,11 @@ export interface RunnerTableRow {
   run: string;
   /** How a stage waits for the stages it follows. */
   stageOrder: string;
+  /**
+   * How a stage waits for one it needs task by task (`requires`, docs/dependencies.md): per
+   * partition, per pair of equal partitions, or the stage barrier.
+   */
+  requires: string;
   /** How it is tested. */
   tested: string;
 }

@@ -14,6 +14,7 @@ export const flux = defineRunner({
   table: {
     renders: '`submit.sh` + one `flux batch` script per stage, one job per partition (`--cc`)',
     run: '`bash submit.sh`',
+    requires: 'barrier',
     stageOrder: '`--dependency=afterok:<id>` on each job of the stages it follows',
     tested: 'golden files from the manual + `submit.sh` against a stand-in `flux` (no Flux here)',
   },

@@ -7,7 +7,8 @@ export const gnuParallel = defineRunner({
   table: {
     renders: 'one bash script driving GNU parallel (`--jobs J` partitions at once)',
     run: '`… \\| bash`',
-    stageOrder: 'stage barrier in the script',
+    requires: 'per partition',
+    stageOrder: 'script barrier',
     tested: 'for real (GNU parallel) + golden files',
   },
   capabilities: {

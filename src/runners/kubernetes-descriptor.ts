@@ -18,6 +18,7 @@ export const kubernetes = defineRunner({
   table: {
     renders: 'one Indexed Job manifest per stage + `apply.sh`',
     run: '`bash apply.sh` (kubectl)',
+    requires: 'barrier',
     stageOrder: '`kubectl wait --for=condition=complete` before the next stage',
     tested:
       "golden files + the Job schema of Kubernetes' OpenAPI spec (kubernetes-models) and the API server's rules (no cluster here)",

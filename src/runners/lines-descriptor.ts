@@ -7,6 +7,7 @@ export const lines = defineRunner({
   table: {
     renders: 'one `batchplan run-partition` command line per partition, nothing else',
     run: 'by whatever runs a list of commands (`xargs -P`, a workflow engine)',
+    requires: '—',
     stageOrder: 'none: the lines are in stage order; whoever runs them keeps the stages apart',
     tested: 'golden files + the conformance suite runs each line',
   },

@@ -16,6 +16,7 @@ export const lsf = defineRunner({
   table: {
     renders: '`submit.sh` + one `#BSUB` array script per stage',
     run: '`bash submit.sh`',
+    requires: 'paired/barrier',
     stageOrder: '`-w "done(<id>)"` + `-ti`',
     tested: "golden files from the manual's rules + `submit.sh` against a stand-in `bsub` (no LSF here)",
   },

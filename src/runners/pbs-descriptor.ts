@@ -24,6 +24,7 @@ export const pbs = defineRunner({
   table: {
     renders: '`submit.sh` + one `#PBS` script per stage, `--flavor pro` (`-J`) or `torque` (`-t`)',
     run: '`bash submit.sh` or `batchplan submit`; `status`/`wait`/`cancel`',
+    requires: 'barrier',
     stageOrder: '`-W depend=afterok:` (`afterokarray` on Torque)',
     tested:
       "for real through Slurm's PBS layer (both flavours) + golden files; real PBS output formats from the manuals",

@@ -24,6 +24,7 @@ export const saturn = defineRunner({
   table: {
     renders: 'one Saturn Cloud job recipe per stage + `apply.sh`',
     run: '`bash apply.sh` (sc)',
+    requires: 'barrier',
     stageOrder: "each stage's recipe after the previous job completed",
     tested: 'golden files + a zod schema of the recipe (no Saturn here)',
   },

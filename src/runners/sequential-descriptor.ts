@@ -7,7 +7,8 @@ export const sequential = defineRunner({
   table: {
     renders: 'one bash script',
     run: '`… \\| bash`',
-    stageOrder: 'stage barrier in the script',
+    requires: 'per partition',
+    stageOrder: 'script barrier',
     tested: 'for real (bash) + golden files',
   },
   capabilities: {

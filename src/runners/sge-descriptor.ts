@@ -17,7 +17,8 @@ export const sge = defineRunner({
   table: {
     renders: '`submit.sh` + one `#$` script per stage',
     run: '`bash submit.sh` or `batchplan submit`; `status`/`wait`/`cancel`',
-    stageOrder: '`-hold_jid`, and a failed partition deletes the stages after it',
+    requires: 'paired/barrier',
+    stageOrder: '`-hold_jid`; failures delete later stages',
     tested: 'for real (Son of Grid Engine 8.1.9) + golden files',
   },
   capabilities: {

@@ -31,8 +31,8 @@ export const slurm = defineRunner({
     renders:
       '`submit.sh` + one sbatch array script per stage, or `allocation.sbatch` (`--layout allocation`)',
     run: '`bash submit.sh` or `batchplan submit`; `status`/`wait`/`cancel`',
-    stageOrder:
-      '`afterok` + `--kill-on-invalid-dep=yes`; per partition for task-level [`requires`](docs/dependencies.md#on-a-scheduler-per-partition-dependencies)',
+    requires: 'per partition',
+    stageOrder: '`afterok` + `--kill-on-invalid-dep=yes`',
     tested: 'for real (single-node Slurm 22.05) + golden files',
   },
   capabilities: {

@@ -9,6 +9,7 @@ export const ssh = defineRunner({
     renders:
       'one bash script running `batchplan run-hosts` per stage: partitions dealt across SSH hosts (`--hosts`, slots per host)',
     run: '`… \\| bash`',
+    requires: 'barrier',
     stageOrder: 'stage barrier in the script',
     tested:
       'for real (sshd on 3 loopback hosts + this machine; a host killed mid-run, Ctrl-C) + golden files',

@@ -12,6 +12,7 @@ import { resolveArgv, submitSteps } from '../../src/runners/submit-steps.js';
 import { slurmScheduler } from '../../src/runners/slurm-scheduler.js';
 import { pbsScheduler } from '../../src/runners/pbs-scheduler.js';
 import { sgeScheduler } from '../../src/runners/sge-scheduler.js';
+import { lsfScheduler } from '../../src/runners/lsf-scheduler.js';
 import type { ArraySubmission } from '../../src/runners/scheduler.js';
 import { cli, FIXTURES, scratch } from '../helpers.js';
 
@@ -130,6 +131,15 @@ describe('per-partition dependencies for the qdo example', () => {
       expect(qsub(steps, 1, [['100'], ['200']])).toContain('-hold_jid_ad 100 ');
       expect(qsub(steps, 1, [['100'], ['200']])).not.toContain('-hold_jid 100');
       expect(steps[1]!.then).toBeUndefined();
+    });
+
+    it('lsf: the one-to-one array dependency ended(<id>[*]) beside the whole-array done(<id>)', () => {
+      const steps = submitSteps(context(4, aligned), lsfScheduler, subs(4));
+      expect(steps[1]!.after).toEqual([{ job: 0, type: 'afterany', paired: true }]);
+      const argv = resolveArgv(steps[1]!.command.argv, [['100'], ['200']], '/d');
+      expect(argv.slice(argv.indexOf('-w'))).toEqual(['-w', 'ended(100[*])', '-ti']);
+      const both = submitSteps(context(32), lsfScheduler, subs(32));
+      expect(resolveArgv(both[1]!.command.argv, [['100'], ['200']], '/d')).toContain('done(100)');
     });
 
     it('a partition needing another index (the qdo example’s urgent task shifts the groups): the barrier', () => {

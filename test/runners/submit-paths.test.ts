@@ -39,6 +39,19 @@ stages:
     matrix: {k: {range: [0, 1]}}
 `;
 
+// Each merge needs its group's extracts, groups aligned with the partitions (N = 5): a scheduler
+// that pairs array elements (sge, lsf) holds element by element, split arrays (max 2) included.
+const REQUIRES_SPEC = `
+stages:
+  - name: extract
+    template: "echo {{g}} {{p}}"
+    matrix: {g: {range: [0, 5]}, p: {range: [0, 2]}}
+  - name: merge
+    template: "echo {{g}}"
+    matrix: {g: {range: [0, 5]}}
+    requires: [{stage: extract, match: {g: "{{g}}"}}]
+`;
+
 interface Case {
   name: string;
   runner: string;
@@ -149,6 +162,7 @@ describe.each(CASES)('submit.sh and batchplan submit: $name', (c) => {
   const root = join(dir, c.name.replace(/[^a-z]+/g, '-'));
   const path = join(root, 'bin');
   const plan = join(root, 'the.plan');
+  const requiresPlan = join(root, 'requires.plan');
   const env = (log: string, failAt?: number) => ({
     PATH: `${path}:${savedPath}`,
     FAKE_LOG: log,
@@ -162,12 +176,15 @@ describe.each(CASES)('submit.sh and batchplan submit: $name', (c) => {
     writeFileSync(join(root, 'spec.yaml'), SPEC);
     const r = cli(['plan', join(root, 'spec.yaml'), '-o', plan]);
     expect(r.code, r.stderr).toBe(0);
+    writeFileSync(join(root, 'requires.yaml'), REQUIRES_SPEC);
+    const q = cli(['plan', join(root, 'requires.yaml'), '-o', requiresPlan]);
+    expect(q.code, q.stderr).toBe(0);
   });
 
   /** Run submit.sh (rendered by generate-script) and then the library/CLI submission; their calls. */
-  async function both(tag: string, failAt?: number) {
+  async function both(tag: string, failAt?: number, planDir = plan) {
     const out = join(root, `generated-${tag}`);
-    const r = cli(['generate-script', plan, '5', '--runner', c.runner, ...c.flags, '-o', out]);
+    const r = cli(['generate-script', planDir, '5', '--runner', c.runner, ...c.flags, '-o', out]);
     expect(r.code, r.stderr).toBe(0);
     const shLog = join(root, `sh-${tag}.log`);
     const sh = spawnSync('bash', [join(out, 'submit.sh')], {
@@ -180,20 +197,20 @@ describe.each(CASES)('submit.sh and batchplan submit: $name', (c) => {
     let tsCode: number;
     let scripts: string;
     if (c.cli) {
-      const s = cli(['submit', plan, '5', '--runner', c.runner, ...c.flags, '--force', '--json'], {
+      const s = cli(['submit', planDir, '5', '--runner', c.runner, ...c.flags, '--force', '--json'], {
         env: env(tsLog, failAt),
       });
       tsCode = s.code ?? -1;
-      const dirs = readdirSync(join(plan, 'scripts'))
+      const dirs = readdirSync(join(planDir, 'scripts'))
         .filter((d) => d.endsWith(`-${c.runner}`))
         .sort();
-      scripts = join(plan, 'scripts', dirs.at(-1)!);
+      scripts = join(planDir, 'scripts', dirs.at(-1)!);
       if (s.code === 0) expect((JSON.parse(s.stdout) as { scripts: string }).scripts).toBe(scripts);
-      rmSync(join(plan, 'scripts'), { recursive: true, force: true });
+      rmSync(join(planDir, 'scripts'), { recursive: true, force: true });
     } else {
       // In-process: the stand-ins must be first on this process's PATH.
       Object.assign(process.env, env(tsLog, failAt));
-      const { ctx, runner } = await contextFromFlags(plan, '5', runnerFlags(c.runner, c.flags));
+      const { ctx, runner } = await contextFromFlags(planDir, '5', runnerFlags(c.runner, c.flags));
       scripts = join(root, `scripts-${tag}`);
       mkdirSync(scripts);
       for (const f of runner.render(ctx)) writeFileSync(join(scripts, f.path), f.content);
@@ -219,6 +236,23 @@ describe.each(CASES)('submit.sh and batchplan submit: $name', (c) => {
     const last = sh.calls.at(-1)!;
     expect(last).toMatch(c.runner === 'flux' ? /afterok:ƒ100x0/ : /\b100\b/);
     expect(last).toMatch(c.runner === 'flux' ? /afterok:ƒ101x0/ : /\b10[1-9]\b/);
+  });
+
+  it('a stage needed task by task: the same commands, element by element where the scheduler pairs them', async () => {
+    const { sh, ts } = await both('requires', undefined, requiresPlan);
+    expect(sh.code, sh.stderr).toBe(0);
+    expect(sh.calls).toEqual(ts.calls);
+    // extract and merge in arrays of 2, 2 and 1 (ids 100-102, 103-105): each merge array waits for
+    // the extract array of the same partitions only.
+    const merges = sh.calls.slice(3);
+    if (c.runner === 'sge' || c.runner === 'lsf') expect(merges).toHaveLength(3);
+    merges.forEach((call, k) => {
+      if (c.runner === 'sge') {
+        expect(call).toContain(`\n  -hold_jid_ad\n  ${100 + k}\n`);
+        expect(call).not.toContain('-hold_jid\n');
+      }
+      if (c.runner === 'lsf') expect(call).toContain(`\n  -w\n  ended(${100 + k}[*])\n`);
+    });
   });
 
   it('cancel the same jobs when a submission is refused midway', async () => {
