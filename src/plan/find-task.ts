@@ -2,6 +2,7 @@
 // task number. Costs one read of the task file, not one parse per task.
 import { readFileSync } from 'node:fs';
 import { BatchplanError } from '../errors.js';
+import { nearest } from '../util/did-you-mean.js';
 import { planGenerations } from './generations.js';
 import type { PlanStage } from './model.js';
 import type { Plan } from './read.js';
@@ -14,6 +15,28 @@ export interface FoundTask {
 }
 
 export function findTask(plan: Plan, id: string): FoundTask {
+  const found = locate(plan, id);
+  if (found) return found;
+  const near = nearId(plan, id);
+  throw new BatchplanError(
+    'E_UNKNOWN_TASK',
+    `no task '${id}' in plan ${plan.dir}${near ? ` (did you mean '${near}'?)` : ''}`,
+    'Task ids are listed by `batchplan tasks <plan>`.',
+  );
+}
+
+/** `extrct.3` -> `extract.3` when the stage name is mistyped and that task exists (ids `<stage>.<n>`). */
+function nearId(plan: Plan, id: string): string | undefined {
+  const dot = id.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const names = plan.file.stages.map((s) => s.name);
+  const stage = nearest(id.slice(0, dot), names);
+  if (!stage || names.includes(id.slice(0, dot))) return undefined;
+  const candidate = `${stage}${id.slice(dot)}`;
+  return locate(plan, candidate) ? candidate : undefined;
+}
+
+function locate(plan: Plan, id: string): FoundTask | undefined {
   const needle = Buffer.from(`{"id":${JSON.stringify(id)},`);
   for (const gen of planGenerations(plan)) {
     const text = readFileSync(gen.tasks);
@@ -35,9 +58,5 @@ export function findTask(plan: Plan, id: string): FoundTask {
     const stage = plan.file.stages[stageIndex]!;
     return { stage, stageIndex, index: k - stage.firstTask };
   }
-  throw new BatchplanError(
-    'E_UNKNOWN_TASK',
-    `no task '${id}' in plan ${plan.dir}`,
-    'Task ids are listed by `batchplan tasks <plan>`.',
-  );
+  return undefined;
 }

@@ -217,6 +217,20 @@ describe('spec errors', () => {
       "spec (stages[1].after[0]): unknown stage 'extrct' (did you mean 'extract'?) (stages are: extract, merge)",
     );
   });
+
+  it('a task id with a mistyped stage suggests the task of the nearest stage, if it exists', async () => {
+    const plan = await createPlan(
+      { stages: [{ name: 'extract', tasks: [{ cmd: 'true' }, { cmd: 'true' }] }] },
+      join(dir, 'ids.plan'),
+    );
+    expect((await rejection(() => plan.logs('extrct.1'))).message).toBe(
+      `no task 'extrct.1' in plan ${plan.dir} (did you mean 'extract.1'?)`,
+    );
+    expect((await rejection(() => plan.logs('extrct.7'))).message).toBe(
+      `no task 'extrct.7' in plan ${plan.dir}`,
+    );
+    expect(cli(['logs', plan.dir, 'extrct.0']).stderr).toContain("(did you mean 'extract.0'?)");
+  });
 });
 
 describe('isBatchplanError', () => {
