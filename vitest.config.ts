@@ -31,6 +31,8 @@ export const ENGINE_SUITES = [
   'test/submit/stuck-slurm.test.ts',
   'test/submit/stuck-sge.test.ts',
   'test/deps/slurm.test.ts',
+  'test/partitions/engines.test.ts', // bash, GNU parallel, Slurm, Grid Engine, PBS on Slurm
+  'test/partitions/add-and-n.test.ts', // runs a generated script
 ];
 
 export default defineConfig({
