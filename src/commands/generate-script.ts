@@ -32,8 +32,19 @@ function partitionsFor(planDir: string, opts: Pick<Options, 'batchSize' | 'nproc
   if (open.length === 0) return String(Math.max(...plan.file.stages.map((st) => st.partitions!)));
   if (size === undefined) {
     const nprocs = opts.nprocs ? positiveInt('--nprocs', opts.nprocs) : plan.file.defaults.nprocs;
-    if (nprocs === undefined)
-      throw usageError('give N (partitions per stage), or --batch-size B, or --nprocs P (then B = 3 × P)');
+    if (nprocs === undefined) {
+      // Where some stages set a count, name those that do not: they are why N is needed.
+      const names = open.map((st) => `'${st.name}'`).join(', ');
+      const which =
+        open.length === plan.file.stages.length
+          ? ''
+          : open.length === 1
+            ? `stage ${names} sets no partition count of its own (partitions or tasks_per_partition): `
+            : `stages ${names} set no partition count of their own (partitions or tasks_per_partition): `;
+      throw usageError(
+        `${which}give N (partitions per stage), or --batch-size B, or --nprocs P (then B = 3 × P)`,
+      );
+    }
     size = 3 * nprocs;
   }
   const largest = Math.max(...open.map((st) => st.tasks));
