@@ -2,9 +2,10 @@
 // over the N of generate-script/submit/run-partition (the default of the stages that set none), in
 // every place that computes a partition's tasks or a stage's array size; bad values refused with
 // the stage named and nothing written.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createPlan } from '../../src/api/plan.js';
 import type { BatchplanError } from '../../src/errors.js';
 import { checkedStageSlice, stagePartitions, stageSlice } from '../../src/plan/partition.js';
 import { readPlan } from '../../src/plan/read.js';
@@ -199,12 +200,38 @@ describe('bad values: a clear error naming the stage, nothing written', () => {
     ],
     ['tasks_per_partition: 0.5', /stage 'sim': `tasks_per_partition` must be a whole number/],
     ["partitions: '8'", /stages\[0\]\.partitions\): Invalid input: expected number, received string/],
+    ['partitions: .inf', /stages\[0\]\.partitions\): Invalid input: expected number, received Infinity/],
+    ['partitions: .nan', /stages\[0\]\.partitions\): Invalid input: expected number, received NaN/],
+    ['partitions: null', /stages\[0\]\.partitions\): Invalid input: expected number, received null/],
+    [
+      'tasks_per_partition: true',
+      /stages\[0\]\.tasks_per_partition\): Invalid input: expected number, received boolean/,
+    ],
     [
       'partitions: 4\n    tasks_per_partition: 10',
       /stage 'sim': give `partitions` or `tasks_per_partition`, not both/,
     ],
   ])('%s', (fields, message) => {
     expect(refused(stage(fields))).toMatch(message);
+  });
+
+  it('the TypeScript API: createPlan refuses the same, naming the stage, nothing written', async () => {
+    for (const [stage, message] of [
+      [
+        { partitions: 0 },
+        /stage 'sim': `partitions` must be a whole number of partitions, at least 1 \(got 0\)/,
+      ],
+      [
+        { partitions: 2, tasks_per_partition: 2 },
+        /stage 'sim': give `partitions` or `tasks_per_partition`, not both/,
+      ],
+    ] as const) {
+      const out = join(dir, `api-${Object.keys(stage).join('-')}.plan`);
+      await expect(
+        createPlan({ stages: [{ name: 'sim', tasks: [{ cmd: 'true' }], ...stage }] }, out),
+      ).rejects.toThrow(message);
+      expect(existsSync(out), 'nothing written').toBe(false);
+    }
   });
 
   it('in defaults it is an unknown key (a partition count belongs to one stage)', () => {
