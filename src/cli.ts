@@ -341,7 +341,7 @@ Examples:
     .option('--skip-failures', SKIP_FAILURES_HELP)
     .option(
       '--bind-gpus',
-      'give each concurrency slot its own CUDA_VISIBLE_DEVICES from the allocation’s GPUs',
+      'bind GPUs even if the stage sets no gpus_per_slot: the visible GPUs dealt to the slots (CUDA_VISIBLE_DEVICES …)',
     )
     .option('--grace <duration>', 'time between SIGTERM and SIGKILL when stopping tasks', '10s')
     .option(
@@ -419,11 +419,16 @@ Examples:
     .option('--nprocs <P>', NPROCS_HELP)
     .option('--max-fails <K>', MAX_FAILS_HELP)
     .option('--skip-failures', SKIP_FAILURES_HELP)
+    .option(
+      '--gpus <list>',
+      'the GPUs to use here, e.g. 0,1 (as CUDA_VISIBLE_DEVICES): stages with gpus_per_slot give each slot its own',
+    )
+    .option('--bind-gpus', 'bind GPUs in every stage, also those without gpus_per_slot (dealt to the slots)')
     .option('--grace <duration>', 'time between SIGTERM and SIGKILL when stopping tasks', '10s')
     .option('--json', 'print the final status as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ batchplan run sweep.yaml\n  $ batchplan run sweep.yaml --nprocs 8     # again later: runs only what is left\n  $ batchplan run sweep.yaml --max-fails 3  # a stage stops launching after 3 failed tasks\n  $ batchplan run sweep.plan --skip-failures   # run what is pending, not the failed ones again',
+      '\nExamples:\n  $ batchplan run sweep.yaml\n  $ batchplan run train.yaml --gpus 0,1,2,3   # gpus_per_slot: 1 → four tasks, one GPU each\n  $ batchplan run sweep.yaml --nprocs 8     # again later: runs only what is left\n  $ batchplan run sweep.yaml --max-fails 3  # a stage stops launching after 3 failed tasks\n  $ batchplan run sweep.plan --skip-failures   # run what is pending, not the failed ones again',
     )
     .action(lazy(() => import('./commands/run.js')));
 

@@ -82,6 +82,7 @@ export async function contextFromFlags(
     resources,
     batchplanCommand: flags.batchplanCommand ?? runner.remoteBatchplanCommand ?? selfCommand(),
     batchplanVersion: VERSION,
+    requestsGpus: runner.resources?.includes('gpus') ?? false,
   });
   // A scheduler submits only the partitions with work left (src/runners/work-left.ts).
   if (runner.scheduler) ctx.left = partitionsLeft(plan, n);

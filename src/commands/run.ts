@@ -2,7 +2,7 @@
 // independent stages at the same time. Running it again resumes: the plan is reused while the spec is unchanged.
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { BatchplanError, EXIT_CODES } from '../errors.js';
+import { BatchplanError, EXIT_CODES, usageError } from '../errors.js';
 import { runPlan, type RunPlanResult } from '../exec/run-plan.js';
 import { StopSignal } from '../exec/stop-signal.js';
 import { PLAN_FILE } from '../plan/format.js';
@@ -24,6 +24,8 @@ interface Options {
   nprocs?: string;
   maxFails?: string;
   skipFailures?: boolean;
+  gpus?: string;
+  bindGpus?: boolean;
   grace: string;
   json?: boolean;
 }
@@ -32,6 +34,7 @@ export default async function run(target: string, opts: Options): Promise<number
   const nprocs = optionalPositiveInt('--nprocs', opts.nprocs);
   const grace = durationFlag('--grace', opts.grace);
   const maxFails = optionalPositiveInt('--max-fails', opts.maxFails);
+  const gpuEnv = opts.gpus === undefined ? undefined : gpuListEnv(opts.gpus);
   const plan = await openOrPlan(target, opts);
   if (typeof plan === 'number') return plan;
   const stop = new StopSignal();
@@ -63,6 +66,8 @@ export default async function run(target: string, opts: Options): Promise<number
       skipFailures: opts.skipFailures,
       grace,
       stop,
+      ...(opts.bindGpus ? { bindGpus: true } : {}),
+      ...(gpuEnv ? { env: gpuEnv } : {}),
       onProgress: (name, p) => {
         const k = viewOf(name);
         stages[k]!.succeeded = before[k]! + p.done - p.failed;
@@ -153,4 +158,16 @@ async function sameInputs(target: string, plan: Plan): Promise<boolean> {
   if (!loaded?.inputs?.length) return false;
   const { sourceDigest } = await import('./compile-spec.js');
   return plan.file.source.sha256 === sourceDigest(loaded);
+}
+
+/**
+ * --gpus 0,1: these GPUs, as if CUDA_VISIBLE_DEVICES listed them (the first place binding reads;
+ * ROCR_VISIBLE_DEVICES follows it for AMD's runtime, gpu-binding.ts).
+ */
+function gpuListEnv(list: string): NodeJS.ProcessEnv {
+  if (!/^[A-Za-z0-9_.:-]+(,[A-Za-z0-9_.:-]+)*$/.test(list))
+    throw usageError(
+      `--gpus must list GPU ids separated by commas, e.g. 0,1 or GPU-8932f937,GPU-27a2e0ff; got '${list}'`,
+    );
+  return { ...process.env, CUDA_VISIBLE_DEVICES: list, ROCR_VISIBLE_DEVICES: list };
 }

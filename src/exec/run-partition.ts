@@ -10,7 +10,8 @@ import { JournalWriter } from '../status/journal-writer.js';
 import { startAttempt, type AttemptResult, type RunningAttempt } from './attempt.js';
 import { chooseLauncher } from './open-launcher.js';
 import { RESOURCE_ERRORS } from './launcher.js';
-import { allocatedCpus, allocatedGpus, gpusPerSlot } from './resources.js';
+import { allocatedCpus } from './resources.js';
+import { bindSlotGpus } from './gpu-binding.js';
 import type { StopSignal } from './stop-signal.js';
 import type { AttemptHook, JobLog, PartitionHook, TaskHook } from './task-hook.js';
 import { TASK_HOOKS } from './task-hooks.js';
@@ -43,6 +44,7 @@ export interface RunPartitionOptions {
   maxFails?: number;
   /** Leave tasks that failed in an earlier run alone (Saturn's --skip-failures): not run again. */
   skipFailures?: boolean;
+  /** Bind GPUs even if the stage sets no gpus_per_slot: every visible GPU dealt to the slots. */
   bindGpus?: boolean;
   /** Seconds between SIGTERM and SIGKILL when stopping tasks. */
   grace?: number;
@@ -116,7 +118,19 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   const slice = opts.exactN
     ? checkedSlice(stage.name, stage.tasks, n, opts.index)
     : checkedStageSlice(stage, opts.n, opts.index);
-  const nprocs = opts.nprocs ?? stage.nprocs ?? allocatedCpus(env);
+  // A stage with gpus_per_slot (or --bind-gpus) gets its GPUs per slot, checked before anything
+  // runs so that a wrong request fails the same way every time; its GPUs may decide the slot count.
+  const gpus = bindSlotGpus(
+    { ...env, ...stage.env },
+    {
+      stage: stage.name,
+      gpusPerSlot: stage.gpusPerSlot,
+      bind: opts.bindGpus,
+      nprocs: opts.nprocs ?? stage.nprocs,
+      defaultSlots: () => allocatedCpus(env),
+    },
+  );
+  const nprocs = gpus?.nprocs ?? opts.nprocs ?? stage.nprocs ?? allocatedCpus(env);
   const result: PartitionResult = {
     stage: stage.name,
     partition: opts.index,
@@ -130,8 +144,6 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
     nprocs,
   };
 
-  // Checked before anything runs, so a wrong request fails the same way every time.
-  const gpuSets = opts.bindGpus ? slotGpus(env, nprocs) : undefined;
   const resets = readResets(plan.dir);
   const loaded = loadStageStatus(plan.dir, stageIndex, stage.tasks, slice, resets);
   const prior = loaded.status;
@@ -295,7 +307,7 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
           attempt: a,
           slot,
           resultsDir,
-          gpus: gpuSets?.[slot],
+          gpus: gpus?.slotEnv[slot],
           extra: extra?.env,
         }),
         ...(extra?.onStdout ? { onStdout: extra.onStdout } : {}),
@@ -461,7 +473,8 @@ interface SlotInfo {
   attempt: number;
   slot: number;
   resultsDir: string;
-  gpus: string | undefined;
+  /** The slot's GPU variables (gpu-binding.ts), when the stage binds GPUs. */
+  gpus: Record<string, string> | undefined;
   extra: Record<string, string> | undefined;
 }
 
@@ -482,25 +495,9 @@ function taskEnv(
     BATCHPLAN_LOCAL_RANK: String(s.slot),
     BATCHPLAN_RESULTS_DIR: s.resultsDir,
     ...s.extra,
+    ...s.gpus,
   };
-  // The same GPUs for AMD's runtime too; ids in PCI order, the order nvidia-smi and Slurm number them.
-  if (s.gpus !== undefined) {
-    env.CUDA_VISIBLE_DEVICES = s.gpus;
-    env.ROCR_VISIBLE_DEVICES = s.gpus;
-    env.CUDA_DEVICE_ORDER = 'PCI_BUS_ID';
-  }
   return env;
-}
-
-function slotGpus(env: NodeJS.ProcessEnv, slots: number): string[] {
-  const gpus = allocatedGpus(env);
-  if (gpus.length === 0)
-    throw new BatchplanError(
-      'E_USAGE',
-      '--bind-gpus: the allocation grants no GPUs (CUDA_VISIBLE_DEVICES, SLURM_STEP_GPUS, SLURM_JOB_GPUS and GPU_DEVICE_ORDINAL are unset)',
-      'Request GPUs from the scheduler (e.g. --gpus-per-task), or drop --bind-gpus.',
-    );
-  return gpusPerSlot(gpus, slots);
 }
 
 const NO_OUTPUT = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };

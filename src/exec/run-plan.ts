@@ -15,7 +15,7 @@ export interface RunPlanOptions {
   maxFails?: number;
   /** Leave tasks that failed in an earlier run alone (not run again; they stay failed). */
   skipFailures?: boolean;
-  /** Deal the GPUs visible here to the slots (CUDA_VISIBLE_DEVICES per slot). */
+  /** Bind GPUs in every stage, not only those with gpus_per_slot (the visible GPUs dealt to the slots). */
   bindGpus?: boolean;
   env?: NodeJS.ProcessEnv;
   /** Stop everything early (the tasks running get SIGTERM); a new one is made if absent. */
@@ -61,6 +61,10 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions = {}): Promise<Ru
   const broken = new Set<string>(); // failed, or not run
   const started = new Set<number>();
   const running = new Map<number, Promise<void>>();
+  // Stages that bind GPUs run one at a time: each deals every visible GPU to its slots, so two at
+  // once would hand the same GPU to two tasks. Other stages still run beside them.
+  const bindsGpus = (k: number) => opts.bindGpus || stages[k]!.gpusPerSlot !== undefined;
+  const gpuStageRunning = () => [...running.keys()].some(bindsGpus);
 
   const launch = (k: number) => {
     const name = stages[k]!.name;
@@ -109,6 +113,7 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions = {}): Promise<Ru
           changed = true;
         } else if (
           !stop.signal &&
+          !(bindsGpus(k) && gpuStageRunning()) &&
           s.after.every(
             (d) => ended.has(d) || !byName.has(d) || (taskLevel.has(d) && started.has(byName.get(d)!)),
           )

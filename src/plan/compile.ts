@@ -19,6 +19,7 @@ import {
 } from './model.js';
 import { outputPath } from '../runners/saturn-output.js';
 import { compileResources } from './resources.js';
+import { gpusPerSlotProblem, parseGpusPerSlot } from './gpu-share.js';
 import { compileTaskTemplate, describeTemplateError } from './template.js';
 import { topologicalOrder } from './toposort.js';
 import type { DepSegment } from './task-deps-format.js';
@@ -239,7 +240,17 @@ function isExplicitAt(stages: StageSpec[], name: string, k: number): boolean {
 
 type Overrides = Pick<
   Defaults,
-  'retries' | 'timeout' | 'backoff' | 'env' | 'cwd' | 'nprocs' | 'shell' | 'max_fails' | 'balance' | 'backup'
+  | 'retries'
+  | 'timeout'
+  | 'backoff'
+  | 'env'
+  | 'cwd'
+  | 'nprocs'
+  | 'gpus_per_slot'
+  | 'shell'
+  | 'max_fails'
+  | 'balance'
+  | 'backup'
 >;
 
 function mergeSettings(
@@ -251,6 +262,11 @@ function mergeSettings(
 ): StageSettings {
   const out: StageSettings = { ...base, env: { ...base.env, ...stringEnv(over.env) } };
   if (over.nprocs !== undefined) out.nprocs = over.nprocs;
+  if (over.gpus_per_slot !== undefined) {
+    const share = parseGpusPerSlot(over.gpus_per_slot);
+    if (share) out.gpusPerSlot = share;
+    else issues.add([...at, 'gpus_per_slot'], gpusPerSlotProblem(over.gpus_per_slot));
+  }
   if (over.retries !== undefined) out.retries = over.retries;
   if (over.max_fails !== undefined) out.maxFails = over.max_fails;
   if (over.balance !== undefined) out.balance = over.balance;

@@ -44,6 +44,23 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
           exclusiveMinimum: 0,
           maximum: 9007199254740991,
         },
+        gpusPerSlot: {
+          type: 'object',
+          properties: {
+            gpus: {
+              type: 'integer',
+              exclusiveMinimum: 0,
+              maximum: 9007199254740991,
+            },
+            slots: {
+              type: 'integer',
+              exclusiveMinimum: 0,
+              maximum: 9007199254740991,
+            },
+          },
+          required: ['gpus', 'slots'],
+          additionalProperties: false,
+        },
         retries: {
           type: 'integer',
           minimum: 0,
@@ -364,6 +381,23 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
             type: 'integer',
             exclusiveMinimum: 0,
             maximum: 9007199254740991,
+          },
+          gpusPerSlot: {
+            type: 'object',
+            properties: {
+              gpus: {
+                type: 'integer',
+                exclusiveMinimum: 0,
+                maximum: 9007199254740991,
+              },
+              slots: {
+                type: 'integer',
+                exclusiveMinimum: 0,
+                maximum: 9007199254740991,
+              },
+            },
+            required: ['gpus', 'slots'],
+            additionalProperties: false,
           },
           retries: {
             type: 'integer',

@@ -12,6 +12,8 @@ import {
 
 const settings = {
   nprocs: z.int().positive().optional(),
+  /** gpus_per_slot: `gpus` GPUs for every `slots` slots, one of them 1 (plan/gpu-share.ts). */
+  gpusPerSlot: z.strictObject({ gpus: z.int().positive(), slots: z.int().positive() }).optional(),
   retries: z.int().min(0),
   timeout: z.number().positive().optional(),
   backoff: z.number().min(0),

@@ -1,10 +1,13 @@
 // The compiled plan as the rest of batchplan sees it. `plan.json` stores PlanStage (see format.ts);
 // each task is one TaskRecord line in tasks.jsonl.
+import type { GpuShare } from './gpu-share.js';
 
 /** A stage's effective settings: built-in defaults < spec `defaults` < the stage's own. */
 export interface StageSettings {
   /** Tasks at once inside a partition; unset means "decide at run time" (allocation, machine). */
   nprocs?: number;
+  /** The spec's gpus_per_slot: `gpus` GPUs for every `slots` slots (plan/gpu-share.ts). Unset: none bound. */
+  gpusPerSlot?: GpuShare;
   retries: number;
   /** Seconds; unset means no timeout. */
   timeout?: number;

@@ -1,5 +1,6 @@
 // What a runner renders from and what it renders: the context of a plan for N partitions, and files.
 // Its own module so that descriptor.ts, runner.ts and scheduler.ts share it without importing each other.
+import type { GpuShare } from '../plan/gpu-share.js';
 import type { Resources } from '../plan/model.js';
 import type { PartitionNeeds } from '../plan/task-deps-format.js';
 
@@ -18,6 +19,11 @@ export interface RenderStage {
    * partition of this stage, the partitions of each it needs (src/plan/task-deps-partitions.ts).
    */
   requires?: PartitionNeeds[];
+  /**
+   * The stage's gpus_per_slot, and the task slots per partition its GPU request counts (--nprocs,
+   * else its nprocs, else its cpus_per_task, else 1): context.ts turned them into `resources.gpus`.
+   */
+  gpus?: { perSlot: GpuShare; slots: number };
 }
 
 /** Options every runner takes (besides its own, declared in its descriptor's flags). */

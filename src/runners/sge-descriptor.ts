@@ -4,6 +4,10 @@ import { SGE_MAX_ARRAY_SIZE, sgeScheduler } from './sge-scheduler.js';
 
 const flags = {
   pe: str('--pe <name>', 'parallel environment for multi-CPU partitions (-pe <name> <cpus-per-task>)'),
+  gpuResource: str(
+    '--gpu-resource <name>',
+    "the cell's GPU consumable (e.g. gpu): a partition's GPUs are asked for as -l <name>=k per slot",
+  ),
   maxRunning,
   maxArraySize,
 };
@@ -29,7 +33,8 @@ export const sge = defineRunner({
     runsLocally: false,
   },
   flags,
-  // gpus, nodes, qos and constraint are refused when rendering, with a hint at the site's complexes.
+  // nodes, qos and constraint (and gpus without --gpu-resource) are refused when rendering, with a
+  // hint at the site's complexes.
   resources: ALL_RESOURCES,
   schedulerArgs: { flag: '--qsub-arg <arg>', command: 'qsub', legacySpecKey: 'qsub_args' },
   scheduler: sgeScheduler,

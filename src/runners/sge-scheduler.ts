@@ -12,7 +12,8 @@ import {
   type SchedulerJobState,
   type Word,
 } from './scheduler.js';
-import { argWords } from './directives.js';
+import { usageError } from '../errors.js';
+import { argWords, partitionGpus } from './directives.js';
 import { expandIndices } from './slurm-scheduler.js';
 
 /** Grid Engine's default max_aj_tasks: the most tasks one array job may have. */
@@ -41,6 +42,19 @@ export function memPerSlot(mem: string, slots: number): string {
   return `${Math.ceil((Number(m[1]) * UNITS[m[2]!.toUpperCase()]!) / slots)}M`;
 }
 
+/**
+ * A partition's GPUs as the consumable's value: Grid Engine counts a consumable per slot (-pe
+ * slots), as h_vmem is, so the partition's GPUs are divided among its slots, which must be even.
+ */
+function gpusPerSlot(gpus: number, slots: number, name: string): number {
+  if (gpus % slots !== 0)
+    throw usageError(
+      `${gpus} GPUs per partition do not divide among its ${slots} Grid Engine slots (-l ${name}=k is per slot)`,
+      'Make the GPUs per partition a multiple of cpus_per_task (or its gpus_per_slot × nprocs).',
+    );
+  return gpus / slots;
+}
+
 /** Resources that have no Grid Engine counterpart here (use --qsub-arg with the site's complexes). */
 export const UNSUPPORTED: readonly (keyof Resources)[] = [
   'gpus',
@@ -55,11 +69,13 @@ export const UNSUPPORTED: readonly (keyof Resources)[] = [
  * Engine's directive parser drops quote characters, so it cannot carry every value); the verbatim
  * args are argument words (directives.ts).
  */
-export function resourceOptions(r: Resources, pe: string | undefined): string[] {
+export function resourceOptions(r: Resources, pe: string | undefined, gpuResource?: string): string[] {
   const slots = r.cpusPerTask ?? 1;
+  const gpus = gpuResource === undefined ? undefined : partitionGpus(r);
   const limits = [
     ...(r.time !== undefined ? [`h_rt=${sgeTime(r.time)}`] : []),
     ...(r.mem !== undefined ? [`h_vmem=${memPerSlot(r.mem, slots)}`] : []),
+    ...(gpus !== undefined ? [`${gpuResource}=${gpusPerSlot(gpus, slots, gpuResource!)}`] : []),
   ];
   return [
     ...(r.account !== undefined ? ['-P', r.account] : []),

@@ -23,14 +23,30 @@ function flagOf(key: string): string {
 
 /** The qsub options of each stage's resources; a resource Grid Engine has no option for is an error. */
 function stageOptions(ctx: RenderContext<SgeOptions>): string[][] {
+  const gpuResource = ctx.options.gpuResource;
+  if (gpuResource !== undefined && !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(gpuResource))
+    throw usageError(
+      `--gpu-resource '${gpuResource}' is not a Grid Engine complex name`,
+      'Give the name only (as qconf -sc lists it, e.g. gpu): batchplan writes -l <name>=k.',
+    );
   return ctx.stages.map((s) => {
-    const bad = UNSUPPORTED.find((k) => s.resources[k] !== undefined);
+    // GPUs have no standard complex: with --gpu-resource NAME they are -l NAME=k, else refused.
+    const bad = UNSUPPORTED.find(
+      (k) => s.resources[k] !== undefined && !(gpuResource && (k === 'gpus' || k === 'gpusPerTask')),
+    );
+    if (bad && s.gpus && (bad === 'gpus' || bad === 'gpusPerTask'))
+      throw usageError(
+        `stage '${s.name}' sets gpus_per_slot, but Grid Engine has no standard GPU resource to ask for them`,
+        "Give the cell's GPU complex: --gpu-resource NAME (e.g. --gpu-resource gpu, which asks -l gpu=k).",
+      );
     if (bad)
       throw usageError(
         `${flagOf(bad)} (stage '${s.name}') has no Grid Engine counterpart in runner 'sge'`,
-        "Request it with the site's own complexes, e.g. --qsub-arg -l --qsub-arg gpu=1 (each is one argument word).",
+        bad === 'gpus' || bad === 'gpusPerTask'
+          ? "Give the cell's GPU complex with --gpu-resource NAME (e.g. gpu: -l gpu=k), or request it with --qsub-arg -l --qsub-arg gpu=1 (each is one argument word)."
+          : "Request it with the site's own complexes, e.g. --qsub-arg -l --qsub-arg gpu=1 (each is one argument word).",
       );
-    return resourceOptions(s.resources, ctx.options.pe);
+    return resourceOptions(s.resources, ctx.options.pe, gpuResource);
   });
 }
 

@@ -4,6 +4,7 @@ import { stageArrays } from './array-chunks.js';
 import { scriptView } from './script-view.js';
 import type { RenderContext, RenderedFile } from './runner.js';
 import type { ArraySubmission } from './scheduler.js';
+import { partitionGpus } from './directives.js';
 import { jobName, outputPattern, resourceOptions } from './slurm-directives.js';
 import { SLURM_MAX_ARRAY_SIZE, type SlurmOptions } from './slurm-descriptor.js';
 import { arrayOptions, slurmScheduler } from './slurm-scheduler.js';
@@ -71,18 +72,28 @@ function renderAllocation(ctx: RenderContext<SlurmOptions>): RenderedFile[] {
   const cpus = Math.max(...ctx.stages.map((s) => s.resources.cpusPerTask ?? 1));
   const time = Math.max(...ctx.stages.map((s) => s.resources.time ?? 0));
   const base = ctx.stages[0]!.resources;
+  // GPUs per step (one partition), as many for each of the slots: --gpus would be the whole job's.
+  const gpus = ctx.stages.flatMap((s) => partitionGpus(s.resources) ?? []);
+  const stepGpus = gpus.length ? Math.max(...gpus) : undefined;
   const directives = [
     `--job-name=${jobName(0, 'allocation')}`,
     `--ntasks=${slots}`,
     `--output=${outputPattern(ctx.planDir, 'allocation-%j.out')}`,
     `--signal=B:USR1@${warningGrace(view.grace, time || undefined)}`,
-    ...resourceOptions({ ...base, cpusPerTask: cpus, time: time || undefined }),
+    ...resourceOptions({
+      ...base,
+      cpusPerTask: cpus,
+      time: time || undefined,
+      gpus: undefined,
+      gpusPerTask: stepGpus,
+    }),
   ];
   const content = renderTemplate('slurm', 'allocation.sbatch', {
     ...view,
     directives,
     slots,
     cpus,
+    stepGpus: stepGpus === undefined ? '' : ` --gpus-per-task=${stepGpus}`,
     stages: ctx.stages.map((s) => ({ ...s, number: s.index + 1, last: s.partitions - 1 })),
   });
   return [{ path: 'allocation.sbatch', content, executable: true }];

@@ -140,6 +140,15 @@ const backup = z
     "Balanced mode: an idle partition may start a second copy of a task running over this many times the stage's median duration (true: 3); off by default. BATCHPLAN_BACKUP overrides it; a task whose env sets BATCHPLAN_NO_BACKUP=1 never gets one (docs/balancing.md).",
   );
 
+/** GPUs each task slot gets (docs/gpus.md): checked in the compiler, which names the stage (compile.ts). */
+const gpusPerSlot = z
+  .union([z.number(), z.string()])
+  .meta({
+    description:
+      'GPUs per task slot: a whole number (each slot gets its own), or "1/k" (k slots share one GPU). The runners ask the scheduler for slots × this many; run-partition gives each slot its GPUs (CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES).',
+  })
+  .optional();
+
 /**
  * A stage's own partition count, or its target partition size. Checked in the compiler, which
  * names the stage (plan/compile.ts stagePartitionCount); editors see a positive integer.
@@ -158,6 +167,7 @@ export const stageSchema = z.strictObject({
     'Instead of `partitions`: as many partitions as it takes to hold at most this many tasks each.',
   ),
   nprocs: z.int().positive().optional(),
+  gpus_per_slot: gpusPerSlot,
   max_fails: maxFails,
   balance,
   backup,
@@ -178,6 +188,7 @@ export const stageSchema = z.strictObject({
 export const defaultsSchema = z.strictObject({
   resources: resourcesSchema.optional(),
   nprocs: z.int().positive().optional(),
+  gpus_per_slot: gpusPerSlot,
   max_fails: maxFails,
   balance,
   backup,

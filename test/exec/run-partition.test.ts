@@ -240,30 +240,3 @@ describe('output', () => {
     expect(existsSync(join(out, 'third', 'results'))).toBe(true);
   });
 });
-
-describe('--bind-gpus', () => {
-  it('gives each slot its own CUDA_VISIBLE_DEVICES (and ROCR_VISIBLE_DEVICES, PCI order) from the allocation', () => {
-    const seen = join(dir, 'gpus.txt');
-    const plan = makePlan('gpus', {
-      stages: [
-        {
-          name: 's',
-          template: `echo "$BATCHPLAN_LOCAL_RANK=$CUDA_VISIBLE_DEVICES $ROCR_VISIBLE_DEVICES $CUDA_DEVICE_ORDER" >> '${seen}'; sleep 0.2`,
-          matrix: { k: { range: [0, 4] } },
-        },
-      ],
-    });
-    const r = cli(['run-partition', plan, 's', '1', '0', '--nprocs', '2', '--bind-gpus'], {
-      env: { CUDA_VISIBLE_DEVICES: '0,1,2,3' },
-    });
-    expect(r.code).toBe(0);
-    const bySlot = new Map(lines(seen).map((l) => l.split('=') as [string, string]));
-    expect(bySlot.get('0')).toBe('0,2 0,2 PCI_BUS_ID');
-    expect(bySlot.get('1')).toBe('1,3 1,3 PCI_BUS_ID');
-    const none = cli(['run-partition', plan, 's', '1', '0', '--bind-gpus'], {
-      env: { CUDA_VISIBLE_DEVICES: '' },
-    });
-    expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/grants no GPUs/);
-  });
-});

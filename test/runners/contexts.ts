@@ -3,6 +3,7 @@
 // hold nothing of the machine that wrote them.
 import { stagePartitions } from '../../src/plan/partition.js';
 import type { Resources } from '../../src/plan/model.js';
+import { withGpuRequests } from '../../src/runners/context.js';
 import type { RunnerDescriptor } from '../../src/runners/descriptor.js';
 import type { RenderContext, RenderStage, RunnerOptions } from '../../src/runners/runner.js';
 
@@ -22,6 +23,7 @@ interface StageSpec {
   resources?: Resources;
   /** The stage's own partition count (plan.json `partitions`); unset: N. */
   partitions?: number;
+  gpus?: RenderStage['gpus'];
 }
 
 /** Stages as generate-script builds them: the stage's own count, else min(tasks, N). */
@@ -33,6 +35,7 @@ function stages(n: number, specs: StageSpec[]): RenderStage[] {
     partitions: stagePartitions(s, n),
     after: s.after ?? [],
     resources: s.resources ?? {},
+    ...(s.gpus ? { gpus: s.gpus } : {}),
   }));
 }
 
@@ -142,6 +145,26 @@ export const CONTEXTS: readonly NamedContext[] = [
       { nprocs: 8, maxRunning: 3 },
     ),
   },
+  {
+    // gpus_per_slot: 2 slots of one GPU each (2 GPUs per partition), then 4 slots sharing one GPU
+    // ("1/4"); each scheduler asks for slots × gpus_per_slot (runners/context.ts), Grid Engine
+    // through the complex --gpu-resource names (per slot).
+    name: 'gpus',
+    ctx: context(
+      '/data/train.plan',
+      4,
+      [
+        {
+          name: 'train',
+          tasks: 8,
+          resources: { cpusPerTask: 2, time: 3600 },
+          gpus: { perSlot: { gpus: 1, slots: 1 }, slots: 2 },
+        },
+        { name: 'embed', tasks: 16, after: ['train'], gpus: { perSlot: { gpus: 1, slots: 4 }, slots: 4 } },
+      ],
+      { gpuResource: 'gpu' },
+    ),
+  },
 ];
 
 /** Options some runners cannot render without (a container image, the volume holding the plan). */
@@ -165,5 +188,6 @@ export function contextFor(runner: RunnerDescriptor, ctx: RenderContext): Render
     ...s,
     resources: Object.fromEntries(Object.entries(s.resources).filter(([k]) => keys.has(k))),
   }));
-  return { ...ctx, options, stages };
+  // GPU stages' requests, as generate-script derives them for runners that ask for GPUs.
+  return { ...ctx, options, stages: keys.has('gpus') ? withGpuRequests(stages) : stages };
 }
