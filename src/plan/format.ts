@@ -7,10 +7,12 @@ export const PLAN_FORMAT_VERSION = 2;
 // 3: a plan that `batchplan add` grew: stages of generation g > 0 keep their tasks in tasks.<g>.jsonl
 // and tasks.<g>.idx (generations.ts). Plans without added stages stay version 2.
 export const PLAN_FORMAT_VERSION_ADDED = 3;
-// 4: a stage sets its own partition count (`partitions`). A batchplan that reads only 2 and 3 must
+// 4: a stage sets one of the keys that came after version 3: its own partition count
+// (`partitions`), `balance`, `backup` or `gpusPerSlot`. A batchplan that reads only 2 and 3 must
 // refuse such a plan as too new: its schema check would call the key damage, and a reader that
-// ignored it would split the stage by the script's N, with journals of other slices than the
-// plan's. Plans whose stages set none keep version 2 or 3, which older readers still run.
+// ignored it would split the stage by the script's N (journals of other slices than the plan's),
+// run static partitions beside balanced ones, or hand every slot all the GPUs. Plans whose stages
+// set none keep version 2 or 3, which older readers still run.
 export const PLAN_FORMAT_VERSION_PARTITIONS = 4;
 export const PLAN_FORMAT_VERSIONS: readonly number[] = [
   PLAN_FORMAT_VERSION,
@@ -20,10 +22,15 @@ export const PLAN_FORMAT_VERSIONS: readonly number[] = [
 
 /** The lowest version that holds what the plan uses, so that older readers refuse only what they cannot run. */
 export function planFormatVersion(file: {
-  stages: readonly { partitions?: number }[];
+  stages: readonly { partitions?: number; balance?: boolean; backup?: number; gpusPerSlot?: object }[];
   generations?: readonly unknown[];
 }): typeof PLAN_FORMAT_VERSION | typeof PLAN_FORMAT_VERSION_ADDED | typeof PLAN_FORMAT_VERSION_PARTITIONS {
-  if (file.stages.some((s) => s.partitions !== undefined)) return PLAN_FORMAT_VERSION_PARTITIONS;
+  const newer = (s: (typeof file.stages)[number]) =>
+    s.partitions !== undefined ||
+    s.balance !== undefined ||
+    s.backup !== undefined ||
+    s.gpusPerSlot !== undefined;
+  if (file.stages.some(newer)) return PLAN_FORMAT_VERSION_PARTITIONS;
   return file.generations?.length ? PLAN_FORMAT_VERSION_ADDED : PLAN_FORMAT_VERSION;
 }
 

@@ -27,6 +27,13 @@ describe('plan format version and a stage’s own partition count', () => {
     expect(planJson(planOf('stages:\n' + stage('a', 'tasks_per_partition: 2,'))).version).toBe(4);
   });
 
+  it('is 4 too when a stage sets balance, backup or gpus_per_slot (older readers would call them damage)', () => {
+    for (const fields of ['balance: true,', 'balance: false,', 'backup: true,', 'gpus_per_slot: 1,']) {
+      expect(planJson(planOf('stages:\n' + stage('a', fields))).version, fields).toBe(4);
+    }
+    expect(planJson(planOf('defaults: {balance: true}\nstages:\n' + stage('a'))).version).toBe(4);
+  });
+
   it('add: 3 for added stages without counts, 4 once an added stage sets one, and 4 stays 4', () => {
     const plain = planOf('stages:\n' + stage('a'));
     add(plain, 'stages:\n' + stage('b', '', 'a'));
