@@ -153,23 +153,36 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
           child.stderr.on('data', (b: Buffer) => (io.stderr ? io.stderr(b) : errs.push(b)));
           child.on('error', reject);
           child.on('close', (code, signal) => {
+            const result = () =>
+              resolve({
+                exitCode: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15),
+                stdout: Buffer.concat(out),
+                stderr: Buffer.concat(errs),
+              });
             // 255: ssh's own failure; it is a lost connection when the master is gone too.
-            if (
-              code === 255 &&
-              spawnSync('ssh', [...this.base, '-O', 'check', this.dest.host], { stdio: 'ignore' }).status !==
-                0
-            )
-              return reject(new ConnectionLost(Buffer.concat(errs).toString().trim()));
-            resolve({
-              exitCode: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15),
-              stdout: Buffer.concat(out),
-              stderr: Buffer.concat(errs),
-            });
+            if (code !== 255) return result();
+            void this.masterGoneSoon().then((gone) =>
+              gone ? reject(new ConnectionLost(Buffer.concat(errs).toString().trim())) : result(),
+            );
           });
           child.stdin.on('error', () => undefined); // the command ended without reading it
           endStdin(io, (data) => child.stdin.end(data ?? ''));
         }),
     );
+  }
+
+  /** Whether the master is gone, or goes within a few seconds: a session cut by a drop ends with
+   *  255 while the master may not have seen its own connection end yet (a loaded CI run read that
+   *  as the remote command's exit 255, and wait ended instead of reconnecting). A command that
+   *  really exits 255 keeps a live master and costs this wait. */
+  private async masterGoneSoon(): Promise<boolean> {
+    for (const until = Date.now() + 3000; ;) {
+      if (!this.isUp()) return true;
+      const check = spawnSync('ssh', [...this.base, '-O', 'check', this.dest.host], { stdio: 'ignore' });
+      if (check.status !== 0) return true;
+      if (Date.now() >= until) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   run(argv: string[]) {

@@ -143,7 +143,7 @@ describe.runIf(up)('a connection that drops during wait', () => {
       expect(w.stderr).toContain(`connection to root@hdrop:${port} lost; reconnecting in 1s`);
       // Once: the operations that found the connection down together share one reconnect (each
       // opening its own left one open, and wait never exited).
-      expect(w.stderr.match(/reconnected to/g)).toHaveLength(1);
+      expect(w.stderr.match(/reconnected to/g), w.stderr).toHaveLength(1);
       expect(w.stderr).toContain(`reconnected to root@hdrop:${port}`);
       expect(w.code, w.stderr).toBe(0);
       expect(w.stdout).toMatch(/overall: 1\/1 succeeded/);
