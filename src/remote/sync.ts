@@ -21,7 +21,8 @@ const isStatusFile = (rel: string) =>
   STATUS_FILE.test(rel) && parseJournalName(posix.basename(rel).replace(/\.log$/, '.jsonl')) !== undefined;
 
 /** Where a host keeps its copy: under `base` (expanded by its shell), named after this plan here
- *  (the same plan from the same place lands in the same copy, so a second run reuses it). */
+ *  and after the host (the same plan from the same place lands in the same copy, so a second run
+ *  reuses it; two hosts whose `base` is one shared directory never replace each other's copy). */
 export async function syncTarget(t: RemoteTransport, base: string, planDir: string, planBytes: Buffer) {
   const r = await t.exec(`mkdir -p -- ${expandableWord(base)} && cd -- ${expandableWord(base)} && pwd -P`, {
     idempotent: true,
@@ -33,7 +34,10 @@ export async function syncTarget(t: RemoteTransport, base: string, planDir: stri
       `--sync ${base} is not usable on ${t.where}: ${r.stderr.toString('utf8').trim() || `exit ${r.exitCode}`}`,
       `Choose a directory ${t.user} can create and write there (~ and $VARS are expanded by its shell).`,
     );
-  const id = createHash('sha256').update(`${hostname()}\0${planDir}\0`).update(planBytes).digest('hex');
+  const id = createHash('sha256')
+    .update(`${hostname()}\0${planDir}\0${t.where}\0`)
+    .update(planBytes)
+    .digest('hex');
   const name = basename(planDir)
     .replace(/[^A-Za-z0-9_.-]/g, '_')
     .replace(/^\.+/, '');

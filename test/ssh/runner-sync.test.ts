@@ -47,6 +47,13 @@ describe.runIf(up).each(['ssh2', 'openssh'])('--runner ssh --host-sync (--ssh-cl
     const r = await runScript(synced, config).done;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`u: plan copied to ${copies}/run_\\d+__x_.plan-[0-9a-f]{12}`));
+    // u and v share the directory here (as hosts may share a home): each has a copy of its own,
+    // else the two copies made at once replaced each other ("Directory not empty").
+    const copyOf = (h: string) =>
+      new RegExp(`\\b${h}: (?:plan copied to|its copy is) (\\S+?)(?:,|\\n)`).exec(r.stderr)?.[1];
+    expect(copyOf('u')).toBeDefined();
+    expect(copyOf('v')).toBeDefined();
+    expect(copyOf('u')).not.toBe(copyOf('v'));
     expect(r.stderr).toMatch(/stage 'work': 6 of 6 partition\(s\) ran clean \(u \d+, v \d+\)/);
     // The later stage's host got the first stage's journals with the copy.
     expect(r.stderr).toMatch(/[uv]: its copy is .*, \d+ journal\(s\) sent/);
