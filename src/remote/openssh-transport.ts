@@ -111,8 +111,7 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
         new Promise<undefined>((r) => setTimeout(() => r(undefined), 50)),
       ]);
       if (gone !== undefined) throw this.mapError(said);
-      const check = spawnSync('ssh', [...this.base, '-O', 'check', this.dest.host], { stdio: 'ignore' });
-      if (check.status === 0) break;
+      if (this.masterAnswers()) break;
     }
     this.master = master;
   }
@@ -171,6 +170,11 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
     );
   }
 
+  /** Whether the master answers on its control socket (`ssh -O check`). */
+  private masterAnswers(): boolean {
+    return spawnSync('ssh', [...this.base, '-O', 'check', this.dest.host], { stdio: 'ignore' }).status === 0;
+  }
+
   /** Whether the master is gone, or goes within a few seconds: a session cut by a drop ends with
    *  255 while the master may not have seen its own connection end yet (a loaded CI run read that
    *  as the remote command's exit 255, and wait ended instead of reconnecting). A command that
@@ -178,8 +182,7 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
   private async masterGoneSoon(): Promise<boolean> {
     for (const until = Date.now() + 3000; ;) {
       if (!this.isUp()) return true;
-      const check = spawnSync('ssh', [...this.base, '-O', 'check', this.dest.host], { stdio: 'ignore' });
-      if (check.status !== 0) return true;
+      if (!this.masterAnswers()) return true;
       if (Date.now() >= until) return false;
       await new Promise((r) => setTimeout(r, 100));
     }
