@@ -166,6 +166,22 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
         c.end();
         reject(this.mapError(err, cfg, where, verdict, tried, isJump));
       });
+      // A host that closes once versions are exchanged (sshd's MaxStartups, a host going down as a
+      // reconnect reaches it) gets 'close' from ssh2 and no 'error': without this the connect, and a
+      // reconnect under `wait`, would wait forever. After an 'error' the promise is settled already.
+      c.once('close', () => {
+        if (!ready)
+          reject(
+            this.mapError(
+              new Error('the host closed the connection during the SSH handshake'),
+              cfg,
+              where,
+              verdict,
+              tried,
+              isJump,
+            ),
+          );
+      });
       c.connect(config);
     });
   }

@@ -26,6 +26,8 @@ export interface PrivateSshd {
   start(): Promise<void>;
   /** The sshd processes of its open sessions (not the listener, not the users' commands). */
   sessions(): number[];
+  /** The commands its sessions run now (a client past its handshake and login runs them). */
+  commands(): number[];
   /** Kill the listener and every sshd process of every session: each client's connection drops.
    *  The sessions' own commands go on (sshd sends no SIGHUP to a session without a tty). */
   drop(): number[];
@@ -102,6 +104,12 @@ export async function privateSshd(
       throw new Error(`the private sshd on ${addr}:${port} did not accept a login`);
     },
     sessions: () => (sshd ? sshdTree(sshd.pid!).filter((p) => p !== sshd!.pid) : []),
+    commands() {
+      const sessions = new Set(self.sessions());
+      return readdirSync('/proc')
+        .map(Number)
+        .filter((pid) => pid && sessions.has(stat(pid)?.ppid ?? 0) && !isSshd(pid));
+    },
     drop() {
       if (!sshd) return [];
       const killed = killTree(sshd.pid!);
