@@ -111,7 +111,7 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
         new Promise<undefined>((r) => setTimeout(() => r(undefined), 50)),
       ]);
       if (gone !== undefined) throw this.mapError(said);
-      if (this.masterAnswers()) break;
+      if (await this.masterAnswers()) break;
     }
     this.master = master;
   }
@@ -170,9 +170,14 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
     );
   }
 
-  /** Whether the master answers on its control socket (`ssh -O check`). */
-  private masterAnswers(): boolean {
-    return spawnSync('ssh', [...this.base, '-O', 'check', this.dest.host], { stdio: 'ignore' }).status === 0;
+  /** Whether the master answers on its control socket (`ssh -O check`). Not spawnSync: the
+   *  other operations' sessions go on while it asks (each check takes tens of ms, more when loaded). */
+  private masterAnswers(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = spawn('ssh', [...this.base, '-O', 'check', this.dest.host], { stdio: 'ignore' });
+      check.on('error', () => resolve(false));
+      check.on('exit', (code) => resolve(code === 0));
+    });
   }
 
   /** Whether the master is gone, or goes within a few seconds: a session cut by a drop ends with
@@ -182,7 +187,7 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
   private async masterGoneSoon(): Promise<boolean> {
     for (const until = Date.now() + 3000; ;) {
       if (!this.isUp()) return true;
-      if (!this.masterAnswers()) return true;
+      if (!(await this.masterAnswers())) return true;
       if (Date.now() >= until) return false;
       await new Promise((r) => setTimeout(r, 100));
     }

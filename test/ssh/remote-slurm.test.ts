@@ -89,7 +89,7 @@ describe.runIf(up).each(['ssh2', 'openssh'])('remote Slurm over --ssh %s', (clie
       e3: 1,
       m: 1,
     });
-  });
+  }, 180_000); // ten remote invocations, two Slurm runs: 30 s idle, over 60 s at load 18
 
   it('cancel --remote cancels what is queued or running', async () => {
     const slow = `slow ${client}.plan`;
@@ -102,7 +102,7 @@ describe.runIf(up).each(['ssh2', 'openssh'])('remote Slurm over --ssh %s', (clie
     for (let i = 0; i < 50 && squeueIds().some((id) => ids.includes(id)); i++)
       await new Promise((r) => setTimeout(r, 200));
     expect(squeueIds().filter((id) => ids.includes(id))).toEqual([]);
-  });
+  }, 120_000);
 });
 
 describe.runIf(up)('a connection that drops during wait', () => {
