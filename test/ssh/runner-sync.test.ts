@@ -79,46 +79,49 @@ describe.runIf(up).each(['ssh2', 'openssh'])('--runner ssh --host-sync (--ssh-cl
   }, 120_000);
 });
 
-describe.runIf(up)('--runner ssh --host-sync: a host dropped mid-run', () => {
-  const opened: PrivateSshd[] = [];
-  afterEach(() => opened.splice(0).forEach((s) => s.drop()));
+describe.runIf(up).each(['ssh2', 'openssh'])(
+  '--runner ssh --host-sync: a host dropped mid-run (--ssh-client %s)',
+  (client) => {
+    const opened: PrivateSshd[] = [];
+    afterEach(() => opened.splice(0).forEach((s) => s.drop()));
 
-  it('what came back from it counts; what did not is run on the host left', async () => {
-    const hx = await privateSshd(dir, { alias: 'hx', user: TEST_USER });
-    opened.push(hx);
-    await hx.start();
-    const out = join(marks, 'drop');
-    mkdirSync(out, { mode: 0o777 });
-    chmodSync(out, 0o777);
-    // Tasks 0-1 (partition 0) are quick; the others take a while.
-    const plan = await h.makePlan(
-      closed,
-      8,
-      `echo "$SSH_CONNECTION" >> ${out}/{{i}}.host; [ {{i}} -lt 2 ] || sleep 2`,
-    );
-    const config = h.sshConfig(
-      dir,
-      'sync-drop',
-      users(`Host hx\n  HostName 127.0.0.1\n  Port ${hx.port}\n  User ${TEST_USER}\n`),
-      [hx.knownHosts],
-    );
-    const run = runScript(await script(plan, 4, '1/hx,1/u', 'ssh2', ['--host-sync', copies]), config);
-    // Once hx has finished partition 0 and runs another, drop it.
-    const onHx = (i: number) => {
-      try {
-        return readFileSync(join(out, `${i}.host`), 'utf8').includes(` ${hx.port}`);
-      } catch {
-        return false;
-      }
-    };
-    await until(() => onHx(1) && onHx(4), 60_000);
-    expect(hx.drop().length).toBeGreaterThan(0);
-    const tasks = await h.finishedAfterDrop(run, plan, 'hx');
-    // Partition 0 ran on hx alone, once: its journals came back before the drop.
-    expect(tasks.filter((t) => t.id === 'work.0' || t.id === 'work.1').map((t) => t.attempts)).toEqual([
-      1, 1,
-    ]);
-    expect(readFileSync(join(out, '0.host'), 'utf8').trim().split('\n')).toHaveLength(1);
-    expect(leftovers(plan)).toEqual([]);
-  }, 120_000);
-});
+    it('what came back from it counts; what did not is run on the host left', async () => {
+      const hx = await privateSshd(dir, { alias: 'hx', user: TEST_USER });
+      opened.push(hx);
+      await hx.start();
+      const out = join(marks, `drop-${client}`);
+      mkdirSync(out, { mode: 0o777 });
+      chmodSync(out, 0o777);
+      // Tasks 0-1 (partition 0) are quick; the others take a while.
+      const plan = await h.makePlan(
+        closed,
+        8,
+        `echo "$SSH_CONNECTION" >> ${out}/{{i}}.host; [ {{i}} -lt 2 ] || sleep 2`,
+      );
+      const config = h.sshConfig(
+        dir,
+        `sync-drop-${client}`,
+        users(`Host hx\n  HostName 127.0.0.1\n  Port ${hx.port}\n  User ${TEST_USER}\n`),
+        [hx.knownHosts],
+      );
+      const run = runScript(await script(plan, 4, '1/hx,1/u', client, ['--host-sync', copies]), config);
+      // Once hx has finished partition 0 and runs another, drop it.
+      const onHx = (i: number) => {
+        try {
+          return readFileSync(join(out, `${i}.host`), 'utf8').includes(` ${hx.port}`);
+        } catch {
+          return false;
+        }
+      };
+      await until(() => onHx(1) && onHx(4), 60_000);
+      expect(hx.drop().length).toBeGreaterThan(0);
+      const tasks = await h.finishedAfterDrop(run, plan, 'hx');
+      // Partition 0 ran on hx alone, once: its journals came back before the drop.
+      expect(tasks.filter((t) => t.id === 'work.0' || t.id === 'work.1').map((t) => t.attempts)).toEqual([
+        1, 1,
+      ]);
+      expect(readFileSync(join(out, '0.host'), 'utf8').trim().split('\n')).toHaveLength(1);
+      expect(leftovers(plan)).toEqual([]);
+    }, 120_000);
+  },
+);
