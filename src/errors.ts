@@ -48,7 +48,8 @@ export const EXIT_CODE_MEANINGS: Record<ErrorCode, string> = {
   E_IO: 'reading or writing a file failed',
   E_SUBMIT_FAILED: 'the scheduler refused a submission',
   E_SSH_CONNECT: 'the remote host cannot be reached, or the connection was lost and did not come back',
-  E_SSH_AUTH: 'the remote host refused every key (agent, key files) or the user',
+  E_SSH_AUTH:
+    'the remote host refused every key (agent, key files), the password or one-time code, or the user',
   E_SSH_HOST_KEY: 'the remote host’s key is unknown, changed or revoked (see docs/remote.md)',
   E_REMOTE_BATCHPLAN: 'batchplan is missing on the remote host, or is another version',
   E_NO_MATCH: '`retry`/`rerun` (CLI or API) selected no task (nothing was written)',

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stop the private sshd of scripts/sshd/up.sh (by its PID file only). Keeps its keys; --purge also
-# deletes its directory. Sessions still open are separate children: they end with their clients.
+# deletes its directory (and up.sh's PAM file). Sessions still open are separate children: they end with their clients.
 set -euo pipefail
 DIR=${BATCHPLAN_SSHD_DIR:-${TMPDIR:-/tmp}/batchplan-sshd}
 if [ -f "$DIR/sshd.pid" ]; then
@@ -18,5 +18,8 @@ if [ -f "$DIR/sshd.pid" ]; then
 else
   echo "no sshd pid file in $DIR"
 fi
-if [ "${1:-}" = --purge ]; then rm -rf "$DIR" && echo "removed $DIR"; fi
+if [ "${1:-}" = --purge ]; then
+  rm -rf "$DIR" && echo "removed $DIR"
+  rm -f /etc/pam.d/batchplan-sshd-kbd # up.sh's PAM stack for the keyboard-interactive test sshd
+fi
 exit 0

@@ -11,7 +11,7 @@ import { BatchplanError } from '../errors.js';
 import { tempName } from '../submit/transport.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { formatDestination, type Destination } from './destination.js';
-import { canPrompt } from './prompt.js';
+import { canPrompt, KBD_NEEDS_TTY, KBD_REFUSED_HINT, kbdNoTtyHint } from './prompt.js';
 import { ConnectionLost, Reconnecting } from './reconnect.js';
 import {
   endStdin,
@@ -99,11 +99,16 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
     const master = spawn(
       'sh',
       ['-c', MASTER, 'sh', this.dir, ...this.base, '-M', '-N', '-o', 'ControlPersist=no', this.dest.host],
-      { stdio: ['pipe', 'ignore', tty ? 'inherit' : 'pipe'] },
+      { stdio: ['pipe', 'ignore', 'pipe'] },
     );
     master.stdin?.on('error', () => undefined);
     let said = '';
-    master.stderr?.on('data', (b: Buffer) => (said += b.toString()));
+    // Kept for the error even on a terminal (there ssh asks on /dev/tty; what it says on stderr,
+    // a banner or a refusal, is shown as well).
+    master.stderr?.on('data', (b: Buffer) => {
+      said += b.toString();
+      if (tty) process.stderr.write(b);
+    });
     const ended = new Promise<number>((res) => master.on('exit', (code) => res(code ?? 255)));
     for (;;) {
       const gone = await Promise.race([
@@ -124,12 +129,20 @@ class OpenSshTransport extends Reconnecting implements RemoteTransport {
         `ssh refused the host key of ${this.where}:\n${text}`,
         'Check the fingerprint with the host’s administrators, then run once with --accept-new-host-key (an unknown key only), or fix known_hosts as ssh says.',
       );
-    if (/Permission denied/i.test(said))
+    if (/Permission denied/i.test(said)) {
+      // "Permission denied (keyboard-interactive)." without a terminal: BatchMode=yes asked nothing.
+      const kbd = /Permission denied \([^)]*keyboard-interactive/.test(said);
+      const noTty = kbd && !canPrompt();
       return new BatchplanError(
         'E_SSH_AUTH',
-        `${this.where} refused the login:\n${text}`,
-        'Check the user name, ssh-agent (ssh-add -l) and IdentityFile in ~/.ssh/config.',
+        `${this.where} refused the login:\n${text}${noTty ? `\nIt wants keyboard-interactive; ${KBD_NEEDS_TTY} (ssh ran with BatchMode=yes, asking nothing)` : ''}`,
+        noTty
+          ? kbdNoTtyHint(this.dest.host)
+          : kbd
+            ? KBD_REFUSED_HINT
+            : 'Check the user name, ssh-agent (ssh-add -l) and IdentityFile in ~/.ssh/config.',
       );
+    }
     return new BatchplanError(
       'E_SSH_CONNECT',
       `cannot reach ${this.where}:\n${text}`,

@@ -22,7 +22,7 @@ import {
   knownTypes,
   type HostKeyVerdict,
 } from './known-hosts.js';
-import { canPrompt, promptHidden } from './prompt.js';
+import { canPrompt, KBD_NEEDS_TTY, KBD_REFUSED_HINT, kbdNoTtyHint, promptHidden } from './prompt.js';
 import {
   endStdin,
   enoent,
@@ -118,6 +118,8 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
     let verdict: { v: HostKeyVerdict; blob: Buffer } | undefined;
     const where = formatDestination({ user: cfg.user, host: cfg.alias, port: cfg.port });
     const tried: string[] = [];
+    // What the server said it accepts, for the refusal (keyboard-interactive off a terminal).
+    const offered = new Set<string>();
     const types = knownTypes(cfg.userKnownHostsFiles, name);
     const config: ConnectConfig = {
       host: cfg.hostName,
@@ -151,7 +153,7 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
         }
         return false;
       },
-      authHandler: this.authMethods(cfg, tried) as never,
+      authHandler: this.authMethods(cfg, tried, offered) as never,
     };
     return new Promise<Client>((resolve, reject) => {
       let ready = false;
@@ -164,7 +166,7 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
       c.on('error', (err: Error & { level?: string; code?: string }) => {
         if (ready) return;
         c.end();
-        reject(this.mapError(err, cfg, where, verdict, tried, isJump));
+        reject(this.mapError(err, cfg, where, verdict, { tried, offered }, isJump));
       });
       // A host that closes once versions are exchanged (sshd's MaxStartups, a host going down as a
       // reconnect reaches it) gets 'close' from ssh2 and no 'error': without this the connect, and a
@@ -186,8 +188,9 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
     });
   }
 
-  /** The methods to try, in OpenSSH's order; `tried` collects what was offered, for the error. */
-  private authMethods(cfg: HostConfig, tried: string[]) {
+  /** The methods to try, in OpenSSH's order; `tried` collects what we offered and `offered` what
+   *  the server accepts, for the error. */
+  private authMethods(cfg: HostConfig, tried: string[], offered: Set<string>) {
     const methods: (() => Promise<unknown>)[] = [];
     const agent = process.env.SSH_AUTH_SOCK;
     if (agent && !cfg.identitiesOnly)
@@ -240,7 +243,8 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
         };
       });
     let k = 0;
-    return (_left: AuthenticationType[] | null, _partial: boolean | null, next: (m: unknown) => void) => {
+    return (left: AuthenticationType[] | null, _partial: boolean | null, next: (m: unknown) => void) => {
+      for (const m of left ?? []) offered.add(m);
       const step = async (): Promise<void> => {
         while (k < methods.length) {
           const m = await methods[k++]!();
@@ -257,9 +261,10 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
     cfg: HostConfig,
     where: string,
     verdict: { v: HostKeyVerdict; blob: Buffer } | undefined,
-    tried: string[],
+    auth: { tried: string[]; offered: Set<string> },
     isJump: boolean,
   ): BatchplanError {
+    const { tried, offered } = auth;
     const via = isJump ? ' (a ProxyJump hop)' : '';
     const name = knownHostsName(cfg.hostName, cfg.port);
     if (verdict && verdict.v.kind !== 'known') {
@@ -282,12 +287,23 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
           : `Ask the host’s administrators whether its key changed; only then remove the old key with: ssh-keygen -R '${name}' -f ${v.file} (--accept-new-host-key never replaces a changed key)`,
       );
     }
-    if (err.level === 'client-authentication')
+    if (err.level === 'client-authentication') {
+      const refused = `${where}${via} refused user ${cfg.user} with every method tried (${tried.join(', ') || 'none: no ssh-agent, no key file'})`;
+      // A one-time password or a password, asked only on a terminal: say so, not "check your key".
+      if (offered.has('keyboard-interactive') && !tried.includes('keyboard-interactive'))
+        return new BatchplanError(
+          'E_SSH_AUTH',
+          `${refused}; it accepts ${[...offered].join(', ')}; ${KBD_NEEDS_TTY}`,
+          kbdNoTtyHint(cfg.alias),
+        );
       return new BatchplanError(
         'E_SSH_AUTH',
-        `${where}${via} refused user ${cfg.user} with every method tried (${tried.join(', ') || 'none: no ssh-agent, no key file'})`,
-        'Check the user name (--remote user@host, or User in ~/.ssh/config), load your key into ssh-agent (ssh-add), or name it with IdentityFile in ~/.ssh/config.',
+        refused,
+        tried.includes('keyboard-interactive')
+          ? KBD_REFUSED_HINT
+          : 'Check the user name (--remote user@host, or User in ~/.ssh/config), load your key into ssh-agent (ssh-add), or name it with IdentityFile in ~/.ssh/config.',
       );
+    }
     return new BatchplanError(
       'E_SSH_CONNECT',
       `cannot reach ${where}${via}: ${err.code === 'ECONNREFUSED' ? 'connection refused (nothing listens on that port)' : err.message}`,

@@ -45,24 +45,54 @@ export function freePort(addr = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** sshd under the name whose PAM stack (scripts/sshd/up.sh) asks a password: OpenSSH names its
+ *  PAM service after the program. */
+export const KBD_SSHD = join(SSHD_DIR, 'batchplan-sshd-kbd');
+const KBD_CONFIG = [
+  'UsePAM yes',
+  'KbdInteractiveAuthentication yes',
+  'AuthenticationMethods keyboard-interactive',
+];
+
 export async function privateSshd(
   dir: string,
-  opts: { alias?: string; addr?: string; user?: string; name?: string; authorizedKeys?: string } = {},
+  opts: {
+    alias?: string;
+    addr?: string;
+    user?: string;
+    name?: string;
+    authorizedKeys?: string;
+    /** Log in by keyboard-interactive only (a password through PAM; keys refused). */
+    keyboardInteractive?: boolean;
+    /** More sshd_config lines; each replaces the project's line of the same keyword. */
+    config?: string[];
+  } = {},
 ): Promise<PrivateSshd> {
   const alias = opts.alias ?? 'hdrop';
   const addr = opts.addr ?? '127.0.0.1';
   const port = await freePort(addr);
   const name = opts.name ?? `${alias}-${port}`;
   const conf = join(dir, `sshd_config.${name}`);
+  const extra = [
+    `Port ${port}`,
+    `ListenAddress ${addr}`,
+    'PidFile none',
+    ...(opts.keyboardInteractive ? KBD_CONFIG : []),
+    ...(opts.config ?? []),
+  ];
+  const replaced = new Set(extra.map((l) => l.split(' ')[0]!));
   writeFileSync(
     conf,
     readFileSync(join(SSHD_DIR, 'sshd_config'), 'utf8')
-      .replace(/^(Port|ListenAddress|PidFile) .*\n/gm, '')
+      .split('\n')
+      .filter((l) => !replaced.has(l.split(' ')[0]!))
+      .join('\n')
       .replace(/^AuthorizedKeysFile .*$/m, (l) =>
         opts.authorizedKeys ? `AuthorizedKeysFile ${opts.authorizedKeys}` : l,
       )
-      .concat(`Port ${port}\nListenAddress ${addr}\nPidFile none\n`),
+      .concat(`\n${extra.join('\n')}\n`),
   );
+  const binary = opts.keyboardInteractive ? KBD_SSHD : SSHD;
   const known = join(dir, `known_hosts.${name}`);
   writeFileSync(
     known,
@@ -90,14 +120,23 @@ export async function privateSshd(
     async start() {
       if (sshd && alive(sshd.pid!)) throw new Error(`the private sshd on port ${port} already runs`);
       // setpriv: the listener dies with this worker even when the worker is killed.
-      const s = spawn('setpriv', ['--pdeathsig', 'KILL', SSHD, '-D', '-e', '-f', conf], { stdio: 'ignore' });
+      const s = spawn('setpriv', ['--pdeathsig', 'KILL', binary, '-D', '-e', '-f', conf], {
+        stdio: 'ignore',
+      });
       started.add(s);
       sshd = s;
       s.on('exit', () => started.delete(s));
       for (let i = 0; i < 100; i++) {
         if (s.exitCode !== null || s.signalCode !== null)
           throw new Error(`the private sshd on ${addr}:${port} exited (${s.exitCode ?? s.signalCode})`);
-        if ((await login(config, alias)) === 0) return;
+        const r = await login(config, alias);
+        // Keys refused, nothing asked (BatchMode): up when it says it wants keyboard-interactive.
+        if (
+          opts.keyboardInteractive
+            ? /Permission denied \(keyboard-interactive\)/.test(r.stderr)
+            : r.code === 0
+        )
+          return;
         await new Promise((r) => setTimeout(r, 100));
       }
       self.drop();
@@ -120,13 +159,15 @@ export async function privateSshd(
   return self;
 }
 
-function login(config: string, alias: string): Promise<number> {
+function login(config: string, alias: string): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
     const c = spawn('ssh', ['-F', config, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', alias, 'true'], {
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    c.on('exit', (code) => resolve(code ?? 255));
-    c.on('error', () => resolve(255));
+    let stderr = '';
+    c.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    c.on('close', (code) => resolve({ code: code ?? 255, stderr }));
+    c.on('error', () => resolve({ code: 255, stderr }));
   });
 }
 

@@ -3,13 +3,14 @@
 // off a terminal nothing is asked (a script or CI never hangs) and the refusal says to use
 // ssh-agent. Both clients (the system ssh asks on the terminal itself). A private sshd of the test
 // accepts that key.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/errors.js';
-import { BIN, cliAwait, engineAvailable, scratch } from '../helpers.js';
+import { cliAwait, engineAvailable, scratch } from '../helpers.js';
 import { privateSshd, type PrivateSshd } from './private-sshd.js';
+import { inPty } from './pty.js';
 import { REMOTE_BATCHPLAN, SSHD_DIR, sshdUp } from './sshd.js';
 
 const up = sshdUp() && engineAvailable('script');
@@ -17,31 +18,6 @@ const dir = scratch('batchplan-ssh-prompt-');
 chmodSync(dir, 0o755);
 const PASS = 'pass-7Qx!word';
 const key = join(dir, 'id_pass');
-
-/** Run batchplan under a pseudo-terminal; type `answer` once `ask` appears. */
-function inPty(args: string[], env: NodeJS.ProcessEnv, ask: string, answer: string) {
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const child = spawn('script', ['-qfec', [process.execPath, BIN, ...args].map(q).join(' '), '/dev/null'], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let typed = false;
-  child.stdout.on('data', (b: Buffer) => {
-    out += b.toString();
-    if (!typed && out.includes(ask)) {
-      typed = true;
-      child.stdin.write(`${answer}\r`);
-    }
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise<{ code: number | null; out: string; typed: boolean }>((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, typed });
-    }),
-  );
-}
 
 describe.runIf(up)('a key with a passphrase', () => {
   let sshd: PrivateSshd;
@@ -85,7 +61,7 @@ describe.runIf(up)('a key with a passphrase', () => {
     'on a terminal (--ssh %s): asked without echo, then logged in',
     async (client) => {
       const r = await inPty(args(client), env(), `Enter passphrase for key '${key}'`, PASS);
-      expect(r.typed, r.out).toBe(true);
+      expect(r.typed, r.out).toBe(1);
       // Logged in: the remote batchplan answered that there is no plan there.
       expect(r.code, r.out).toBe(EXIT_CODES.E_PLAN_NOT_FOUND);
       expect(r.out).not.toContain(PASS);
