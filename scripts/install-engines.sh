@@ -9,6 +9,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # sshd on loopback addresses for test/ssh (scripts/sshd/up.sh), and the system ssh for --ssh openssh
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+# jq: docs/remote.md's quick start reads `remote setup --json` with it (test/ssh/doc-quick-start), as
+# the docs/qdo.md test reads the plan's journals
+command -v jq >/dev/null 2>&1 || need+=(jq)
 # A quota-limited btrfs subvolume on a loop device, for the EDQUOT fault test (test/faults/quota)
 command -v mkfs.btrfs >/dev/null 2>&1 || need+=(btrfs-progs)
 if [ "${#need[@]}" -gt 0 ]; then
