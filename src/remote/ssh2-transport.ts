@@ -179,7 +179,7 @@ class Ssh2Transport extends Reconnecting implements RemoteTransport {
               cfg,
               where,
               verdict,
-              tried,
+              { tried, offered },
               isJump,
             ),
           );
