@@ -271,7 +271,8 @@ Examples:
         'instead of N: tasks per partition, as sc split (N = the largest stage / B; default 3 × nprocs)',
       )
       .option('--dry-run', 'print what would be submitted; submit and write nothing')
-      .option('--force', 'submit even though an earlier submission of this plan is still queued or running')
+      // Refused with the reason (submit leaves out what is queued or running by itself): not in --help.
+      .addOption(new Option('--force').hideHelp())
       .option('--wait', 'then wait for the jobs as `batchplan wait` does, with live progress')
       .option('--interval <duration>', 'with --wait: time between scheduler queries', '10s')
       .option(
@@ -294,7 +295,9 @@ Examples:
   $ batchplan submit plan/ 8 --runner slurm --wait          # live progress until the jobs end
   $ batchplan submit plan/ 8 --runner slurm --wait --wait-when-stuck   # wait on whatever the queue says
   $ batchplan submit plan/ --batch-size 48 --runner slurm   # N from tasks per partition, as sc split
-  $ batchplan retry plan/ && batchplan submit plan/ 8 --runner slurm   # only stages with work left`,
+  $ batchplan retry plan/ && batchplan submit plan/ 8 --runner slurm   # only stages with work left
+  $ batchplan add plan/ more.yaml && batchplan submit plan/ 8 --runner slurm
+      # while earlier jobs run: only what no queued or running job holds; new stages wait for those jobs`,
     )
     .action(lazyOrRemote(() => import('./commands/submit.js')));
 

@@ -1,4 +1,5 @@
 import { usageError } from '../errors.js';
+import { indexRanges } from '../runners/array-chunks.js';
 import { submit as submitLib } from '../submit/submit-plan.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { partitionsArg } from './generate-script.js';
@@ -41,18 +42,29 @@ export default async function submit(
   }
   if (r.skipped.length && !opts.json)
     note(`not submitting stage ${r.skipped.join(', ')}: every task of it has succeeded`);
+  if (r.live.length && !opts.json)
+    note(
+      `not submitting again what is queued or running already: ${r.live.map((j) => `job ${j.jobId} (stage ${j.stage}, partition${j.partitions.length > 1 ? 's' : ''} ${indexRanges(j.partitions)})`).join(', ')}; what follows those stages waits for them`,
+    );
   if (r.dryRun) {
     if (opts.json)
-      printJson({ dryRun: true, dir: r.dir, files: r.files, commands: r.commands, skipped: r.skipped });
+      printJson({
+        dryRun: true,
+        dir: r.dir,
+        files: r.files,
+        commands: r.commands,
+        skipped: r.skipped,
+        live: r.live,
+      });
     else {
       process.stdout.write(`# would write ${r.files.length} file(s) to ${r.dir}: ${r.files.join(', ')}\n`);
       for (const a of r.commands) process.stdout.write(a.map(shellQuote).join(' ') + '\n');
     }
     return 0;
   }
-  const { runner, n, stages, jobIds, scripts, record, skipped } = r;
+  const { runner, n, stages, jobIds, scripts, record, skipped, live } = r;
   // With --wait, --json is the final status (one JSON document on stdout), as `wait --json`.
-  if (opts.json && !opts.wait) printJson({ runner, n, stages, jobIds, scripts, record, skipped });
+  if (opts.json && !opts.wait) printJson({ runner, n, stages, jobIds, scripts, record, skipped, live });
   else
     note(
       `submitted ${jobIds.length} job(s) (${jobIds.join(', ')}) for ${stages.map((s) => `${s.name}: ${s.submitted < s.partitions ? `${s.submitted} of ` : ''}${s.partitions} partition(s)`).join(', ')}; scripts in ${scripts}`,

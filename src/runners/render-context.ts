@@ -56,6 +56,25 @@ export interface RenderContext<O extends object = RunnerOptions> {
    * schedulers submit only those. Unset, or unset for a stage: every partition.
    */
   left?: readonly (readonly (readonly [number, number])[] | undefined)[];
+  /**
+   * Jobs of earlier submissions still queued or running (`batchplan submit` asks the scheduler;
+   * src/submit/live-jobs.ts): their partitions are not in `left`, and the stages after theirs wait
+   * for them as for the arrays submitted now (submit-steps.ts).
+   */
+  live?: readonly LiveJob[];
+}
+
+/** A job of an earlier submission that is still queued or running. */
+export interface LiveJob {
+  stageIndex: number;
+  jobId: string;
+  /** The partitions its record gives it: [offset, offset + size). */
+  offset: number;
+  size: number;
+  /** Its elements still queued or running (partition offset + e), ascending. */
+  elements: readonly number[];
+  /** Some element of it ended other than successfully: a wait for the whole job would never end well. */
+  endedBadly: boolean;
 }
 
 export interface RenderedFile {

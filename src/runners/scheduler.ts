@@ -76,6 +76,11 @@ export interface SubmitCommand {
 
 export interface SubmitStep {
   sub: ArraySubmission;
+  /**
+   * A job submitted earlier and still queued or running (RenderContext.live): nothing is run for
+   * this step, its id is this, and the steps after it depend on it as on any other.
+   */
+  live?: string;
   /** Steps whose jobs must succeed first (those of the stages this stage follows). */
   after: Dependency[];
   command: SubmitCommand;
@@ -162,6 +167,12 @@ export interface SchedulerAdapter {
    * most its own counterpart; otherwise the stage barrier stays.
    */
   pairs?: boolean;
+  /**
+   * A dependency can name some elements of an array (Slurm's afterok:<id>_<e>): a stage can wait for
+   * the elements of an earlier array that are still running when others of it failed. Absent: only
+   * whole jobs (a stage after such an array is not submitted while it runs).
+   */
+  elementDependencies?: boolean;
   /** The command that cancels jobs, the ids appended; dependants first where the scheduler needs it. */
   cancel: { argv: string[]; dependantsFirst?: boolean };
   /** argv printing the array elements of one job (pending, running and recently finished). */

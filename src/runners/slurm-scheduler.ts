@@ -106,6 +106,7 @@ export function expandIndices(spec: string): number[] {
 export const slurmScheduler: WatchedScheduler = {
   commands: ['sbatch', 'scontrol', 'scancel'],
   indexLists: true,
+  elementDependencies: true,
   submit: (sub, opts) => ({
     argv: [
       w('sbatch'),

@@ -84,7 +84,7 @@ export function submitScriptView(
     submissionRecord(
       runner,
       ctx.n,
-      entries.map(({ stage, offset, size }) => ({ stage, offset, size })),
+      entries.map(({ stage, offset, size, only }) => ({ stage, offset, size, ...(only ? { only } : {}) })),
       entries.map((_, k) => placeholder(k)),
       placeholder(entries.length),
     ),
@@ -97,7 +97,16 @@ export function submitScriptView(
     jobIdPattern: scheduler.jobId.pattern,
     jobIdLines: { [scheduler.jobId.lines]: true },
     jobIdRule: RULES[scheduler.jobId.lines],
-    steps: steps.map((s, k) => {
+    // Jobs of earlier submissions still queued or running: their ids, for the steps that wait for them.
+    live: steps.flatMap((s, k) =>
+      s.live === undefined
+        ? []
+        : [
+            `${vars[k]}=(${shellQuote(s.live)})   # stage ${shellQuote(ctx.stages[s.sub.stageIndex]!.name)}, partitions ${partitionsText(s.sub)}: queued or running already`,
+          ],
+    ),
+    steps: steps.flatMap((s, k) => {
+      if (s.live !== undefined) return [];
       const stage = ctx.stages[s.sub.stageIndex]!;
       return {
         stage: { ...stage, number: stage.index + 1 },

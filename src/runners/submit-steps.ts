@@ -3,7 +3,8 @@
 // runner's submit.sh (submit-script.ts: renders the same steps as bash) read these steps; bash only
 // substitutes the job ids it captured at run time. Pure: no I/O, no Handlebars.
 import type { PartitionNeeds } from '../plan/task-deps-format.js';
-import type { RenderContext } from './render-context.js';
+import { usageError } from '../errors.js';
+import type { LiveJob, RenderContext } from './render-context.js';
 import {
   elementsOf,
   type Arg,
@@ -23,9 +24,13 @@ import {
 export function submitSteps(
   ctx: RenderContext,
   scheduler: SchedulerAdapter,
-  subs: readonly ArraySubmission[],
+  submitted: readonly ArraySubmission[],
 ): SubmitStep[] {
+  // Jobs still queued or running from earlier submissions come first, as steps already done.
+  const live = ctx.live ?? [];
+  const subs = [...live.map(liveSubmission), ...submitted];
   return subs.map((sub, k) => {
+    if (k < live.length) return { sub, live: live[k]!.jobId, after: [], command: { argv: [] } };
     const stage = ctx.stages[sub.stageIndex];
     const follows = new Set(
       (stage?.after ?? []).map((name) => ctx.stages.find((s) => s.name === name)!.index),
@@ -35,6 +40,7 @@ export function submitSteps(
     const after: Dependency[] = subs.slice(0, k).flatMap((s, j): Dependency[] => {
       if (!follows.has(s.stageIndex)) return [];
       const need = needs.get(s.stageIndex);
+      if (!need && j < live.length && live[j]!.endedBadly) return [afterLiveElements(scheduler, live[j]!, j)];
       if (!need) return [{ job: j, type: 'afterok' }];
       if (scheduler.narrow) return [{ job: j, type: 'afterany' }];
       if (!scheduler.pairs) return [{ job: j, type: 'afterok' }];
@@ -55,6 +61,33 @@ export function submitSteps(
     }
     return step;
   });
+}
+
+/** A live job as a submission (its live elements the index list), for the dependency rules. */
+function liveSubmission(job: LiveJob): ArraySubmission {
+  const all = job.elements.length === job.size;
+  return {
+    stageIndex: job.stageIndex,
+    array: job.size > 1,
+    file: '',
+    offset: job.offset,
+    size: job.size,
+    ...(all ? {} : { indices: job.elements.map((p) => p - job.offset) }),
+  };
+}
+
+/**
+ * A stage barrier on a live array some of whose elements ended badly (their partitions are being
+ * submitted again): `afterok` on the whole job would never be met, so wait for the elements still
+ * queued or running, where the scheduler can name them.
+ */
+function afterLiveElements(scheduler: SchedulerAdapter, job: LiveJob, j: number): Dependency {
+  if (!scheduler.elementDependencies)
+    throw usageError(
+      `job ${job.jobId} is still queued or running, but some of its array elements failed: a stage after it cannot wait for the rest of the array on this scheduler`,
+      'Wait for the job to end (batchplan wait), then submit again.',
+    );
+  return { job: j, type: 'afterok', elements: job.elements.map((p) => p - job.offset) };
 }
 
 /**
@@ -142,7 +175,7 @@ export function resolveArgv(
 
 /** Placeholder ids for commands shown before anything is submitted (--dry-run). */
 export function placeholderIds(ctx: RenderContext, steps: readonly SubmitStep[]): string[][] {
-  return steps.map((s) => [`<job of ${ctx.stages[s.sub.stageIndex]?.name ?? 'allocation'}>`]);
+  return steps.map((s) => [s.live ?? `<job of ${ctx.stages[s.sub.stageIndex]?.name ?? 'allocation'}>`]);
 }
 
 /** The id(s) a submission printed, by the scheduler's format; throws when it printed none. */
@@ -186,15 +219,26 @@ export function cancelArgv(scheduler: SchedulerAdapter, ids: readonly string[]):
 export function recordEntries(
   scheduler: SchedulerAdapter,
   steps: readonly SubmitStep[],
-): { stage: number; offset: number; size: number; id: JobRef }[] {
-  return steps.flatMap(({ sub }, job) =>
-    scheduler.jobId.lines === 'each'
-      ? Array.from({ length: sub.size }, (_, index) => ({
-          stage: sub.stageIndex,
-          offset: sub.offset + index,
-          size: 1,
-          id: { job, index },
-        }))
-      : [{ stage: sub.stageIndex, offset: sub.offset, size: sub.size, id: { job } }],
+): { stage: number; offset: number; size: number; only?: number[]; id: JobRef }[] {
+  return steps.flatMap(({ sub, live }, job) =>
+    // A live job carried over: only its elements still queued or running are this record's.
+    live !== undefined
+      ? [
+          {
+            stage: sub.stageIndex,
+            offset: sub.offset,
+            size: sub.size,
+            only: elementsOf(sub).map((e) => sub.offset + e),
+            id: { job },
+          },
+        ]
+      : scheduler.jobId.lines === 'each'
+        ? Array.from({ length: sub.size }, (_, index) => ({
+            stage: sub.stageIndex,
+            offset: sub.offset + index,
+            size: 1,
+            id: { job, index },
+          }))
+        : [{ stage: sub.stageIndex, offset: sub.offset, size: sub.size, id: { job } }],
   );
 }

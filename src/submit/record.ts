@@ -9,9 +9,16 @@ import { writeFileAtomic } from '../util/fs-atomic.js';
 
 export const SUBMISSIONS_DIR = 'submissions';
 
+/**
+ * Version 2: a record that also lists jobs of earlier submissions still queued or running when it
+ * was written (an entry with `only`), so that the latest record names every job of the plan that is
+ * live; records without such an entry stay version 1 (older batchplans read them).
+ */
+export const SUBMISSION_VERSIONS = [1, 2] as const;
+
 export const submissionSchema = z.strictObject({
   format: z.literal('batchplan-submission'),
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   runner: z.string(),
   layout: z.enum(['arrays', 'allocation']),
   n: z.int().positive(),
@@ -21,7 +28,19 @@ export const submissionSchema = z.strictObject({
    * array with an index list (Slurm's `--array=0,4-6`) holds only some of them, element e being
    * partition offset + e.
    */
-  arrays: z.array(z.strictObject({ stage: z.int(), offset: z.int().min(0), size: z.int().positive() })),
+  arrays: z.array(
+    z.strictObject({
+      stage: z.int(),
+      offset: z.int().min(0),
+      size: z.int().positive(),
+      /**
+       * A job of an earlier submission, still queued or running when this one was made: only these
+       * partitions (ascending) of it are this record's (its other elements had ended then, and
+       * may since have been submitted again in this record).
+       */
+      only: z.array(z.int().min(0)).nonempty().optional(),
+    }),
+  ),
   /** jobIds[k] is the job of arrays[k]. */
   jobIds: z.array(z.string()),
 });
@@ -51,7 +70,7 @@ export function submissionRecord(
 ): SubmissionRecord {
   return {
     format: 'batchplan-submission',
-    version: 1,
+    version: arrays.some((a) => a.only) ? 2 : 1,
     runner,
     layout: arrays.some((a) => a.stage === -1) ? 'allocation' : 'arrays',
     n,
@@ -98,10 +117,11 @@ export function parseSubmission(file: string, text: string): Submission {
     throw new BatchplanError('E_PLAN_CORRUPT', `submission record ${file} is not valid JSON`);
   }
   const head = data as { version?: unknown };
-  if (head?.version !== 1)
+  if (!SUBMISSION_VERSIONS.includes(head?.version as 1))
     throw new BatchplanError(
       'E_PLAN_VERSION',
-      `submission record ${file} has format version ${String(head?.version)}; this batchplan reads 1`,
+      `submission record ${file} has format version ${String(head?.version)}; this batchplan reads ${SUBMISSION_VERSIONS.join(' and ')}`,
+      'Upgrade batchplan to read it.',
     );
   const parsed = submissionSchema.safeParse(data);
   if (!parsed.success)

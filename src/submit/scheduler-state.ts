@@ -19,7 +19,15 @@ export interface SubmissionState {
   forgotten: string[];
 }
 
-export async function querySubmission(transport: Transport, sub: Submission): Promise<SubmissionState> {
+/**
+ * What the scheduler says of each job of `sub`, mapped to partitions. `asked`: answers already had
+ * this time, by job id (a job carried over into a later record is asked about once).
+ */
+export async function querySubmission(
+  transport: Transport,
+  sub: Submission,
+  asked: Map<string, PartitionJob[]> = new Map(),
+): Promise<SubmissionState> {
   const runner = getRunner(sub.runner);
   const scheduler = runner.scheduler;
   const state: SubmissionState = { submission: sub, partitions: [], active: false, forgotten: [] };
@@ -27,16 +35,24 @@ export async function querySubmission(transport: Transport, sub: Submission): Pr
   // Array indices as the scheduler counts them: a one-based scheduler's first element is partition offset + 0.
   const first = runner.capabilities.oneBased ? 1 : 0;
   for (const [k, jobId] of sub.jobIds.entries()) {
-    const r = await transport.run(scheduler.queryArgv(jobId));
-    let jobs = r.exitCode === 0 ? scheduler.parseQuery(r.stdout).filter((j) => j.jobId === jobId) : [];
-    // Why its queued elements wait, where the query does not say (its exit status says nothing:
-    // Grid Engine's qalter -w v exits 1 exactly when it has found a reason).
-    if (scheduler.explain && jobs.some((j) => j.state === 'queued'))
-      jobs = scheduler.explain.apply((await transport.run(scheduler.explain.argv(jobId))).stdout, jobs);
+    let jobs = asked.get(jobId);
+    if (!jobs) {
+      const r = await transport.run(scheduler.queryArgv(jobId));
+      jobs = r.exitCode === 0 ? scheduler.parseQuery(r.stdout).filter((j) => j.jobId === jobId) : [];
+      // Why its queued elements wait, where the query does not say (its exit status says nothing:
+      // Grid Engine's qalter -w v exits 1 exactly when it has found a reason).
+      if (scheduler.explain && jobs.some((j) => j.state === 'queued'))
+        jobs = scheduler.explain.apply((await transport.run(scheduler.explain.argv(jobId))).stdout, jobs);
+      asked.set(jobId, jobs);
+    }
     if (jobs.length === 0) state.forgotten.push(jobId);
     const array = sub.arrays[k]!;
+    // A job carried over from an earlier submission: only the partitions it still ran then.
+    const only = array.only && new Set(array.only);
     for (const job of jobs) {
-      state.partitions.push({ ...job, stage: array.stage, partition: array.offset + job.arrayIndex - first });
+      const partition = array.offset + job.arrayIndex - first;
+      if (only && !only.has(partition)) continue;
+      state.partitions.push({ ...job, stage: array.stage, partition });
       if (job.state === 'queued' || job.state === 'running') state.active = true;
     }
   }

@@ -86,7 +86,7 @@ export function submissionArgv(
 ): string[][] {
   const steps = submitSteps(ctx, runner.scheduler!, subs);
   const ids = placeholderIds(ctx, steps).map((p, k) => (known[k] === undefined ? p : [known[k]]));
-  return steps.map((s) => transportArgv(resolveCommand(s, ids, dir)));
+  return steps.filter((s) => s.live === undefined).map((s) => transportArgv(resolveCommand(s, ids, dir)));
 }
 
 /** The runner's submissions, less the arrays of stages not kept (an allocation job is always kept). */
@@ -115,7 +115,13 @@ export async function submitPlan(
   const steps = submitSteps(ctx, scheduler, keptSubmissions(runner, ctx, keep));
   mkdirSync(join(ctx.planDir, JOBS_DIR), { recursive: true });
   const ids: string[][] = [];
+  // Jobs still running from earlier submissions: known ids, never submitted (nor cancelled) here.
+  const earlier = steps.filter((s) => s.live !== undefined).length;
   for (const step of steps) {
+    if (step.live !== undefined) {
+      ids.push([step.live]);
+      continue;
+    }
     const cmd = resolveCommand(step, ids, dir);
     const r = await transport.run(transportArgv(cmd));
     let got: string[] | undefined;
@@ -127,7 +133,7 @@ export async function submitPlan(
       /* reported below */
     }
     if (got === undefined) {
-      const all = ids.flat();
+      const all = ids.slice(earlier).flat();
       if (all.length) await transport.run(cancelArgv(scheduler, all));
       const said = (r.stderr || r.stdout).trim() || '(no message)';
       throw new BatchplanError(
@@ -145,10 +151,10 @@ export async function submitPlan(
     submissionRecord(
       runner.name,
       ctx.n,
-      entries.map(({ stage, offset, size }) => ({ stage, offset, size })),
+      entries.map(({ stage, offset, size, only }) => ({ stage, offset, size, ...(only ? { only } : {}) })),
       entries.map((e) => ids[e.id.job]![e.id.index ?? 0]!),
       new Date().toISOString(),
     ),
   );
-  return { jobIds: ids.flat(), record };
+  return { jobIds: ids.slice(earlier).flat(), record };
 }

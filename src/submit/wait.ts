@@ -1,4 +1,5 @@
-// Block until a plan's latest submission has no job queued or running, polling the scheduler
+// Block until a plan's latest submission has no job queued or running (its record also lists the
+// jobs of earlier submissions still live when it was made: record.ts `only`), polling the scheduler
 // gently over the one transport it was given (over SSH: the one connection, never one per poll).
 import { sleepLong } from '../util/long-timer.js';
 import { BatchplanError } from '../errors.js';

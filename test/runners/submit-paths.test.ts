@@ -197,7 +197,7 @@ describe.each(CASES)('submit.sh and batchplan submit: $name', (c) => {
     let tsCode: number;
     let scripts: string;
     if (c.cli) {
-      const s = cli(['submit', planDir, '5', '--runner', c.runner, ...c.flags, '--force', '--json'], {
+      const s = cli(['submit', planDir, '5', '--runner', c.runner, ...c.flags, '--json'], {
         env: env(tsLog, failAt),
       });
       tsCode = s.code ?? -1;

@@ -219,15 +219,15 @@ describe.runIf(available)('slurm', () => {
     expect(existsSync(join(plan, 'submissions')) ? readdirSync(join(plan, 'submissions')) : []).toEqual([]);
   });
 
-  it('refuses a second submission while the first is queued or running, unless --force', async () => {
+  it('refuses a second submission while the first holds every partition left, naming its job', async () => {
     const plan = makePlan(
       'twice',
       `stages: [{name: s, template: "sleep 3", matrix: {k: {range: [0, 2]}}}]\n`,
     );
-    submit(plan, 1);
+    const [first] = submit(plan, 1).jobIds as [string];
     const again = cli(['submit', plan, '1', '--runner', 'slurm']);
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/already has jobs queued or running/);
+    expect(again.stderr).toContain(`queued or running already: job ${first} (stage s, partition 0)`);
     const waited = cliAsync(['wait', plan, '--interval', '1']);
     expect((await waited.done).code).toBe(0);
   });

@@ -189,7 +189,7 @@ describe.runIf(up)('a connection that drops during wait', () => {
       env,
     });
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain(`already has jobs queued or running (${jobIds[0]})`);
+    expect(again.stderr).toContain(`queued or running already: job ${jobIds[0]} (stage`);
     expect(readdirSync(records)).toHaveLength(1);
     expect(JSON.parse((await cliAwait(['cancel', plan, '--json', ...quick], { env })).stdout)).toEqual({
       cancelled: jobIds,
