@@ -11,8 +11,17 @@ export interface TailState {
   rest: string;
 }
 
-/** The journals of `dir` when it changed since `state.mtime` (undefined when it did not). */
-export function changedJournals(dir: string, state: { mtime: bigint }): JournalFile[] | undefined {
+/**
+ * The journals of `dir` when it changed since `state.mtime` (undefined when it did not), leaving out
+ * the names in `known` (already followed or ignored by the caller). While the directory's mtime is
+ * recent, every look lists it again; a caller looks before and after each task's start record, so
+ * parsing only names not seen before keeps that listing cheap (it was ~60 % of a look's cost).
+ */
+export function changedJournals(
+  dir: string,
+  state: { mtime: bigint },
+  known?: ReadonlySet<string>,
+): JournalFile[] | undefined {
   let mtime: bigint;
   try {
     mtime = statSync(dir, { bigint: true }).mtimeNs;
@@ -30,6 +39,7 @@ export function changedJournals(dir: string, state: { mtime: bigint }): JournalF
     return undefined;
   }
   return names.flatMap((name) => {
+    if (!name.endsWith('.jsonl') || known?.has(name)) return []; // logs, reserves, journals seen
     const parsed = parseJournalName(name);
     return parsed
       ? [{ ...parsed, path: join(dir, name), logPath: join(dir, `${parsed.base}.log`), mtimeMs: Date.now() }]

@@ -10,6 +10,7 @@
 // Cheap: the stage's journals are read once, then only what was appended, at most every
 // REFRESH_MS, and this run's own records are counted at once, without reading its journal back.
 import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { stageStatusDir } from '../status/journal-format.js';
 import { changedJournals, readAppended } from './journal-tail.js';
 import { writerAlive, type JournalFile } from '../status/journal-reader.js';
@@ -42,6 +43,8 @@ export class StageFailures {
   private livenessAt = 0;
   private readonly dirState = { mtime: -1n };
   private readonly dir: string;
+  /** File names of the journals followed (and our own), which discovery need not parse again. */
+  private readonly known = new Set<string>();
 
   constructor(
     planDir: string,
@@ -54,6 +57,7 @@ export class StageFailures {
     private readonly resetTimes?: Float64Array,
   ) {
     this.dir = stageStatusDir(planDir, stageIndex);
+    this.known.add(basename(own));
     this.lastT = new Float64Array(tasks);
     this.code = new Uint8Array(tasks);
     this.refresh(true);
@@ -112,9 +116,11 @@ export class StageFailures {
   }
 
   private discover(): void {
-    for (const file of changedJournals(this.dir, this.dirState) ?? [])
-      if (file.path !== this.own && !this.journals.has(file.path))
+    for (const file of changedJournals(this.dir, this.dirState, this.known) ?? [])
+      if (file.path !== this.own && !this.journals.has(file.path)) {
         this.journals.set(file.path, { file, offset: 0, rest: '', closed: false, retrying: new Set() });
+        this.known.add(basename(file.path));
+      }
   }
 
   private read(j: Followed): void {

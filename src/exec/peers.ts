@@ -8,6 +8,7 @@
 // At least one of the two sees the other's record, so at most one runs it (both may withdraw; the
 // task is then taken up again later).
 import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { stageStatusDir } from '../status/journal-format.js';
 import { changedJournals, readAppended } from './journal-tail.js';
 import { thisHost, writerAlive, type JournalFile } from '../status/journal-reader.js';
@@ -28,6 +29,8 @@ export class PeerJournals {
   private readonly dir: string;
   private readonly peers = new Map<string, Peer>();
   private readonly ignored = new Set<string>();
+  /** File names of the journals in peers or ignored, which discovery need not parse again. */
+  private readonly known = new Set<string>();
   private readonly succeeded = new Set<number>();
   private readonly dirState = { mtime: -1n };
   private checkedAt = 0;
@@ -50,9 +53,9 @@ export class PeerJournals {
     this.dir = stageStatusDir(planDir, stageIndex);
     for (const { file, live } of known) {
       if (live && file.path !== own) this.follow(file);
-      else this.ignored.add(file.path);
+      else this.ignore(file.path);
     }
-    this.ignored.add(own);
+    this.ignore(own);
   }
 
   /** Read what the copies appended; find new copies when the directory changed. */
@@ -100,15 +103,21 @@ export class PeerJournals {
   }
 
   private discover(): void {
-    for (const file of changedJournals(this.dir, this.dirState) ?? []) {
+    for (const file of changedJournals(this.dir, this.dirState, this.known) ?? []) {
       if (this.peers.has(file.path) || this.ignored.has(file.path)) continue;
-      if (file.end <= this.range.start || file.start >= this.range.end) this.ignored.add(file.path);
+      if (file.end <= this.range.start || file.start >= this.range.end) this.ignore(file.path);
       else this.follow(file);
     }
   }
 
+  private ignore(path: string): void {
+    this.ignored.add(path);
+    this.known.add(basename(path));
+  }
+
   private follow(file: JournalFile): void {
     this.peers.set(file.path, { file, offset: 0, rest: '', closed: false, alive: true, open: new Set() });
+    this.known.add(basename(file.path));
   }
 
   private read(peer: Peer): void {
