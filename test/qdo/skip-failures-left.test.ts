@@ -23,7 +23,7 @@ stages:
 `;
 
 describe('partitions left with failures left alone', () => {
-  it('a failed-only partition has no work; stages after it whole have none; requires still has', () => {
+  it('a failed-only partition has no work; stages after it whole have none; requires still has, unless blocked by it', () => {
     const dir = scratch();
     writeFileSync(join(dir, 's.yaml'), SPEC);
     const dirPlan = join(dir, 'p.plan');
@@ -41,5 +41,12 @@ describe('partitions left with failures left alone', () => {
     expect(partitionsLeft(plan, 2, (k) => k === 0)).toEqual(leave);
     // Another stage's setting does not make a's failure no work.
     expect(partitionsLeft(plan, 2, (k) => k === 3)).toEqual(partitionsLeft(plan, 2));
+
+    // each.1 requires the failed a.1: blocked. Left alone, a.1 never succeeds, so neither can
+    // each.1: partition 0 of each (each.0 done, each.1 blocked) has no work either.
+    const r = cli(['run-partition', dirPlan, 'each', '2', '0', '--wait-prerequisites', '1s']);
+    expect(r.stderr).toContain('1 blocked');
+    expect(partitionsLeft(plan, 2, () => true)[3]).toEqual([[1, 2]]);
+    expect(partitionsLeft(plan, 2)[3]).toEqual([[0, 2]]);
   });
 });
