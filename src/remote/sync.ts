@@ -44,10 +44,13 @@ export async function syncTarget(t: RemoteTransport, base: string, planDir: stri
   return posix.join(dir, `${name || 'plan'}-${id.slice(0, 12)}`);
 }
 
-/** Sizes of the journals and logs under `<dir>/status` there, in one command. */
+/** Sizes of the journals and logs under `<dir>/status` there, in one command. Only those are
+ *  measured: they are never removed, while a running partition's `.reserve` file comes and goes
+ *  (one listed by find and gone before wc reads it failed the whole listing). */
 async function remoteSizes(t: RemoteTransport, dir: string): Promise<Map<string, number>> {
   const q = shellQuote(posix.join(dir, STATUS_DIR));
-  const r = await t.exec(`cd -- ${q} 2>/dev/null || exit 0; find . -type f -exec wc -c {} +`, {
+  const names = `\\( -name '*.jsonl' -o -name '*.log' \\)`;
+  const r = await t.exec(`cd -- ${q} 2>/dev/null || exit 0; find . -type f ${names} -exec wc -c {} +`, {
     idempotent: true,
   });
   if (r.exitCode !== 0)
