@@ -87,7 +87,9 @@ function remoteFlags(cmd: Command): Command {
 const NPROCS_HELP =
   'tasks at once inside a partition (default: the spec’s nprocs, else the allocation’s CPUs, else this machine’s)';
 const SKIP_FAILURES_HELP =
-  'leave tasks that failed in an earlier run alone: do not run them again (they stay failed; retry resets them)';
+  'leave tasks that failed in an earlier run alone: do not run them again (they stay failed; retry resets them; or skip_failures in the spec)';
+const SCRIPT_SKIP_FAILURES_HELP =
+  'every run-partition leaves tasks that failed in an earlier run alone (run-partition --skip-failures); a scheduler gets no partition whose only unfinished tasks failed';
 const MAX_FAILS_HELP =
   'launch no more tasks of a stage once K of its tasks (over all its partitions) have failed (default: the spec’s max_fails)';
 
@@ -110,6 +112,7 @@ function runnerFlags(cmd: Command, runners: readonly RunnerDescriptor[]): Comman
       ).makeOptionMandatory(),
     )
     .option('--nprocs <P>', NPROCS_HELP)
+    .option('--skip-failures', SCRIPT_SKIP_FAILURES_HELP)
     .option(
       '--batchplan-command <cmd>',
       'shell code that runs batchplan where the scripts run (default: this batchplan)',
@@ -254,7 +257,8 @@ Examples:
   $ batchplan generate-script sweep.plan 4 --runner sequential | bash
   $ batchplan generate-script sweep.plan 8 --runner gnu-parallel --jobs 4 -o run.sh
   $ batchplan generate-script plan/ 64 --runner slurm --time 2:00:00 --cpus-per-task 8 --account m1234 -o slurm/
-  $ bash slurm/submit.sh`,
+  $ bash slurm/submit.sh
+  $ batchplan generate-script sweep.plan 4 --runner sequential --skip-failures | bash   # failed tasks not run again`,
     )
     .action(lazyOrRemote(() => import('./commands/generate-script.js')));
 
@@ -297,7 +301,9 @@ Examples:
   $ batchplan submit plan/ --batch-size 48 --runner slurm   # N from tasks per partition, as sc split
   $ batchplan retry plan/ && batchplan submit plan/ 8 --runner slurm   # only stages with work left
   $ batchplan add plan/ more.yaml && batchplan submit plan/ 8 --runner slurm
-      # while earlier jobs run: only what no queued or running job holds; new stages wait for those jobs`,
+      # while earlier jobs run: only what no queued or running job holds; new stages wait for those jobs
+
+  $ batchplan submit plan/ 8 --runner slurm --skip-failures   # leave failed tasks alone: only pending work`,
     )
     .action(lazyOrRemote(() => import('./commands/submit.js')));
 
@@ -385,6 +391,7 @@ Examples:
       'hosts file ([slots/][user@]host[:port] per line, : for here), or a comma list',
     )
     .option('--nprocs <P>', NPROCS_HELP)
+    .option('--skip-failures', `${SKIP_FAILURES_HELP}; a partition with nothing else left is not sent out`)
     .option('--host-batchplan <cmd>', 'how to run batchplan on the hosts (default: batchplan)')
     .addOption(
       new Option('--ssh <client>', 'ssh2 (built in) or openssh (the system ssh)')

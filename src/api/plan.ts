@@ -37,6 +37,8 @@ export interface CreatePlanOptions {
 
 export interface PartitionOptions {
   nprocs?: number;
+  /** Leave tasks that failed in an earlier run alone (--skip-failures): not run again. */
+  skipFailures?: boolean;
   /** Seconds between SIGTERM and SIGKILL when stopping tasks. */
   grace?: number;
   bindGpus?: boolean;

@@ -65,6 +65,8 @@ export type SubmitOptionsFor<R extends SubmitRunner> = {
   partitions: number;
   /** Tasks run at once in each partition. */
   nprocs?: number;
+  /** --skip-failures: leave failed tasks alone; a partition whose only unfinished tasks failed is not submitted. */
+  skipFailures?: boolean;
   /** How the scripts call batchplan (default: this batchplan). */
   batchplanCommand?: string;
 } & ResourceOptions &
@@ -102,6 +104,7 @@ export function submitFlags(opts: SubmitOptions): { n: number; flags: RunnerFlag
   // Every key the runner takes, with its kind.
   const kinds = new Map<string, FlagSpec['kind'] | 'resource'>([
     ['nprocs', 'int'],
+    ['skipFailures', 'boolean'],
     ['batchplanCommand', 'string'],
     ...Object.entries(runner.flags).map(([k, f]) => [k, f.kind] as const),
     ...(runner.resources ?? []).map((k) => [k, 'resource'] as const),

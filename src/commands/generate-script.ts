@@ -2,7 +2,9 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { usageError } from '../errors.js';
-import { readPlan } from '../plan/read.js';
+import { readPlan, type Plan } from '../plan/read.js';
+import { balanceMode } from '../exec/balance-hook.js';
+import { skipFailuresBalanced } from '../exec/run-partition.js';
 import { partitionsLeft } from '../submit/partitions-left.js';
 import { renderContext } from '../runners/context.js';
 import { loadRunner } from '../runners/registry.js';
@@ -77,6 +79,7 @@ export async function contextFromFlags(
   const n = positiveInt('N', nArg);
   const { options, resources } = parseRunnerFlags(runner, flags);
   const plan = readPlan(planDir);
+  refuseSkipFailuresBalanced(plan, options.skipFailures === true);
   const ctx = renderContext(plan, n, {
     options,
     resources,
@@ -84,9 +87,26 @@ export async function contextFromFlags(
     batchplanVersion: VERSION,
     requestsGpus: runner.resources?.includes('gpus') ?? false,
   });
-  // A scheduler submits only the partitions with work left (src/runners/work-left.ts).
-  if (runner.scheduler) ctx.left = partitionsLeft(plan, n);
+  // A scheduler submits only the partitions with work left (src/runners/work-left.ts); failed
+  // tasks left alone are none.
+  if (runner.scheduler)
+    ctx.left = partitionsLeft(
+      plan,
+      n,
+      (k) => options.skipFailures === true || !!plan.file.stages[k]!.skipFailures,
+    );
   return { ctx, runner };
+}
+
+/**
+ * run-partition refuses --skip-failures (or a stage's skip_failures) in a balanced partition: refused
+ * here too, before anything is written or submitted. Balanced as run-partition would decide with
+ * no --balance flag: this environment's BATCHPLAN_BALANCE (scripts and jobs inherit it), else the plan's.
+ */
+function refuseSkipFailuresBalanced(plan: Plan, flag: boolean): void {
+  for (const s of plan.file.stages)
+    if ((flag || s.skipFailures) && balanceMode(undefined, process.env, s.balance))
+      throw skipFailuresBalanced(s.name, flag ? 'flag' : 'spec');
 }
 
 /** Write rendered files into `dir` (created), executable where they should be. */

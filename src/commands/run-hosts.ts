@@ -10,6 +10,7 @@ import { selfCommand } from './generate-script.js';
 interface Options {
   hosts: string;
   nprocs?: string;
+  skipFailures?: boolean;
   hostBatchplan?: string;
   ssh?: 'ssh2' | 'openssh';
   acceptNewHostKey?: boolean;
@@ -37,6 +38,7 @@ export default async function runHosts(
     stage,
     n: positiveInt('N', nArg),
     ...(nprocs !== undefined ? { nprocs } : {}),
+    ...(opts.skipFailures ? { skipFailures: true } : {}),
     hosts: loadHosts(opts.hosts),
     hostBatchplan: opts.hostBatchplan ?? 'batchplan',
     localBatchplan: selfCommand(),

@@ -14,6 +14,7 @@ import { optionalPositiveInt, positiveInt } from './args.js';
 export interface RunnerFlags {
   runner: string;
   nprocs?: string;
+  skipFailures?: boolean;
   batchplanCommand?: string;
   [flag: string]: unknown;
 }
@@ -72,6 +73,7 @@ export function parseRunnerFlags(
   const options: RunnerOptions = {};
   const nprocs = optionalPositiveInt('--nprocs', f.nprocs);
   if (nprocs !== undefined) options.nprocs = nprocs;
+  if (f.skipFailures) options.skipFailures = true;
   const argsKey = runner.schedulerArgs && optionKey(runner.schedulerArgs.flag);
   for (const [key, spec] of declaredFlags()) {
     if (!given(f[key]) || key === argsKey) continue;

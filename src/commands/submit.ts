@@ -1,5 +1,7 @@
-import { usageError } from '../errors.js';
+import { EXIT_CODES, usageError } from '../errors.js';
+import { readPlan } from '../plan/read.js';
 import { indexRanges } from '../runners/array-chunks.js';
+import { loadPlanStatus, summarize } from '../status/plan-status.js';
 import { submit as submitLib } from '../submit/submit-plan.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { partitionsArg } from './generate-script.js';
@@ -15,6 +17,14 @@ interface Options extends RunnerFlags {
   timeout?: string;
   interval: string;
   batchSize?: string;
+}
+
+/** Stages with a task not succeeded, by name: those submit skipped had failures left alone. */
+function failedLeftOf(planDir: string): Map<string, number> {
+  const plan = readPlan(planDir);
+  const out = new Map<string, number>();
+  for (const s of summarize(plan, loadPlanStatus(plan))) if (s.succeeded < s.total) out.set(s.name, s.failed);
+  return out;
 }
 
 export default async function submit(
@@ -35,13 +45,28 @@ export default async function submit(
     dryRun: opts.dryRun,
     force: opts.force,
   });
+  // With --skip-failures (or skip_failures), a stage not submitted may have failed tasks left alone.
+  const failedLeft = failedLeftOf(planDir);
   if ('nothingToDo' in r) {
+    const failed = [...failedLeft.values()].reduce((a, b) => a + b, 0);
     if (opts.json) printJson({ nothingToDo: true, dryRun: r.dryRun, stages: r.stages, jobIds: [] });
+    else if (failed)
+      note(
+        `nothing to do: no task of ${planDir} is left to run but ${failed} failed one(s), left alone (--skip-failures); nothing was submitted. To run them again: batchplan retry ${shellQuote(planDir)}`,
+      );
     else note(`nothing to do: every task of ${planDir} has succeeded; nothing was submitted`);
-    return 0;
+    // --wait's exit status, as `wait`: 0 only when every task succeeded.
+    return opts.wait && failed ? EXIT_CODES.E_TASKS_FAILED : 0;
   }
-  if (r.skipped.length && !opts.json)
-    note(`not submitting stage ${r.skipped.join(', ')}: every task of it has succeeded`);
+  if (r.skipped.length && !opts.json) {
+    const done = r.skipped.filter((s) => !failedLeft.has(s));
+    const cut = r.skipped.filter((s) => failedLeft.has(s));
+    if (done.length) note(`not submitting stage ${done.join(', ')}: every task of it has succeeded`);
+    if (cut.length)
+      note(
+        `not submitting stage ${cut.join(', ')}: nothing it could run (failed tasks left alone, --skip-failures, in it or in a stage it is after)`,
+      );
+  }
   if (r.live.length && !opts.json)
     note(
       `not submitting again what is queued or running already: ${r.live.map((j) => `job ${j.jobId} (stage ${j.stage}, partition${j.partitions.length > 1 ? 's' : ''} ${indexRanges(j.partitions)})`).join(', ')}; what follows those stages waits for them`,

@@ -42,7 +42,7 @@ export interface RunPartitionOptions {
   nprocs?: number;
   /** Launch no more of the stage's tasks once this many have failed (max-fails.ts); over the plan's. */
   maxFails?: number;
-  /** Leave tasks that failed in an earlier run alone (Saturn's --skip-failures): not run again. */
+  /** Leave tasks that failed in an earlier run alone (Saturn's --skip-failures): not run again. Or the stage's skip_failures. */
   skipFailures?: boolean;
   /** Bind GPUs even if the stage sets no gpus_per_slot: every visible GPU dealt to the slots. */
   bindGpus?: boolean;
@@ -104,6 +104,20 @@ export interface PartitionResult {
   balance?: BalanceSummary;
 }
 
+/**
+ * --skip-failures (or the stage's skip_failures) with a balanced stage: refused here, and by
+ * generate-script, submit and plan before anything is written, in the same words.
+ */
+export function skipFailuresBalanced(stage: string, from: 'flag' | 'spec'): BatchplanError {
+  return new BatchplanError(
+    'E_USAGE',
+    `--skip-failures does not apply to balanced partitions (stage ${stage}${from === 'spec' ? ', skip_failures in the spec' : ''})`,
+    from === 'spec'
+      ? 'Run this stage static (--no-balance, or BATCHPLAN_BALANCE=0), or drop skip_failures from the spec.'
+      : 'Run this stage static (--no-balance, or BATCHPLAN_BALANCE=0), or drop --skip-failures.',
+  );
+}
+
 export const DEFAULT_GRACE = 10;
 export const DEFAULT_LOG_LIMIT = 8 << 20;
 const MAX_BACKOFF = 600;
@@ -161,20 +175,16 @@ export async function runPartition(plan: Plan, opts: RunPartitionOptions): Promi
   const gate = Prerequisites.open(plan, stageIndex, slice, resets, opts.prerequisiteWait);
   if (stage.requires) result.blocked = 0;
   const balanced = balanceMode(opts.balance, env, stage.balance);
-  if (opts.skipFailures) {
+  const skipFailures = opts.skipFailures || stage.skipFailures === true;
+  if (skipFailures) {
     // Balanced partitions run each other's tasks, which this partition's view cannot leave alone.
-    if (balanced)
-      throw new BatchplanError(
-        'E_USAGE',
-        `--skip-failures does not apply to balanced partitions (stage ${stage.name})`,
-        'Run this stage static (--no-balance, or BATCHPLAN_BALANCE=0), or drop --skip-failures.',
-      );
+    if (balanced) throw skipFailuresBalanced(stage.name, opts.skipFailures ? 'flag' : 'spec');
     result.failedLeft = 0;
   }
   const todo: number[] = [];
   records.forEach((rec, k) => {
     if (prior.isSucceeded(k) || hooks.some((h) => h.done?.(rec, prior.resetTime(k)))) result.skipped++;
-    else if (opts.skipFailures && prior.stateOf(k) === 'failed') result.failedLeft!++;
+    else if (skipFailures && prior.stateOf(k) === 'failed') result.failedLeft!++;
     else todo.push(k);
   });
   if ((todo.length === 0 && !balanced) || opts.stop.signal) {

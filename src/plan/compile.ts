@@ -155,6 +155,7 @@ export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): Compiled
     const stage = spec.stages[i]!;
     const at: DocPath = ['stages', i];
     const settings = mergeSettings(defaultSettings, stage, at, issues, loaded.baseDir);
+    checkSkipFailures(stage, settings, at, issues);
     const tasks =
       loaded.commands?.stage === stage.name
         ? commandsTasks(loaded.commands, at, issues)
@@ -199,6 +200,25 @@ export function compile(loaded: LoadedSpec, opts: CompileOptions = {}): Compiled
   for (const stage of stages) checkEnv(stage.name, stage.settings.env, issues, ['stages']);
   issues.throwIfAny();
   return { defaults, stages, totalTasks };
+}
+
+/**
+ * skip_failures with balance: true is refused, as run-partition refuses --skip-failures for a
+ * balanced partition (it runs other partitions' tasks, which its own view cannot leave alone).
+ * The issue points at the stage's own key of the two, else at defaults' skip_failures.
+ */
+function checkSkipFailures(stage: StageSpec, settings: StageSettings, at: DocPath, issues: IssueList): void {
+  if (!settings.skipFailures || !settings.balance) return;
+  const path: DocPath =
+    stage.skip_failures !== undefined
+      ? [...at, 'skip_failures']
+      : stage.balance !== undefined
+        ? [...at, 'balance']
+        : ['defaults', 'skip_failures'];
+  issues.add(
+    path,
+    `stage '${stage.name}': skip_failures does not apply to a balanced stage (balance: true): its partitions run each other's tasks`,
+  );
 }
 
 /**
@@ -249,6 +269,7 @@ type Overrides = Pick<
   | 'gpus_per_slot'
   | 'shell'
   | 'max_fails'
+  | 'skip_failures'
   | 'balance'
   | 'backup'
 >;
@@ -269,6 +290,8 @@ function mergeSettings(
   }
   if (over.retries !== undefined) out.retries = over.retries;
   if (over.max_fails !== undefined) out.maxFails = over.max_fails;
+  if (over.skip_failures === true) out.skipFailures = true;
+  else if (over.skip_failures === false) delete out.skipFailures;
   if (over.balance !== undefined) out.balance = over.balance;
   if (over.backup === true) out.backup = DEFAULT_BACKUP_FACTOR;
   else if (over.backup === false) delete out.backup;

@@ -11,7 +11,7 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
     },
     version: {
       type: 'number',
-      enum: [2, 3, 4],
+      enum: [2, 3, 4, 5],
     },
     batchplanVersion: {
       type: 'string',
@@ -100,6 +100,10 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
         backup: {
           type: 'number',
           minimum: 1,
+        },
+        skipFailures: {
+          type: 'boolean',
+          const: true,
         },
         resources: {
           type: 'object',
@@ -438,6 +442,10 @@ export const PLAN_FILE_JSON_SCHEMA: JsonSchema = {
           backup: {
             type: 'number',
             minimum: 1,
+          },
+          skipFailures: {
+            type: 'boolean',
+            const: true,
           },
         },
         required: ['name', 'after', 'tasks', 'firstTask', 'resources', 'retries', 'backoff', 'env', 'shell'],

@@ -8,6 +8,7 @@ import {
   PLAN_FORMAT_VERSION,
   PLAN_FORMAT_VERSION_ADDED,
   PLAN_FORMAT_VERSION_PARTITIONS,
+  PLAN_FORMAT_VERSION_SKIP_FAILURES,
 } from './format.js';
 
 const settings = {
@@ -23,6 +24,7 @@ const settings = {
   maxFails: z.int().positive().optional(),
   balance: z.boolean().optional(),
   backup: z.number().min(1).optional(),
+  skipFailures: z.literal(true).optional(),
 };
 
 const resources = z.strictObject({
@@ -74,7 +76,12 @@ const source = z.strictObject({
 
 export const planFileSchema = z.strictObject({
   format: z.literal(PLAN_FORMAT),
-  version: z.literal([PLAN_FORMAT_VERSION, PLAN_FORMAT_VERSION_ADDED, PLAN_FORMAT_VERSION_PARTITIONS]),
+  version: z.literal([
+    PLAN_FORMAT_VERSION,
+    PLAN_FORMAT_VERSION_ADDED,
+    PLAN_FORMAT_VERSION_PARTITIONS,
+    PLAN_FORMAT_VERSION_SKIP_FAILURES,
+  ]),
   batchplanVersion: z.string(),
   createdAt: z.string(),
   source,

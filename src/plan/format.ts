@@ -14,17 +14,36 @@ export const PLAN_FORMAT_VERSION_ADDED = 3;
 // run static partitions beside balanced ones, or hand every slot all the GPUs. Plans whose stages
 // set none keep version 2 or 3, which older readers still run.
 export const PLAN_FORMAT_VERSION_PARTITIONS = 4;
+// 5: a stage sets `skipFailures` (the spec's skip_failures). A batchplan that reads only 2 to 4
+// must refuse such a plan as too new: one that ignored the key would run the failed tasks again,
+// and submit them, against what the plan says.
+export const PLAN_FORMAT_VERSION_SKIP_FAILURES = 5;
 export const PLAN_FORMAT_VERSIONS: readonly number[] = [
   PLAN_FORMAT_VERSION,
   PLAN_FORMAT_VERSION_ADDED,
   PLAN_FORMAT_VERSION_PARTITIONS,
+  PLAN_FORMAT_VERSION_SKIP_FAILURES,
 ];
 
 /** The lowest version that holds what the plan uses, so that older readers refuse only what they cannot run. */
 export function planFormatVersion(file: {
-  stages: readonly { partitions?: number; balance?: boolean; backup?: number; gpusPerSlot?: object }[];
+  stages: readonly {
+    partitions?: number;
+    balance?: boolean;
+    backup?: number;
+    gpusPerSlot?: object;
+    skipFailures?: true;
+  }[];
+  /** Defaults too: a stage's skip_failures: false leaves it there alone. */
+  defaults?: { skipFailures?: true };
   generations?: readonly unknown[];
-}): typeof PLAN_FORMAT_VERSION | typeof PLAN_FORMAT_VERSION_ADDED | typeof PLAN_FORMAT_VERSION_PARTITIONS {
+}):
+  | typeof PLAN_FORMAT_VERSION
+  | typeof PLAN_FORMAT_VERSION_ADDED
+  | typeof PLAN_FORMAT_VERSION_PARTITIONS
+  | typeof PLAN_FORMAT_VERSION_SKIP_FAILURES {
+  if (file.defaults?.skipFailures || file.stages.some((s) => s.skipFailures))
+    return PLAN_FORMAT_VERSION_SKIP_FAILURES;
   const newer = (s: (typeof file.stages)[number]) =>
     s.partitions !== undefined ||
     s.balance !== undefined ||

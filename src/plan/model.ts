@@ -22,6 +22,8 @@ export interface StageSettings {
   balance?: boolean;
   /** Backup tasks (exec/balance-backup.ts): the threshold factor (`backup: true` is 3); unset: off. */
   backup?: number;
+  /** Saturn's --skip-failures as the spec's skip_failures: tasks that failed are not run again. Unset: they are. */
+  skipFailures?: true;
 }
 
 export interface PlanDefaults extends StageSettings {

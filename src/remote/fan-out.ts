@@ -20,6 +20,7 @@ import { VERSION } from '../version.js';
 import type { Host } from './hosts.js';
 import { watchParent } from './parent-watch.js';
 import { partitionsToRun, rangesText } from './partitions-to-run.js';
+import { runPartitionArgs } from '../runners/run-partition-flags.js';
 import { checkRemoteVersion } from './remote-batchplan.js';
 import { pullStatus, pushPlan, syncTarget } from './sync.js';
 import { stoppedAtEof } from './watched.js';
@@ -37,6 +38,8 @@ export interface FanOutOptions {
   stage: string;
   n: number;
   nprocs?: number;
+  /** run-partition --skip-failures; a partition whose only unfinished tasks failed is not sent out. */
+  skipFailures?: boolean;
   hosts: Host[];
   /** Shell code that runs batchplan on the hosts (default `batchplan`). */
   hostBatchplan: string;
@@ -149,16 +152,21 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
   if (!st) throw new BatchplanError('E_UNKNOWN_STAGE', `no stage '${o.stage}' in ${o.planDir}`);
   const partitions = stagePartitions(st, o.n); // its own count wins over N
   // A second run after a partial one: only partitions with a task not yet succeeded go out.
-  const toRun = partitionsToRun(plan, plan.file.stages.indexOf(st), o.n);
+  const leave = o.skipFailures || st.skipFailures === true;
+  const { open: toRun, failedLeft } = partitionsToRun(plan, plan.file.stages.indexOf(st), o.n, leave);
   const left = new Set(toRun);
   const done = [...Array(partitions).keys()].filter((p) => !left.has(p));
+  // Failures left alone keep the stage unfinished: exit 1 as their run-partition would, so that the
+  // script runs no later stage.
+  if (failedLeft)
+    say(`stage '${o.stage}': ${failedLeft} failed task(s) left alone (--skip-failures), not run again`);
   if (!toRun.length) {
-    say(`stage '${o.stage}': all ${partitions} partition(s) already done; nothing to run`);
-    return 0;
+    if (!failedLeft) say(`stage '${o.stage}': all ${partitions} partition(s) already done; nothing to run`);
+    return failedLeft ? 1 : 0;
   }
   if (done.length)
     say(
-      `stage '${o.stage}': partition(s) ${rangesText(done)} already done, skipped; running ${toRun.length} of ${partitions}`,
+      `stage '${o.stage}': partition(s) ${rangesText(done)} already done${failedLeft ? ' or left with failures alone' : ''}, skipped; running ${toRun.length} of ${partitions}`,
     );
   const planBytes = readFileSync(join(o.planDir, PLAN_FILE));
   const runs: HostRun[] = o.hosts.map((host) => ({ host, state: 'up', busy: 0, ran: [] }));
@@ -253,7 +261,7 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
     running++;
     const args = [
       'run-partition',
-      ...(o.nprocs ? ['--nprocs', String(o.nprocs)] : []),
+      ...runPartitionArgs(o),
       '--',
       h.dir ?? o.planDir,
       o.stage,
@@ -319,7 +327,7 @@ export async function fanOut(o: FanOutOptions): Promise<number> {
       `partition(s) ${rangesText(unrun.sort((a, b) => a - b))} of stage '${o.stage}' did not run: their hosts went away`,
       'Their attempts are lost, not failed: run the script again when hosts are back (or with the hosts that are left).',
     );
-  if (!failed.length) return 0;
+  if (!failed.length) return failedLeft ? 1 : 0;
   const other = failed.find(([, r]) => r.code !== 1);
   return other ? other[1].code : 1;
 }

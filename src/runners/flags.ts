@@ -47,6 +47,7 @@ export function schedulerArgsFlag(r: RunnerDescriptor): FlagSpec<'list'> {
 export function flagsOf(runner: RunnerDescriptor): string[] {
   return [
     '--nprocs',
+    '--skip-failures',
     ...Object.values(runner.flags).map((f) => flagName(f.flag)),
     ...(runner.resources ?? []).map((k) => flagName(RESOURCE_FLAGS[k].flag)),
     ...(runner.schedulerArgs ? [flagName(runner.schedulerArgs.flag)] : []),

@@ -10,6 +10,7 @@ import { usageError } from '../errors.js';
 import type { Resources } from '../plan/model.js';
 import { partitionGpus } from './directives.js';
 import { planHash, stageResourceName } from './k8s-names.js';
+import { runPartitionArgs } from './run-partition-flags.js';
 import type { KubernetesOptions } from './kubernetes-descriptor.js';
 import type { RenderContext, RenderedFile, RenderStage } from './runner.js';
 import { renderTemplate } from './templates.js';
@@ -117,7 +118,7 @@ export function stageManifest(ctx: RenderContext<KubernetesOptions>, s: RenderSt
                 `${ctx.batchplanCommand} "$@"`,
                 'batchplan',
                 'run-partition',
-                ...(ctx.options.nprocs ? ['--nprocs', String(ctx.options.nprocs)] : []),
+                ...runPartitionArgs(ctx.options),
                 '--',
                 ctx.planDir,
                 s.name,

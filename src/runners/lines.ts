@@ -1,16 +1,17 @@
-// One shell command line per partition: `batchplan run-partition [--nprocs P] -- PLAN STAGE N i`,
-// every value quoted, stages in plan order.
+// One shell command line per partition: `batchplan run-partition [--nprocs P] [--skip-failures] --
+// PLAN STAGE N i`, every value quoted, stages in plan order.
+import { runPartitionFlags } from './run-partition-flags.js';
 import type { RenderContext, RenderedFile } from './runner.js';
 import { shellQuote } from '../util/shell-quote.js';
 
 export function render(ctx: RenderContext): RenderedFile[] {
-  const nprocs = ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '';
+  const flags = runPartitionFlags(ctx.options);
   const text = ctx.stages
     .flatMap((s) =>
       Array.from(
         { length: s.partitions },
         (_, i) =>
-          `${ctx.batchplanCommand} run-partition${nprocs} -- ${shellQuote(ctx.planDir)} ${shellQuote(s.name)} ${ctx.n} ${i}\n`,
+          `${ctx.batchplanCommand} run-partition${flags} -- ${shellQuote(ctx.planDir)} ${shellQuote(s.name)} ${ctx.n} ${i}\n`,
       ),
     )
     .join('');

@@ -64,7 +64,6 @@ export function localView(ctx: RenderContext<object>, jobs?: number) {
   const steps = localSteps(ctx.stages);
   return {
     ...scriptView(ctx),
-    nprocs: ctx.options.nprocs ?? null,
     jobs: jobs ?? null,
     stages,
     groups: steps.some((step) => step.length > 1),

@@ -33,6 +33,7 @@ export function optionsSchema(runner: RunnerDescriptor): z.ZodType {
   if (!schema) {
     const base = z.strictObject({
       nprocs: z.int().positive().optional(),
+      skipFailures: z.boolean().optional(),
       ...Object.fromEntries(Object.entries(runner.flags).map(([k, spec]) => [k, fieldOf(spec).optional()])),
     });
     schema = runner.options ? runner.options(z, base) : base;
@@ -44,6 +45,7 @@ export function optionsSchema(runner: RunnerDescriptor): z.ZodType {
 /** The flag an option key comes from, for messages. */
 function flagOf(runner: RunnerDescriptor, key: string): string {
   if (key === 'nprocs') return '--nprocs';
+  if (key === 'skipFailures') return '--skip-failures';
   const spec =
     runner.flags[key] ??
     (runner.schedulerArgs && optionKey(runner.schedulerArgs.flag) === key

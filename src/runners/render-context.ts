@@ -30,6 +30,8 @@ export interface RenderStage {
 export interface CommonOptions {
   /** Tasks at once inside a partition. */
   nprocs?: number;
+  /** run-partition --skip-failures: tasks that failed in an earlier run are not run again. */
+  skipFailures?: boolean;
 }
 
 /** Options that submission reads where a runner declares them (common-flags.ts). */

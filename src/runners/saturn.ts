@@ -9,6 +9,7 @@ import { parse, stringify } from 'yaml';
 import { usageError } from '../errors.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { stageResourceName } from './k8s-names.js';
+import { runPartitionFlags } from './run-partition-flags.js';
 import type { RenderContext, RenderedFile, RenderStage } from './runner.js';
 import type { SaturnOptions } from './saturn-descriptor.js';
 import { SATURN_SCHEMA_VERSION, saturnJobRecipeSchema, type SaturnJobRecipe } from './saturn-recipe.js';
@@ -68,9 +69,9 @@ export function partitionCommands(
 ): string[] {
   const entry = shippedEntry(ctx, workingDirectory);
   const command = entry ? `node ${shellQuote(entry)}` : ctx.batchplanCommand;
-  const nprocs = ctx.options.nprocs ? ` --nprocs ${ctx.options.nprocs}` : '';
+  const flags = runPartitionFlags(ctx.options);
   const args = `-- ${shellQuote(remotePlanDir(ctx))} ${shellQuote(s.name)} ${ctx.n}`;
-  return Array.from({ length: s.partitions }, (_, i) => `${command} run-partition${nprocs} ${args} ${i}`);
+  return Array.from({ length: s.partitions }, (_, i) => `${command} run-partition${flags} ${args} ${i}`);
 }
 
 function startScript(ctx: RenderContext<SaturnOptions>, previous: unknown, workingDirectory: string): string {

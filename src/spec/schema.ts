@@ -140,6 +140,17 @@ const backup = z
     "Balanced mode: an idle partition may start a second copy of a task running over this many times the stage's median duration (true: 3); off by default. BATCHPLAN_BACKUP overrides it; a task whose env sets BATCHPLAN_NO_BACKUP=1 never gets one (docs/balancing.md).",
   );
 
+/** Saturn's --skip-failures (docs/retry.md): a task that failed in an earlier run is not run again. */
+const skipFailures = z
+  .boolean({
+    // `skip_failures: yes` is the string "yes" in YAML 1.2: say what to write instead.
+    error: (issue) => `expected true or false, not ${JSON.stringify(issue.input)} (write true, unquoted)`,
+  })
+  .optional()
+  .describe(
+    'Leave tasks that failed in an earlier run alone: not run again (they stay failed), and submit submits no partition whose only unfinished tasks failed; retry makes them run again. As --skip-failures of run, run-partition, generate-script and submit. Not with balance: true.',
+  );
+
 /** GPUs each task slot gets (docs/gpus.md): checked in the compiler, which names the stage (compile.ts). */
 const gpusPerSlot = z
   .union([z.number(), z.string()])
@@ -169,6 +180,7 @@ export const stageSchema = z.strictObject({
   nprocs: z.int().positive().optional(),
   gpus_per_slot: gpusPerSlot,
   max_fails: maxFails,
+  skip_failures: skipFailures,
   balance,
   backup,
   shell: z.string().min(1).optional(),
@@ -190,6 +202,7 @@ export const defaultsSchema = z.strictObject({
   nprocs: z.int().positive().optional(),
   gpus_per_slot: gpusPerSlot,
   max_fails: maxFails,
+  skip_failures: skipFailures,
   balance,
   backup,
   shell: z.string().min(1).optional(),

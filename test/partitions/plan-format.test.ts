@@ -62,7 +62,7 @@ describe('plan format version and a stage’s own partition count', () => {
     const file = planJson(plan);
     writeFileSync(
       join(plan, 'plan.json'),
-      JSON.stringify({ ...file, version: 5, batchplanVersion: '7.1.0' }, null, 2) + '\n',
+      JSON.stringify({ ...file, version: 6, batchplanVersion: '7.1.0' }, null, 2) + '\n',
     );
     for (const args of [
       ['status', plan],
@@ -71,8 +71,8 @@ describe('plan format version and a stage’s own partition count', () => {
     ]) {
       const r = cli(args);
       expect(r.code, args[0]).toBe(8);
-      expect(r.stderr).toContain(`plan ${plan} has format version 5 (written by batchplan 7.1.0)`);
-      expect(r.stderr).toMatch(/this batchplan \(\S+\) reads version 2, 3, 4/);
+      expect(r.stderr).toContain(`plan ${plan} has format version 6 (written by batchplan 7.1.0)`);
+      expect(r.stderr).toMatch(/this batchplan \(\S+\) reads version 2, 3, 4, 5/);
       expect(r.stderr).toContain('Upgrade batchplan to 7.1.0 or newer wherever the plan runs');
     }
     expect(existsSync(join(plan, 'status', 'stage-0'))).toBe(false);

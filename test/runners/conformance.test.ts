@@ -188,6 +188,29 @@ function expectStageOrder(r: Execution, ctx: RenderContext): void {
   }
 }
 
+/**
+ * Task-level requires, partitions run one at a time: every partition of a stage with `requires`
+ * starts after every partition it needs ended. (Run at once, as GNU parallel does, the script only
+ * lists them in that order, which the golden files show; run-partition waits for the tasks.)
+ */
+function expectPrerequisitesEnded(r: Execution, ctx: RenderContext): void {
+  const at = (kind: 'start' | 'end', stage: string, index: number) =>
+    r.events.findIndex((e) => e.event === kind && e.stage === stage && e.index === index);
+  for (const s of ctx.stages)
+    for (const need of s.requires ?? []) {
+      const before = ctx.stages[need.stage]!.name;
+      need.partitions.forEach((parts, p) => {
+        const start = at('start', s.name, p);
+        if (start < 0) return;
+        for (const q of parts) {
+          const end = at('end', before, q);
+          expect(end, `${s.name} ${p} started before ${before} ${q} ended`).toBeGreaterThanOrEqual(0);
+          expect(end, `${s.name} ${p} started before ${before} ${q} ended`).toBeLessThan(start);
+        }
+      });
+    }
+}
+
 /** The most partitions that were between their start and end records at one time. */
 function maxConcurrent(r: Execution): number {
   let now = 0;
@@ -311,8 +334,18 @@ function resolvedPartition(call: Call): number {
   });
 }
 
-/** Contexts whose first stage has several partitions and a stage after it. */
-const multiStage = CONTEXTS.filter((c) => c.ctx.stages.length > 1 && c.ctx.stages[0]!.partitions > 1);
+/** How long each fake partition runs where the order of overlapping partitions is checked. */
+const PARTITION_MS = 100;
+
+/** Whether a stage of the context needs another's partitions task by task (no stage barrier). */
+const taskLevel = (ctx: RenderContext) => ctx.stages.some((s) => s.requires !== undefined);
+
+/** Contexts whose first stage has several partitions and a stage after it, behind a stage barrier. */
+const multiStage = CONTEXTS.filter(
+  (c) => c.ctx.stages.length > 1 && c.ctx.stages[0]!.partitions > 1 && !taskLevel(c.ctx),
+);
+/** Contexts with task-level requires. */
+const requiresContexts = CONTEXTS.filter((c) => taskLevel(c.ctx));
 
 describe.each(RUNNERS.map((r) => [r.name, r] as const))('runner %s', (_name, runner) => {
   /** Whether running the entry file runs the partitions here (no scheduler to submit to). */
@@ -384,14 +417,20 @@ describe.each(RUNNERS.map((r) => [r.name, r] as const))('runner %s', (_name, run
       itIf(runsHere)(
         'runs each partition of each stage once, stages in order, each argument intact',
         ({ skip }) => {
-          const r = execute(runner, ctx);
+          // With requires, partitions take a while, so that a runner running several at once shows it.
+          const r = execute(runner, ctx, taskLevel(ctx) ? { sleepMs: PARTITION_MS } : {});
           if (engineMissing(r, skip)) return;
           expect(r.code, r.stderr).toBe(0);
           expectWellFormed(r, runner, ctx);
           const ran = partitionsRun(r);
-          expect([...ran.keys()]).toEqual(ctx.stages.map((s) => s.name));
+          const names = ctx.stages.map((s) => s.name);
+          // In plan order, except where partitions run at once with no stage barrier.
+          expect([...ran.keys()].sort()).toEqual([...names].sort());
+          if (!taskLevel(ctx) || maxConcurrent(r) === 1) expect([...ran.keys()]).toEqual(names);
           for (const s of ctx.stages) expect(ran.get(s.name), s.name).toEqual(range(s.partitions));
-          expectStageOrder(r, ctx);
+          if (taskLevel(ctx)) {
+            if (maxConcurrent(r) === 1) expectPrerequisitesEnded(r, ctx);
+          } else expectStageOrder(r, ctx);
           expectNoInjection(r);
         },
       );
@@ -436,6 +475,56 @@ describe.each(RUNNERS.map((r) => [r.name, r] as const))('runner %s', (_name, run
         // No partition of the stage ran twice.
         const ran = partitionsRun(r).get(first.name)!;
         expect(new Set(ran).size).toBe(ran.length);
+      });
+    },
+  );
+
+  describeIf(runsHere).each(requiresContexts.map((c) => [c.name, c] as const))(
+    'context %s',
+    (_ctxName, { ctx }) => {
+      const [first] = ctx.stages as [RenderStage];
+      /** The partitions that need partition `index` of the first stage. */
+      const dependants = (index: number) =>
+        ctx.stages.flatMap((s) =>
+          (s.requires ?? [])
+            .filter((need) => need.stage === 0)
+            .flatMap((need) =>
+              need.partitions.flatMap((parts, p) => (parts.includes(index) ? [[s.name, p]] : [])),
+            ),
+        );
+
+      it('after a failed partition, runs every other partition once and exits non-zero', ({ skip }) => {
+        // A failed task blocks only the tasks that need it, which run-partition records as blocked:
+        // the partitions that need the failed one still run (and find their tasks blocked).
+        const r = execute(runner, ctx, {
+          rules: [{ stage: first.name, index: 1, code: 1 }],
+          sleepMs: PARTITION_MS,
+        });
+        if (engineMissing(r, skip)) return;
+        expect(r.code).not.toBe(0);
+        expect(r.signal).toBeNull();
+        expectWellFormed(r, runner, ctx);
+        const ran = partitionsRun(r);
+        for (const s of ctx.stages) expect(ran.get(s.name), s.name).toEqual(range(s.partitions));
+        expect(dependants(1).length).toBeGreaterThan(0);
+        if (maxConcurrent(r) === 1) expectPrerequisitesEnded(r, ctx);
+      });
+
+      it('after a partition stopped by a signal (exit 128+n), exits non-zero, no partition run twice', ({
+        skip,
+      }) => {
+        const r = execute(runner, ctx, {
+          rules: [{ stage: first.name, index: 0, code: 130 }],
+          sleepMs: PARTITION_MS,
+        });
+        if (engineMissing(r, skip)) return;
+        expect(r.code).not.toBe(0);
+        for (const list of partitionsRun(r).values()) expect(new Set(list).size).toBe(list.length);
+        if (maxConcurrent(r) === 1) expectPrerequisitesEnded(r, ctx);
+        // Run one at a time, the script stops at the signal: what needs the stopped partition never starts.
+        if (maxConcurrent(r) === 1)
+          for (const [stage, p] of dependants(0))
+            expect(partitionsRun(r).get(stage as string) ?? [], `${stage} ${p}`).not.toContain(p);
       });
     },
   );

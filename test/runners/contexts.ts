@@ -24,6 +24,8 @@ interface StageSpec {
   /** The stage's own partition count (plan.json `partitions`); unset: N. */
   partitions?: number;
   gpus?: RenderStage['gpus'];
+  /** Task-level requires, per partition (as src/plan/task-deps-partitions.ts derives them). */
+  requires?: RenderStage['requires'];
 }
 
 /** Stages as generate-script builds them: the stage's own count, else min(tasks, N). */
@@ -36,6 +38,7 @@ function stages(n: number, specs: StageSpec[]): RenderStage[] {
     after: s.after ?? [],
     resources: s.resources ?? {},
     ...(s.gpus ? { gpus: s.gpus } : {}),
+    ...(s.requires ? { requires: s.requires } : {}),
   }));
 }
 
@@ -93,7 +96,7 @@ export const CONTEXTS: readonly NamedContext[] = [
         { name: 'extract', tasks: 36 },
         { name: 'merge', tasks: 1, after: ['extract'] },
       ],
-      { nprocs: 3, jobs: 2 },
+      { nprocs: 3, jobs: 2, skipFailures: true },
     ),
   },
   {
@@ -104,6 +107,22 @@ export const CONTEXTS: readonly NamedContext[] = [
       { name: 'simulate', tasks: 40, partitions: 8 },
       { name: 'reduce', tasks: 10, partitions: 2, after: ['simulate'] },
       { name: 'report', tasks: 7, after: ['reduce'] },
+    ]),
+  },
+  {
+    // The qdo example's shape, small (test/runners/requires-intent.test.ts checks it is what
+    // generate-script derives from fixtures/examples/qdo-small.yaml): 3 groups × 2 extracts, then a merge
+    // per group that needs only its group's extracts. N = 3: extract partition g holds group g, and
+    // merge partition g needs extract partition g only.
+    name: 'requires',
+    ctx: context('/data/qdo.plan', 3, [
+      { name: 'extract', tasks: 6 },
+      {
+        name: 'merge',
+        tasks: 3,
+        after: ['extract'],
+        requires: [{ stage: 0, partitions: [[0], [1], [2]] }],
+      },
     ]),
   },
   {
@@ -177,7 +196,7 @@ export const REQUIRED_OPTIONS: RunnerOptions = {
 
 /** The context as generate-script would hand it to `runner`: only the options it declares. */
 export function contextFor(runner: RunnerDescriptor, ctx: RenderContext): RenderContext {
-  const declared = new Set<string>(['nprocs', ...Object.keys(runner.flags)]);
+  const declared = new Set<string>(['nprocs', 'skipFailures', ...Object.keys(runner.flags)]);
   const options = Object.fromEntries(
     Object.entries({ ...REQUIRED_OPTIONS, ...ctx.options }).filter(([key]) => declared.has(key)),
   ) as RunnerOptions;

@@ -16,7 +16,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 
 const VALUE_OPTIONS = new Set(['--nprocs', '--index-var', '--index-offset', '--grace', '--log-limit']);
-const FLAG_OPTIONS = new Set(['--one-based', '--bind-gpus', '--json']);
+const FLAG_OPTIONS = new Set(['--one-based', '--bind-gpus', '--json', '--skip-failures']);
 
 /** `run-partition [options] [--] <plan> <stage> <N> <i>`, options anywhere before `--`. */
 function parse(args) {

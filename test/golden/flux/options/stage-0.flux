@@ -19,7 +19,7 @@ child='' pending=''
 forward() { if [ -n "$child" ]; then kill -"$1" "$child" 2>/dev/null; else pending=$1; fi; }
 trap 'forward TERM' TERM
 trap 'forward USR1' USR1
-bash -c "$batchplan_cmd"' "$@"' batchplan run-partition --index-offset "${BATCHPLAN_ARRAY_OFFSET:-0}" --nprocs 3 -- "$plan" extract 5 auto </dev/null &
+bash -c "$batchplan_cmd"' "$@"' batchplan run-partition --index-offset "${BATCHPLAN_ARRAY_OFFSET:-0}" --nprocs 3 --skip-failures -- "$plan" extract 5 auto </dev/null &
 child=$!
 if [ -n "$pending" ]; then kill -"$pending" "$child" 2>/dev/null; fi
 rc=0

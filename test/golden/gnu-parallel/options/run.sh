@@ -22,7 +22,7 @@ batchplan_cmd=batchplan
 # the plan path, the stage name and the batchplan command reach each job through the environment,
 # and the command parallel is given holds nothing but fixed text and {} (the partition index).
 export BATCHPLAN_SCRIPT_CMD="$batchplan_cmd" BATCHPLAN_SCRIPT_PLAN="$plan"
-job='bash -c "$BATCHPLAN_SCRIPT_CMD"'\'' "$@"'\'' batchplan run-partition --nprocs 3 -- "$BATCHPLAN_SCRIPT_PLAN" "$BATCHPLAN_SCRIPT_STAGE" 5 {}'
+job='bash -c "$BATCHPLAN_SCRIPT_CMD"'\'' "$@"'\'' batchplan run-partition --nprocs 3 --skip-failures -- "$BATCHPLAN_SCRIPT_PLAN" "$BATCHPLAN_SCRIPT_STAGE" 5 {}'
 
 # Stage 1/2: extract, 36 task(s) in 5 partition(s)
 rc=0

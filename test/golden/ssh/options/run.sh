@@ -33,7 +33,7 @@ trap 'forward TERM' TERM
 trap 'forward HUP' HUP
 run_stage() {
   bash -c "$batchplan_cmd"' "$@"' batchplan run-hosts --hosts "$hosts" --host-batchplan "$host_batchplan" \
-    --ssh ssh2 --nprocs 3 ${ssh_config[@]+"${ssh_config[@]}"} ${sync[@]+"${sync[@]}"} --parent-pid "$$" -- "$plan" "$1" 5 </dev/null &
+    --ssh ssh2 --nprocs 3 --skip-failures ${ssh_config[@]+"${ssh_config[@]}"} ${sync[@]+"${sync[@]}"} --parent-pid "$$" -- "$plan" "$1" 5 </dev/null &
   child=$!
   if [ -n "$pending" ]; then kill -"$pending" "$child" 2>/dev/null; fi
   local rc=0
