@@ -21,6 +21,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { lowFdLimit } from './fd-limit.js';
 
 export const CGROUP_ENV = 'BATCHPLAN_CGROUP'; // "0" turns per-task cgroups off
 const PREFIX = 'batchplan-';
@@ -172,14 +173,23 @@ export class TaskCgroups {
     } catch {
       return undefined;
     }
+    // At most an eighth of a low limit is kept open: with ulimit -n 64 and 40 slots, one per slot
+    // left the launches none (populated() reads the others by their path).
     let events = -1;
-    try {
-      events = openSync(join(fresh, 'cgroup.events'), 'r');
-    } catch {
-      // out of descriptors: populated() reads it by its path
-    }
+    if (this.kept() < (lowFdLimit() ?? Infinity) / 8)
+      try {
+        events = openSync(join(fresh, 'cgroup.events'), 'r');
+      } catch {
+        // out of descriptors: read by its path
+      }
     this.slots.set(slot, { dir: fresh, events });
     return fresh;
+  }
+
+  private kept(): number {
+    let n = 0;
+    for (const { events } of this.slots.values()) if (events >= 0) n++;
+    return n;
   }
 
   /** At the end: removes what is empty; a populated cgroup stays (a daemon of a succeeded task). */

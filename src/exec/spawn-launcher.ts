@@ -3,11 +3,12 @@
 // Node's spawn cannot set the parent-death signal, so on Linux the task starts through util-linux's
 // `setpriv --pdeathsig KILL`, which sets it and execs the shell in the same process (one exec more).
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Launcher, LaunchSpec, TaskExit, TaskProcess } from './launcher.js';
 import { OutputTail, PIPE_DRAIN_MS } from './output-tail.js';
 import { findInPath } from './find-in-path.js';
+import { lowFdLimit } from './fd-limit.js';
 
 const shells = new Map<string, string>();
 let setpriv: string | undefined | null = null;
@@ -57,20 +58,6 @@ function command(spec: LaunchSpec): [string, string[]] {
     : [shell, '-c', spec.cmd];
   if (wrapper) return [wrapper, ['--pdeathsig', 'KILL', '--', ...task]];
   return spec.cgroup ? [task[0]!, task.slice(1)] : [spec.shell, ['-c', spec.cmd]];
-}
-
-/** The soft limit on open files when it is low enough to run into, else undefined. */
-let fdLimit: number | undefined | null = null;
-function lowFdLimit(): number | undefined {
-  if (fdLimit === null) {
-    try {
-      const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-      fdLimit = m && Number(m[1]) < 4096 ? Number(m[1]) : undefined;
-    } catch {
-      fdLimit = undefined;
-    }
-  }
-  return fdLimit;
 }
 
 /**
