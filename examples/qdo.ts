@@ -30,13 +30,9 @@ const show = async () => {
   for (const s of stages) console.log(`  ${s.name}: ${s.succeeded}/${s.total} succeeded, ${s.failed} failed`);
 };
 await show();
-for (const t of plan.tasks({ state: 'failed' })) console.log(`failed: ${t.id} (exit ${t.exitCode})`);
-console.log(
-  `pending: ${plan
-    .tasks({ state: 'pending' })
-    .map((t) => t.id)
-    .join(', ')}`,
-);
+for (const t of await plan.tasks({ state: 'failed' })) console.log(`failed: ${t.id} (exit ${t.exitCode})`);
+const pending = await plan.tasks({ state: 'pending' });
+console.log(`pending: ${pending.map((t) => t.id).join(', ')}`);
 
 // q.retry: fix the cause, make what failed pending again, run what is left.
 writeFileSync('fixed', '');

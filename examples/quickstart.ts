@@ -27,6 +27,6 @@ for (const s of result.stages)
 
 const { overall } = await plan.status();
 console.log(`overall: ${overall.succeeded}/${overall.total} succeeded, ${overall.failed} failed`);
-for (const t of plan.tasks({ state: 'failed' }))
+for (const t of await plan.tasks({ state: 'failed' }))
   console.log(`failed: ${t.id} exit ${t.exitCode}, ${t.attempts} attempts`);
 console.log(`square.1 printed ${plan.logs('square.1').stdout.trim()}`);

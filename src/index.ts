@@ -16,7 +16,7 @@ export {
 } from './api/plan.js';
 export type { SubmitOptions, SubmitOptionsFor, SubmitRunner, ResourceOptions } from './api/submit-options.js';
 export type { ResetResult, RetryState, RerunState } from './status/reset-tasks.js';
-export type { TaskInfo, TaskLog, TaskQuery } from './api/tasks.js';
+export type { TaskInfo, TaskInfoState, TaskLog, TaskQuery } from './api/tasks.js';
 export type { RunPlanOptions, RunPlanResult, StageOutcome } from './exec/run-plan.js';
 export type { PartitionResult, PartitionProgress } from './exec/run-partition.js';
 export { StopSignal } from './exec/stop-signal.js';

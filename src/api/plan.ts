@@ -10,6 +10,7 @@ import { StopSignal } from '../exec/stop-signal.js';
 import { findStage, readPlan, type Plan } from '../plan/read.js';
 import { loadPlanStatus, summarize } from '../status/plan-status.js';
 import { cancelPlan } from '../submit/cancel.js';
+import { queuedRanges } from '../submit/queued.js';
 import { planStatus, type PlanStatus } from '../submit/status.js';
 import { addToPlan } from '../plan/add.js';
 import {
@@ -137,9 +138,14 @@ export class BatchPlan {
     return planStatus(this.plan, opts.transport ?? localTransport);
   }
 
-  /** Tasks, optionally of one state and one stage (`{ state: 'failed' }`), in plan order. */
-  tasks(query: TaskQuery = {}): TaskInfo[] {
-    return listTasks(this.plan, query);
+  /**
+   * Tasks, optionally of one state and one stage (`{ state: 'failed' }`), in plan order, as
+   * `batchplan tasks` lists them: a pending task whose partition's job the scheduler still holds is
+   * `queued` (asked of the scheduler where the plan was submitted, through `transport`).
+   */
+  async tasks(query: TaskQuery & { transport?: Transport } = {}): Promise<TaskInfo[]> {
+    if (query.stage !== undefined) findStage(this.plan, query.stage); // before asking the scheduler
+    return listTasks(this.plan, query, await queuedRanges(this.plan, query.transport ?? localTransport));
   }
 
   /** The stdout and stderr of a task's last finished attempt (or of attempt `attempt`). */

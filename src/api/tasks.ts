@@ -6,9 +6,14 @@ import type { TaskState } from '../status/aggregate.js';
 import { loadStageStatus } from '../status/load.js';
 import { foldOutside } from '../status/outside.js';
 import { readLog, taskHistory } from '../status/task-history.js';
+import type { QueuedRanges } from '../submit/queued.js';
+
+/** A task's state as status() counts it: `queued` is pending in a partition whose job the scheduler
+ *  still holds. */
+export type TaskInfoState = TaskState | 'queued';
 
 export interface TaskQuery {
-  state?: TaskState;
+  state?: TaskInfoState;
   stage?: string;
   /** At most this many (default: all). */
   limit?: number;
@@ -17,7 +22,7 @@ export interface TaskQuery {
 export interface TaskInfo {
   id: string;
   stage: string;
-  state: TaskState;
+  state: TaskInfoState;
   cmd: string;
   attempts: number;
   exitCode: number | null;
@@ -38,7 +43,8 @@ export interface TaskLog {
   stderr: string;
 }
 
-export function listTasks(plan: Plan, query: TaskQuery): TaskInfo[] {
+/** `queued`: the ranges per stage whose job the scheduler holds (src/submit/queued.ts). */
+export function listTasks(plan: Plan, query: TaskQuery, queued: QueuedRanges = new Map()): TaskInfo[] {
   if (query.stage !== undefined) findStage(plan, query.stage); // an unknown name is an error, with a suggestion
   const out: TaskInfo[] = [];
   const limit = query.limit ?? Infinity;
@@ -48,9 +54,14 @@ export function listTasks(plan: Plan, query: TaskQuery): TaskInfo[] {
     const { status } = loadStageStatus(plan.dir, index, stage.tasks);
     // As status() and `batchplan tasks` count them: runs only a Saturn status_code records.
     foldOutside(plan, index, status, { remote: true });
+    const held = queued.get(index) ?? [];
+    const stateOf = (i: number): TaskInfoState => {
+      const s = status.stateOf(i);
+      return s === 'pending' && held.some((r) => i >= r.start && i < r.end) ? 'queued' : s;
+    };
     const picked: number[] = [];
     for (let i = 0; i < stage.tasks && out.length + picked.length < limit; i++)
-      if (!query.state || status.stateOf(i) === query.state) picked.push(i);
+      if (!query.state || stateOf(i) === query.state) picked.push(i);
     if (picked.length === 0) continue;
     const records = readTasks(plan, stage, picked[0]!, picked.at(-1)! + 1);
     for (const i of picked) {
@@ -58,7 +69,7 @@ export function listTasks(plan: Plan, query: TaskQuery): TaskInfo[] {
       out.push({
         id: records[i - picked[0]!]!.id,
         stage: stage.name,
-        state: t.state,
+        state: stateOf(i),
         cmd: records[i - picked[0]!]!.cmd,
         attempts: t.attempts,
         exitCode: t.exitCode,

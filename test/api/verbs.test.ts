@@ -43,7 +43,7 @@ describe('BatchPlan.retry and rerun', () => {
       join(dir, 'retry.plan'),
     );
     await plan.run();
-    expect(plan.tasks({ state: 'failed' }).map((t) => t.id)).toEqual(['a.1', 'a.3', 'b.0']);
+    expect((await plan.tasks({ state: 'failed' })).map((t) => t.id)).toEqual(['a.1', 'a.3', 'b.0']);
 
     // Nothing in that state / a succeeded task by id / an unknown stage: typed errors, no marker.
     expect((await rejection(() => plan.retry({ state: ['lost'] }))).code).toBe('E_NO_MATCH');
@@ -59,7 +59,7 @@ describe('BatchPlan.retry and rerun', () => {
     expect(one).toMatchObject({ verb: 'retry', tasks: 1, stages: [{ stage: 'b', tasks: 1, ids: ['b.0'] }] });
     expect(one.resetAt).toBeInstanceOf(Date);
     expect(existsSync(one.marker)).toBe(true);
-    expect(plan.tasks({ state: 'pending' }).map((t) => t.id)).toEqual(['b.0']);
+    expect((await plan.tasks({ state: 'pending' })).map((t) => t.id)).toEqual(['b.0']);
     const rest = plan.retry();
     expect(rest.stages).toEqual([{ stage: 'a', tasks: 2, ids: ['a.1', 'a.3'] }]);
     // The CLI reads the resets the API wrote.
@@ -67,7 +67,7 @@ describe('BatchPlan.retry and rerun', () => {
 
     const again = plan.rerun({ force: true, state: ['succeeded'], stage: ['a'] });
     expect(again.stages).toEqual([{ stage: 'a', tasks: 2, ids: ['a.0', 'a.2'] }]);
-    expect(plan.tasks({ state: 'succeeded' }).map((t) => t.id)).toEqual(['b.1']);
+    expect((await plan.tasks({ state: 'succeeded' })).map((t) => t.id)).toEqual(['b.1']);
   });
 });
 
@@ -128,12 +128,12 @@ describe('BatchPlan.tasks', () => {
       mkdirSync(join(work, 'out', i), { recursive: true });
       writeFileSync(join(work, 'out', i, 'status_code'), code); // done by sc batch
     }
-    expect(plan.tasks().map((t) => [t.state, t.exitCode])).toEqual([
+    expect((await plan.tasks()).map((t) => [t.state, t.exitCode])).toEqual([
       ['succeeded', 0],
       ['failed', 3],
       ['pending', null],
     ]);
-    expect(plan.tasks({ state: 'failed' }).map((t) => t.id)).toEqual(
+    expect((await plan.tasks({ state: 'failed' })).map((t) => t.id)).toEqual(
       JSON.parse(cli(['tasks', plan.dir, '--state', 'failed', '--json']).stdout).map(
         (t: { id: string }) => t.id,
       ),

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openPlan } from '../../src/api/plan.js';
 import { engineHarness } from '../engine-harness.js';
 import { BIN, cliAwait, engineAvailable, scratch, slurmUp } from '../helpers.js';
 import { Screen } from './screen.js';
@@ -78,14 +79,21 @@ describe.runIf(slurmUp() && engineAvailable('script'))('wait on Slurm', () => {
     expect(r.stdout).toMatch(/^overall: 7\/12 succeeded \(58\.3%\), 4 pending, 1 failed$/m);
   }, 120_000);
 
-  it('tasks --state queued lists the tasks of partitions Slurm still holds, as status counts them', async () => {
+  it('tasks --state queued (and the API’s tasks) list the tasks of partitions Slurm still holds, as status counts them', async () => {
     const plan = makePlan('queued', SPEC);
     submit(plan, 4, '--time', '5');
     // Stage b waits on a's jobs in Slurm's queue: all of its tasks are queued.
-    const r = await cliAwait(['tasks', plan, '--state', 'queued', '--stage', 'b', '--json'], { cwd: dir });
+    const [r, api, apiAll] = await Promise.all([
+      cliAwait(['tasks', plan, '--state', 'queued', '--stage', 'b', '--json'], { cwd: dir }),
+      openPlan(plan).tasks({ state: 'queued', stage: 'b' }),
+      openPlan(plan).tasks({ stage: 'b' }),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as { id: string; state: string }[];
-    expect(rows.map((t) => [t.id, t.state])).toEqual([0, 1, 2, 3].map((k) => [`b.${k}`, 'queued']));
+    const queued = [0, 1, 2, 3].map((k) => [`b.${k}`, 'queued']);
+    expect(rows.map((t) => [t.id, t.state])).toEqual(queued);
+    expect(api.map((t) => [t.id, t.state])).toEqual(queued);
+    expect(apiAll.map((t) => [t.id, t.state])).toEqual(queued);
     await cliAwait(['wait', plan, '--interval', '1'], { cwd: dir });
   }, 120_000);
 });
