@@ -3,7 +3,8 @@
 // Runs every benchmark case against the built CLI (bin/batchplan.js), each figure the median of
 // several runs with its spread, every figure a ratio against a baseline measured in the same run (the
 // machine is shared). Prints one table and writes bench/results/latest.json + latest.md (quick mode:
-// quick.json + quick.md) and, after a full run, README-performance.md for the README.
+// quick.json + quick.md; one case alone, --only NAME: NAME.json + NAME.md; several: latest-partial)
+// and, after a full run, README-performance.md for the README.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,11 @@ function parseArgs(argv) {
       console.error(`bench: unknown argument ${a}`);
       process.exit(2);
     }
+  }
+  const unknown = opts.only?.filter((n) => !CASES.some((c) => c.name === n)) ?? [];
+  if (unknown.length) {
+    console.error(`bench: no case ${unknown.join(', ')} (cases: ${CASES.map((c) => c.name).join(', ')})`);
+    process.exit(2);
   }
   return opts;
 }
@@ -188,13 +194,17 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   const base = opts.quick ? 'quick' : 'latest';
   const partial = opts.only !== undefined;
-  const stem = partial ? `${base}-partial` : base;
+  // One case alone (`--only balance`) is that case's own record, bench/results/balance.{json,md}.
+  const single = partial && !opts.quick && opts.only.length === 1;
+  const stem = single ? opts.only[0] : partial ? `${base}-partial` : base;
   writeFileSync(join(dir, `${stem}.json`), JSON.stringify({ ...info, rows }, null, 2) + '\n');
   const m = info.machine;
   const machineLine = `${m.cpu}, ${m.memory} RAM, Linux ${m.kernel}, Node.js ${m.node}; load average ${info.loadAverage.min.toFixed(1)}–${info.loadAverage.max.toFixed(1)} during the run (the machine is shared)`;
   const notesFile = join(ROOT, 'bench', 'NOTES.md');
   const md = [
-    `# batchplan benchmarks (${info.mode} run)`,
+    partial
+      ? `# batchplan benchmarks, ${opts.only.join(', ')} case${opts.only.length > 1 ? 's' : ''} (\`npm run bench -- ${opts.quick ? '--quick ' : ''}--only ${opts.only.join(',')}\`)`
+      : `# batchplan benchmarks (${info.mode} run)`,
     '',
     `${info.date.slice(0, 16).replace('T', ' ')} UTC, commit ${m.commit}${m.dirty ? ' + uncommitted changes' : ''}; ${machineLine}.`,
     `Median of ${ctx.runs} runs per figure (cold start: more), spread min–max in parentheses; every baseline measured in the same run, interleaved with batchplan. The whole run took ${fmt.ms(elapsed)}.`,
