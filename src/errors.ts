@@ -25,6 +25,7 @@ export const EXIT_CODES = {
   E_NOT_SUBMITTED: 21,
   E_STAGE_BLOCKED: 22,
   E_JOBS_STUCK: 23,
+  E_SCHEDULER_QUERY: 24,
   E_INTERNAL: 70,
 } as const;
 
@@ -58,6 +59,8 @@ export const EXIT_CODE_MEANINGS: Record<ErrorCode, string> = {
     'a partition of a stage was asked to run (API runPartition) before the stages it is `after` succeeded',
   E_JOBS_STUCK:
     'wait stopped: a partition is queued for a reason the scheduler says cannot clear (e.g. Slurm PartitionConfig)',
+  E_SCHEDULER_QUERY:
+    'the scheduler could not be asked about a job of the plan (submit, cancel, plan --force): nothing was done',
   E_INTERNAL: 'a bug in batchplan: please report it',
 };
 

@@ -173,6 +173,9 @@ export const pbsScheduler: WatchedScheduler = {
   // prints bare ids, so a bare id is queried without it.
   queryArgv: (jobId) => (jobId.includes('[') ? ['qstat', '-f', '-t', jobId] : ['qstat', '-f', jobId]),
   parseQuery: parseQstat,
+  // PBS_UNKJOBID (15001) as an exit status is 153, with "Unknown Job Id" (PBS Pro, Torque) or
+  // nothing on stderr (Slurm's wrapper: fixtures/pbs/wrapper-qstat-f-unknown.*).
+  unknownJob: (r) => r.exitCode === 153 || /Unknown Job Id/i.test(r.stderr),
 };
 
 // ---- Directives ----

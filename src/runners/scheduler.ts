@@ -179,6 +179,12 @@ export interface SchedulerAdapter {
   queryArgv?(jobId: string): string[];
   parseQuery?(stdout: string): PartitionJob[];
   /**
+   * Whether a query that exited non-zero means the scheduler no longer knows the job (finished and
+   * purged), from its exit status and stderr. Any other failure (a controller that does not answer)
+   * says nothing of the job: it may still run. Absent: every failure is one (a query of all jobs).
+   */
+  unknownJob?(r: { exitCode: number; stderr: string }): boolean;
+  /**
    * Where the query does not say why elements wait (Grid Engine): a command asking about one job
    * that has queued elements, run after the query, and how its output sets their reasons.
    */

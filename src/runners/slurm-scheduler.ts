@@ -131,6 +131,9 @@ export const slurmScheduler: WatchedScheduler = {
   cancel: { argv: ['scancel'] },
   queryArgv: (jobId) => ['scontrol', 'show', 'job', '-o', jobId],
   parseQuery: parseScontrolJobs,
+  // A job purged from slurmctld's memory (MinJobAge after its end); "Unable to contact slurm
+  // controller" and the like are failures.
+  unknownJob: (r) => /Invalid job id specified/.test(r.stderr),
   configArgv: ['scontrol', 'show', 'config'],
   parseMaxArraySize: (stdout) => {
     const m = /^MaxArraySize\s*=\s*(\d+)/m.exec(stdout);

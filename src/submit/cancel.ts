@@ -3,9 +3,14 @@
 // per scheduler so that one cancelling dependants first (Grid Engine) gets the newest first.
 import { BatchplanError } from '../errors.js';
 import { getRunner } from '../runners/registry.js';
-import type { PartitionJob } from '../runners/scheduler.js';
 import { cancelArgv } from '../runners/submit-steps.js';
-import { activeJobIds, querySubmission } from './scheduler-state.js';
+import {
+  activeJobIds,
+  querySubmission,
+  refuseUnanswered,
+  type Answer,
+  type SubmissionState,
+} from './scheduler-state.js';
 import { submissionsOf } from './submissions.js';
 import { localTransport, type Transport } from './transport.js';
 import { noSubmission } from './wait.js';
@@ -17,13 +22,15 @@ export async function cancelPlan(
   const transport = opts.transport ?? localTransport;
   const submissions = await submissionsOf(transport, planDir);
   if (submissions.length === 0) throw noSubmission(planDir);
-  const asked = new Map<string, PartitionJob[]>();
+  const asked = new Map<string, Answer>();
+  const states: SubmissionState[] = [];
+  for (const sub of submissions) states.push(await querySubmission(transport, sub, asked));
+  refuseUnanswered(states, 'nothing was cancelled');
   const byRunner = new Map<string, string[]>();
-  for (const sub of submissions) {
-    const ids = byRunner.get(sub.runner) ?? [];
-    for (const id of activeJobIds(await querySubmission(transport, sub, asked)))
-      if (!ids.includes(id)) ids.push(id);
-    byRunner.set(sub.runner, ids);
+  for (const state of states) {
+    const ids = byRunner.get(state.submission.runner) ?? [];
+    for (const id of activeJobIds(state)) if (!ids.includes(id)) ids.push(id);
+    byRunner.set(state.submission.runner, ids);
   }
   const cancelled: string[] = [];
   for (const [runner, ids] of byRunner) {

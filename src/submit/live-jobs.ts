@@ -4,7 +4,7 @@
 import { indexRanges } from '../runners/array-chunks.js';
 import { getRunner } from '../runners/registry.js';
 import type { PartitionJob } from '../runners/scheduler.js';
-import { querySubmission } from './scheduler-state.js';
+import { querySubmission, refuseUnanswered, type Answer } from './scheduler-state.js';
 import { submissionsOf } from './submissions.js';
 import type { Transport } from './transport.js';
 
@@ -25,10 +25,11 @@ export interface LivePlanJob {
 }
 
 const isLive = (j: Pick<PartitionJob, 'state'>) => j.state === 'queued' || j.state === 'running';
+const jobsOf = (a: Answer | undefined): PartitionJob[] => (Array.isArray(a) ? a : []);
 
 /** In submission order (oldest first); records of a scheduler whose commands are not here are skipped. */
 export async function liveJobsOfPlan(transport: Transport, planDir: string): Promise<LivePlanJob[]> {
-  const asked = new Map<string, PartitionJob[]>();
+  const asked = new Map<string, Answer>();
   const byId = new Map<string, LivePlanJob>();
   for (const sub of await submissionsOf(transport, planDir)) {
     const scheduler = getRunner(sub.runner).scheduler;
@@ -36,6 +37,7 @@ export async function liveJobsOfPlan(transport: Transport, planDir: string): Pro
     if (!scheduler?.queryArgv) continue;
     if (!(await Promise.all(scheduler.commands.map((c) => transport.has(c)))).every(Boolean)) continue;
     const state = await querySubmission(transport, sub, asked);
+    refuseUnanswered([state], 'nothing was submitted (their partitions would run a second time)');
     sub.jobIds.forEach((jobId, k) => {
       const held = state.partitions.filter((p) => p.jobId === jobId && isLive(p)).map((p) => p.partition);
       if (held.length === 0) return;
@@ -54,7 +56,7 @@ export async function liveJobsOfPlan(transport: Transport, planDir: string): Pro
         size: entry.size,
         partitions: [...new Set(held)].sort((a, b) => a - b),
         // Over every element the scheduler still knows, not only this record's.
-        endedBadly: (asked.get(jobId) ?? []).some((j) => j.state === 'failed'),
+        endedBadly: jobsOf(asked.get(jobId)).some((j) => j.state === 'failed'),
       });
     });
   }

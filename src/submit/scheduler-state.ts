@@ -1,4 +1,5 @@
 // Ask the scheduler about a submission's jobs and map array elements back to (stage, partition).
+import { BatchplanError } from '../errors.js';
 import { getRunner } from '../runners/registry.js';
 import type { PartitionJob } from '../runners/scheduler.js';
 import type { Submission } from './record.js';
@@ -17,7 +18,13 @@ export interface SubmissionState {
   active: boolean;
   /** Jobs the scheduler no longer knows (finished long ago, or purged). */
   forgotten: string[];
+  /** Jobs it could not be asked about (the query failed: a controller that does not answer), with
+   *  what the query said. Such a job may still be queued or running. */
+  unanswered: { jobId: string; error: string }[];
 }
+
+/** What the scheduler said of a job: its elements, or why the query failed. */
+export type Answer = PartitionJob[] | { failed: string };
 
 /**
  * What the scheduler says of each job of `sub`, mapped to partitions. `asked`: answers already had
@@ -26,25 +33,38 @@ export interface SubmissionState {
 export async function querySubmission(
   transport: Transport,
   sub: Submission,
-  asked: Map<string, PartitionJob[]> = new Map(),
+  asked: Map<string, Answer> = new Map(),
 ): Promise<SubmissionState> {
   const runner = getRunner(sub.runner);
   const scheduler = runner.scheduler;
-  const state: SubmissionState = { submission: sub, partitions: [], active: false, forgotten: [] };
+  const state: SubmissionState = {
+    submission: sub,
+    partitions: [],
+    active: false,
+    forgotten: [],
+    unanswered: [],
+  };
   if (!scheduler?.queryArgv || !scheduler.parseQuery) return state;
   // Array indices as the scheduler counts them: a one-based scheduler's first element is partition offset + 0.
   const first = runner.capabilities.oneBased ? 1 : 0;
   for (const [k, jobId] of sub.jobIds.entries()) {
-    let jobs = asked.get(jobId);
-    if (!jobs) {
+    let answer = asked.get(jobId);
+    if (!answer) {
       const r = await transport.run(scheduler.queryArgv(jobId));
-      jobs = r.exitCode === 0 ? scheduler.parseQuery(r.stdout).filter((j) => j.jobId === jobId) : [];
+      if (r.exitCode === 0) answer = scheduler.parseQuery(r.stdout).filter((j) => j.jobId === jobId);
+      else if (scheduler.unknownJob?.(r)) answer = [];
+      else answer = { failed: r.stderr.trim() || `${scheduler.queryArgv(jobId)[0]} exited ${r.exitCode}` };
       // Why its queued elements wait, where the query does not say (its exit status says nothing:
       // Grid Engine's qalter -w v exits 1 exactly when it has found a reason).
-      if (scheduler.explain && jobs.some((j) => j.state === 'queued'))
-        jobs = scheduler.explain.apply((await transport.run(scheduler.explain.argv(jobId))).stdout, jobs);
-      asked.set(jobId, jobs);
+      if (Array.isArray(answer) && scheduler.explain && answer.some((j) => j.state === 'queued'))
+        answer = scheduler.explain.apply((await transport.run(scheduler.explain.argv(jobId))).stdout, answer);
+      asked.set(jobId, answer);
     }
+    if (!Array.isArray(answer)) {
+      state.unanswered.push({ jobId, error: answer.failed });
+      continue;
+    }
+    const jobs = answer;
     if (jobs.length === 0) state.forgotten.push(jobId);
     const array = sub.arrays[k]!;
     // A job carried over from an earlier submission: only the partitions it still ran then.
@@ -66,4 +86,20 @@ export function activeJobIds(state: SubmissionState): string[] {
       state.partitions.filter((p) => p.state === 'queued' || p.state === 'running').map((p) => p.jobId),
     ),
   ];
+}
+
+/**
+ * Refuses to act on a submission some of whose jobs the scheduler could not be asked about: they
+ * may still run, and submit would run their tasks a second time, plan --force orphan them, cancel
+ * leave them running. `doing`: what is refused, for the message.
+ */
+export function refuseUnanswered(states: readonly SubmissionState[], doing: string): void {
+  const unanswered = states.flatMap((s) => s.unanswered.map((u) => ({ ...u, runner: s.submission.runner })));
+  if (unanswered.length === 0) return;
+  const ids = [...new Set(unanswered.map((u) => u.jobId))];
+  throw new BatchplanError(
+    'E_SCHEDULER_QUERY',
+    `cannot ask ${unanswered[0]!.runner} about job${ids.length > 1 ? 's' : ''} ${ids.join(', ')} of this plan: ${unanswered[0]!.error}; ${doing}`,
+    'They may still be queued or running. Try again when the scheduler answers (its own commands, e.g. squeue or qstat, say when).',
+  );
 }

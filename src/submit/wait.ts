@@ -50,7 +50,8 @@ export async function waitForPlan(planDir: string, opts: WaitOptions = {}): Prom
   const start = Date.now();
   for (;;) {
     const state = await querySubmission(transport, submission);
-    if (!state.active) return { submission, state, timedOut: false };
+    // A job the scheduler could not be asked about may still run: asked again at the next poll.
+    if (!state.active && state.unanswered.length === 0) return { submission, state, timedOut: false };
     const stuck = opts.waitWhenStuck ? [] : stuckPartitions(state);
     if (stuck.length) return { submission, state, timedOut: false, stuck };
     if ((Date.now() - start) / 1000 >= timeout) return { submission, state, timedOut: true };

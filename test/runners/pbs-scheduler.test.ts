@@ -278,3 +278,15 @@ describe('pbs: rendered scripts (intent; the exact bytes are golden files)', () 
     expect(directives(file(split, 'stage-0.pbs')).some((l) => l.startsWith('#PBS -J'))).toBe(false);
   });
 });
+
+describe('a failed qstat -f', () => {
+  it('means the job is gone for PBS_UNKJOBID (exit 153), not for other failures', () => {
+    const unknown = {
+      exitCode: Number(fixture('wrapper-qstat-f-unknown.exitcode.txt')),
+      stderr: fixture('wrapper-qstat-f-unknown.stderr.txt'),
+    };
+    expect(pbsScheduler.unknownJob!(unknown)).toBe(true);
+    // Any other exit status (a server that does not answer) says nothing of the job.
+    expect(pbsScheduler.unknownJob!({ exitCode: 1, stderr: '' })).toBe(false);
+  });
+});

@@ -148,3 +148,15 @@ describe('slurm limits and times', () => {
     expect(warningGrace(120, 61)).toBe(60); // Slurm rounds the limit up to 2 minutes
   });
 });
+
+describe('a failed scontrol show job', () => {
+  const failed = (name: string) => ({
+    exitCode: Number(fixture(`${name}.exitcode.txt`)),
+    stderr: fixture(`${name}.stderr.txt`),
+  });
+  it('means the job is gone only when slurmctld says it does not know it', () => {
+    expect(slurmScheduler.unknownJob!(failed('scontrol-show-job-unknown'))).toBe(true);
+    // A controller that does not answer says nothing of the job: it may still run.
+    expect(slurmScheduler.unknownJob!(failed('scontrol-show-job-unreachable'))).toBe(false);
+  });
+});

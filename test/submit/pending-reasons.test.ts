@@ -23,6 +23,7 @@ const stateOf = (jobs: PartitionJob[]): SubmissionState => ({
   partitions: jobs.map((j) => ({ ...j, stage: 0, partition: j.arrayIndex })),
   active: true,
   forgotten: [],
+  unanswered: [],
 });
 
 describe('Grid Engine', () => {

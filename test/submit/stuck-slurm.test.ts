@@ -28,6 +28,7 @@ describe('pending reasons', () => {
       partitions: jobs.map((j) => ({ ...j, stage: 0, partition: j.arrayIndex })),
       active: true,
       forgotten: [],
+      unanswered: [],
     };
     expect(stuckPartitions(state).map((p) => p.partition)).toEqual([0, 1, 2]);
   });
