@@ -2,7 +2,8 @@
 # A stand-in for every scheduler command (linked under each name) for test/runners/submit-paths.test.ts:
 # records each call (argv, the partition offset in its environment, bsub's script on standard input)
 # in $FAKE_LOG and answers as the real command does, by FAKE_STYLE: the job id formats of
-# fixtures/<scheduler>/ and the manuals. Queries and the configuration fail (nothing is queued).
+# fixtures/<scheduler>/ and the manuals. Queries find no job (nothing is queued); the configuration
+# cannot be read.
 # Submissions' ids count up from 100; FAKE_FAIL_AT=k makes the k-th submission fail as a scheduler
 # does (a message on stderr, exit 1).
 name=$(basename "$0")
@@ -11,7 +12,14 @@ name=$(basename "$0")
   for a in "$@"; do echo "  $a"; done
   if [ "$name" = bsub ]; then echo "  stdin: $(grep -m1 '^#BSUB -J' || true)"; fi
 } >> "$FAKE_LOG"
-case $name in scancel|qdel|bkill) exit 0 ;; scontrol|qconf|qstat) exit 1 ;; esac
+# Queries answer as for a job the scheduler does not know (fixtures/slurm/scontrol-show-job-unknown.*,
+# fixtures/pbs/wrapper-qstat-f-unknown.*; Grid Engine's qstat of all jobs lists none).
+case $name in
+  scancel | qdel | bkill) exit 0 ;;
+  scontrol) [ "$1" = show ] && [ "$2" = job ] && echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1 ;;
+  qstat) [ "$1" = -f ] && exit 153; exit 0 ;;
+  qconf) exit 1 ;;
+esac
 [ "$name" = flux ] && [ "$1" = cancel ] && exit 0
 k=$(( $(cat "$FAKE_LOG.count" 2>/dev/null || echo 0) + 1 ))
 echo "$k" > "$FAKE_LOG.count"
