@@ -1,5 +1,5 @@
 import { EXIT_CODES, usageError } from '../errors.js';
-import { readPlan } from '../plan/read.js';
+import { readPlan, type Plan } from '../plan/read.js';
 import { indexRanges } from '../runners/array-chunks.js';
 import { loadPlanStatus, summarize } from '../status/plan-status.js';
 import { submit as submitLib } from '../submit/submit-plan.js';
@@ -20,8 +20,7 @@ interface Options extends RunnerFlags {
 }
 
 /** Stages with a task not succeeded, by name: those submit skipped had failures left alone. */
-function failedLeftOf(planDir: string): Map<string, number> {
-  const plan = readPlan(planDir);
+function failedLeftOf(plan: Plan): Map<string, number> {
   const out = new Map<string, number>();
   for (const s of summarize(plan, loadPlanStatus(plan))) if (s.succeeded < s.total) out.set(s.name, s.failed);
   return out;
@@ -45,8 +44,12 @@ export default async function submit(
     dryRun: opts.dryRun,
     force: opts.force,
   });
-  // With --skip-failures (or skip_failures), a stage not submitted may have failed tasks left alone.
-  const failedLeft = failedLeftOf(planDir);
+  // With --skip-failures (or skip_failures), a stage not submitted may have failed tasks left alone;
+  // without, it had none. The journals are read again only then (a million tasks: seconds).
+  const plan = readPlan(planDir);
+  const leaving = opts.skipFailures || plan.file.stages.some((s) => s.skipFailures);
+  const failedLeft =
+    leaving && ('nothingToDo' in r || r.skipped.length) ? failedLeftOf(plan) : new Map<string, number>();
   if ('nothingToDo' in r) {
     const failed = [...failedLeft.values()].reduce((a, b) => a + b, 0);
     if (opts.json) printJson({ nothingToDo: true, dryRun: r.dryRun, stages: r.stages, jobIds: [] });
